@@ -1,0 +1,102 @@
+//! `playground`: the headless runner. Instructors grade with it and CI runs it; it prints the
+//! same bytes for the same scenario, every time, on every machine.
+
+mod args;
+mod report;
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use args::{Command, RunArgs, USAGE};
+use playground_core::lab::{self, LabRun};
+use playground_core::trace::{EventKind, EventText};
+use report::{print_labs, print_text, verdict_report, Report, TraceSummary};
+
+const EXIT_BAD_INPUT: u8 = 2;
+const EXIT_VIOLATED: u8 = 3;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args::parse(&args) {
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Labs { json }) => {
+            print_labs(lab::catalogue(), json);
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Run(run)) => execute(run),
+        Err(message) => {
+            eprintln!("playground: {message}\n(run `playground --help` for usage)");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn execute(args: RunArgs) -> ExitCode {
+    let mut run = match lab::start(&args.scenario) {
+        Ok(run) => run,
+        Err(error) => {
+            eprintln!("playground: {error}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let names = run.names();
+    let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut culprits: BTreeMap<u64, String> = BTreeMap::new();
+    let mut seen = 0;
+    let mut drain = |run: &dyn LabRun, seen: &mut u64| {
+        for event in run.trace().since(*seen) {
+            *by_kind.entry(event.kind.name()).or_insert(0) += 1;
+            if let EventKind::Verdict { culprit: Some(culprit), .. } = event.kind {
+                if let Some(guilty) = run.trace().get(culprit) {
+                    culprits.insert(culprit, EventText { event: guilty, names: &names }.to_string());
+                }
+            }
+            if args.trace {
+                println!("{}", EventText { event, names: &names });
+            }
+        }
+        *seen = run.trace().total();
+    };
+    drain(run.as_ref(), &mut seen);
+    while run.next_time().is_some_and(|t| t <= args.until) {
+        run.step();
+        drain(run.as_ref(), &mut seen);
+    }
+    run.advance_clock(args.until);
+
+    let metrics = run.metrics();
+    let verdicts: Vec<_> = run.verdicts().iter().map(|v| verdict_report(v, &culprits)).collect();
+    let all_hold = verdicts.iter().all(|v| v.holds);
+    let mut scenario = args.scenario.clone();
+    scenario.at = args.until;
+    let report = Report {
+        lab: scenario.lab.clone(),
+        seed: scenario.seed,
+        until_us: args.until,
+        scenario: scenario.encode(),
+        trace: TraceSummary { events: run.trace().total(), digest: format!("{:016x}", run.trace().digest()), by_kind },
+        counters: metrics.counters.iter().map(|c| (c.name, c.value)).collect(),
+        latency: metrics.histograms.iter().map(|(name, h)| (*name, h.summary())).collect(),
+        verdicts,
+        all_hold,
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("playground: could not write JSON: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print_text(&report);
+    }
+    if all_hold {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_VIOLATED)
+    }
+}

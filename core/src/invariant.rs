@@ -1,0 +1,70 @@
+//! Guarantees as code.
+//!
+//! A lab declares named guarantees; its checkers watch the run and, at the first event that
+//! breaks one, record a violation that points at that event. Verdicts are live: the UI reads
+//! them every frame, and the CLI's exit code reflects them.
+
+use alloc::string::String;
+use serde::Serialize;
+
+use crate::time::Micros;
+
+/// The state of one guarantee so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    Holds,
+    Violated {
+        at: Micros,
+        /// The trace event that broke it.
+        event: u64,
+        detail: String,
+        /// How many violations were seen in total.
+        count: u64,
+    },
+}
+
+/// A named guarantee and its verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub name: &'static str,
+    pub statement: &'static str,
+    pub status: Status,
+}
+
+impl Verdict {
+    pub fn new(name: &'static str, statement: &'static str) -> Self {
+        Verdict { name, statement, status: Status::Holds }
+    }
+
+    pub fn holds(&self) -> bool {
+        self.status == Status::Holds
+    }
+
+    /// Records a violation. Returns true if it is the first one, which is the one reported.
+    pub fn violate(&mut self, at: Micros, event: u64, detail: String) -> bool {
+        match &mut self.status {
+            Status::Holds => {
+                self.status = Status::Violated { at, event, detail, count: 1 };
+                true
+            }
+            Status::Violated { count, .. } => {
+                *count += 1;
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_violation_is_kept_and_later_ones_counted() {
+        let mut v = Verdict::new("x", "x holds");
+        assert!(v.holds());
+        assert!(v.violate(5, 17, "first".into()));
+        assert!(!v.violate(9, 30, "second".into()));
+        assert_eq!(v.status, Status::Violated { at: 5, event: 17, detail: "first".into(), count: 2 });
+    }
+}

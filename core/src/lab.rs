@@ -1,0 +1,112 @@
+//! Labs: what every lab offers to the web app and the CLI, and the registry of all eight.
+//!
+//! A lab is a protocol plus its workload, parameters and guarantees, running on the shared
+//! simulator. [`LabRun`] is the object-safe face the UI and the CLI drive; they never see the
+//! protocol types behind it.
+
+mod params;
+mod schedule;
+
+pub use params::{ParamKind, ParamSpec, Params};
+pub use schedule::FaultSchedule;
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::Serialize;
+
+use crate::fault::FaultAction;
+use crate::invariant::Verdict;
+use crate::labs;
+use crate::metrics::{Histogram, Series};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::SimView;
+use crate::time::Micros;
+use crate::trace::Trace;
+
+/// A number worth showing, with its unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counter {
+    pub name: &'static str,
+    pub value: u64,
+    pub unit: &'static str,
+}
+
+/// Everything a lab measures, at this moment of the run.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub counters: Vec<Counter>,
+    pub histograms: Vec<(&'static str, Histogram)>,
+    pub series: Vec<Series>,
+}
+
+impl Metrics {
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.counters.iter().find(|c| c.name == name).map(|c| c.value)
+    }
+
+    pub fn histogram(&self, name: &str) -> Option<&Histogram> {
+        self.histograms.iter().find(|(n, _)| *n == name).map(|(_, h)| h)
+    }
+}
+
+/// A running lab, as the UI and the CLI see it.
+pub trait LabRun {
+    fn lab(&self) -> &'static str;
+    fn now(&self) -> Micros;
+    /// Processes the next event or fault. Returns false when nothing is left to do.
+    fn step(&mut self) -> bool;
+    /// Processes everything due at or before `t`, then sets the clock to `t`.
+    fn run_until(&mut self, t: Micros) {
+        while self.next_time().is_some_and(|next| next <= t) {
+            if !self.step() {
+                break;
+            }
+        }
+        self.advance_clock(t);
+    }
+    fn advance_clock(&mut self, t: Micros);
+    /// When the next event or fault is due.
+    fn next_time(&self) -> Option<Micros>;
+    /// Events waiting in the simulator's queue.
+    fn pending(&self) -> usize;
+    fn trace(&self) -> &Trace;
+    /// Node names, indexed by node id.
+    fn names(&self) -> Vec<String>;
+    fn verdicts(&self) -> &[Verdict];
+    fn metrics(&self) -> Metrics;
+    fn view(&self) -> SimView;
+    /// Applies an operator's action right after the current instant (at `now + 1us`), so
+    /// that replaying the recorded script reproduces the run exactly.
+    fn inject(&mut self, action: FaultAction) -> Result<Micros, String>;
+    fn clone_box(&self) -> Box<dyn LabRun>;
+}
+
+/// A lab in the catalogue.
+#[derive(Clone, Copy, Debug)]
+pub struct LabInfo {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+    /// Whether it runs yet; the others say what they will show.
+    pub available: bool,
+    pub params: &'static [ParamSpec],
+}
+
+/// All eight labs of DESIGN.md, in teaching order.
+pub fn catalogue() -> &'static [LabInfo] {
+    &labs::CATALOGUE
+}
+
+pub fn find(name: &str) -> Option<&'static LabInfo> {
+    catalogue().iter().find(|lab| lab.name == name)
+}
+
+/// Starts a run of the scenario, after checking it against the lab's parameters.
+pub fn start(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    let info = find(&scenario.lab).ok_or_else(|| ScenarioError::UnknownLab(scenario.lab.clone()))?;
+    if !info.available {
+        return Err(ScenarioError::LabNotReady(info.name));
+    }
+    labs::start(info, scenario)
+}

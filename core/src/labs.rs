@@ -1,0 +1,89 @@
+//! The catalogue of labs and how each one starts.
+
+pub mod network;
+
+use alloc::boxed::Box;
+
+use crate::lab::{LabInfo, LabRun};
+use crate::scenario::{Scenario, ScenarioError};
+
+pub(crate) static CATALOGUE: [LabInfo; 8] = [
+    LabInfo {
+        name: "network",
+        title: "Network: the eight fallacies",
+        summary: "Clients call a sharded service over a network you control: loss, duplication, \
+                  reordering, latency between regions, bandwidth queues, an on-path attacker, \
+                  joining and leaving nodes, disagreeing configuration, CPU cost per message and \
+                  mixed protocol versions. Retries and deduplication decide whether every \
+                  acknowledged request is applied exactly once.",
+        available: true,
+        params: network::PARAMS,
+    },
+    LabInfo {
+        name: "clocks",
+        title: "Clocks",
+        summary: "Will show drifting physical clocks with NTP sync, Lamport, vector and hybrid \
+                  logical clocks, and TrueTime with commit-wait, on a space-time diagram where you \
+                  click two events to see happened-before or concurrent.",
+        available: false,
+        params: &[],
+    },
+    LabInfo {
+        name: "consensus",
+        title: "Consensus",
+        summary: "Will show Raft (elections, log replication, the Figure 8 commit rule), \
+                  single-decree Paxos with dueling proposers, and an FLP adversary you drive.",
+        available: false,
+        params: &[],
+    },
+    LabInfo {
+        name: "consistency",
+        title: "Consistency models",
+        summary: "Will record client histories against a replicated store and label each run \
+                  linearizable, sequential, causal or eventual, pointing at the operations that \
+                  break the stronger models.",
+        available: false,
+        params: &[],
+    },
+    LabInfo {
+        name: "replication",
+        title: "Replication",
+        summary: "Will show single-leader (sync, semi-sync, async failover), multi-leader with LWW \
+                  and CRDTs, and leaderless quorums with read repair, anti-entropy and hinted handoff.",
+        available: false,
+        params: &[],
+    },
+    LabInfo {
+        name: "partitioning",
+        title: "Partitioning",
+        summary: "Will compare hash-mod-N, consistent hashing with vnodes and range partitioning, \
+                  with keys moved on rebalance, load balance and hot spots measured.",
+        available: false,
+        params: &[],
+    },
+    LabInfo {
+        name: "transactions",
+        title: "Transactions",
+        summary: "Will show two-phase commit blocking on a coordinator crash, sagas with \
+                  compensations, and the transactional outbox against the dual-write bug.",
+        available: false,
+        params: &[],
+    },
+    LabInfo {
+        name: "failure",
+        title: "Failure handling",
+        summary: "Will show split brain, fencing tokens against a GC-paused zombie, idempotent \
+                  retries, and failure detectors: a fixed timeout against phi accrual.",
+        available: false,
+        params: &[],
+    },
+];
+
+pub(crate) fn start(info: &LabInfo, scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
+    match info.name {
+        "network" => Ok(Box::new(network::NetworkLab::start(scenario)?)),
+        other => Err(ScenarioError::LabNotReady(
+            CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name),
+        )),
+    }
+}

@@ -1,0 +1,174 @@
+//! The Network lab's guarantees and client-side metrics.
+//!
+//! * **exactly-once**: no request is applied twice, and every acknowledged request was
+//!   applied. Retries and network duplicates break it unless servers deduplicate.
+//! * **integrity**: servers apply only what clients sent. An on-path attacker that tampers
+//!   with frames breaks it unless frames are authenticated.
+//!
+//! The checker is an oracle outside the system: it sees what clients issued and what servers
+//! applied. It forgets requests older than a horizon that covers every retry and every
+//! in-flight copy, so memory stays bounded on long runs.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::vec::Vec;
+
+use super::node::Obs;
+use crate::invariant::Verdict;
+use crate::metrics::{Histogram, Series};
+use crate::sim::Observed;
+use crate::time::{Micros, MICROS_PER_SEC};
+use crate::trace::{EventKind, NodeId, Trace};
+
+pub const EXACTLY_ONCE: &str = "exactly-once";
+pub const INTEGRITY: &str = "integrity";
+
+#[derive(Clone, Debug, Default)]
+struct RequestRecord {
+    amount: i32,
+    issued_at: Micros,
+    applied: u32,
+}
+
+/// Client-side counters.
+#[derive(Clone, Debug)]
+pub struct ClientStats {
+    pub issued: u64,
+    pub acked: u64,
+    pub retried: u64,
+    pub gave_up: u64,
+    pub rejected: u64,
+    pub no_server: u64,
+    pub applied: u64,
+    pub dedup_hits: u64,
+    pub latency: Histogram,
+    pub acked_per_second: Series,
+}
+
+#[derive(Clone, Debug)]
+pub struct Checks {
+    pub verdicts: Vec<Verdict>,
+    pub stats: ClientStats,
+    requests: BTreeMap<(NodeId, u32), RequestRecord>,
+    /// Per client: requests below this id were forgotten by the horizon.
+    forgotten_below: BTreeMap<NodeId, u32>,
+    horizon: Micros,
+    since_prune: u32,
+}
+
+impl Checks {
+    pub fn new(horizon: Micros) -> Self {
+        Checks {
+            verdicts: alloc::vec![
+                Verdict::new(EXACTLY_ONCE, "Every acknowledged request was applied exactly once, and no request was applied twice."),
+                Verdict::new(INTEGRITY, "Servers apply only requests that clients sent, with the amounts they sent."),
+            ],
+            stats: ClientStats {
+                issued: 0,
+                acked: 0,
+                retried: 0,
+                gave_up: 0,
+                rejected: 0,
+                no_server: 0,
+                applied: 0,
+                dedup_hits: 0,
+                latency: Histogram::default(),
+                acked_per_second: Series::new("acked", MICROS_PER_SEC, 600),
+            },
+            requests: BTreeMap::new(),
+            forgotten_below: BTreeMap::new(),
+            horizon,
+            since_prune: 0,
+        }
+    }
+
+    pub fn set_horizon(&mut self, horizon: Micros) {
+        self.horizon = horizon;
+    }
+
+    fn violate(&mut self, which: usize, observed: &Observed<Obs>, detail: alloc::string::String, trace: &mut Trace) {
+        let verdict = &mut self.verdicts[which];
+        if verdict.violate(observed.at, observed.seq, detail.clone()) {
+            let invariant = verdict.name;
+            trace.record(observed.at, EventKind::Verdict { invariant, holds: false, detail, culprit: Some(observed.seq) });
+        }
+    }
+
+    pub fn observe(&mut self, observed: Observed<Obs>, trace: &mut Trace, names: &[alloc::string::String]) {
+        let name = |id: NodeId| names.get(usize::from(id)).cloned().unwrap_or_else(|| format!("node#{id}"));
+        let node = observed.node;
+        match observed.observation {
+            Obs::Issued { req, amount, .. } => {
+                self.stats.issued += 1;
+                self.requests.insert((node, req), RequestRecord { amount, issued_at: observed.at, applied: 0 });
+            }
+            Obs::Retried { .. } => self.stats.retried += 1,
+            Obs::GaveUp { .. } => self.stats.gave_up += 1,
+            Obs::Rejected { .. } => self.stats.rejected += 1,
+            Obs::NoServer { .. } => self.stats.no_server += 1,
+            Obs::DedupHit { .. } => self.stats.dedup_hits += 1,
+            Obs::Acked { req, latency } => {
+                self.stats.acked += 1;
+                self.stats.latency.record(latency);
+                self.stats.acked_per_second.add(observed.at, 1);
+                if self.requests.get(&(node, req)).is_some_and(|r| r.applied == 0) {
+                    let detail = format!("{}:{req} was acknowledged but never applied", name(node));
+                    self.violate(0, &observed, detail, trace);
+                }
+            }
+            Obs::Applied { client, req, amount, .. } => {
+                self.stats.applied += 1;
+                let forgotten = self.forgotten_below.get(&client).is_some_and(|&below| req < below);
+                match self.requests.get_mut(&(client, req)) {
+                    Some(record) => {
+                        record.applied += 1;
+                        let (sent, times) = (record.amount, record.applied);
+                        if times > 1 {
+                            let detail = format!("{} applied {}:{req} a {}time", name(node), name(client), ordinal(times));
+                            self.violate(0, &observed, detail, trace);
+                        }
+                        if sent != amount {
+                            let detail = format!(
+                                "{} applied amount {amount} for {}:{req}, but the client sent {sent}",
+                                name(node),
+                                name(client)
+                            );
+                            self.violate(1, &observed, detail, trace);
+                        }
+                    }
+                    None if forgotten => {}
+                    None => {
+                        let detail = format!("{} applied {}:{req}, which no client sent", name(node), name(client));
+                        self.violate(1, &observed, detail, trace);
+                    }
+                }
+            }
+        }
+        self.since_prune += 1;
+        if self.since_prune >= 4_096 {
+            self.prune(observed.at);
+        }
+    }
+
+    fn prune(&mut self, now: Micros) {
+        self.since_prune = 0;
+        let cutoff = now.saturating_sub(self.horizon);
+        let forgotten = &mut self.forgotten_below;
+        self.requests.retain(|&(client, req), record| {
+            let keep = record.issued_at >= cutoff;
+            if !keep {
+                let below = forgotten.entry(client).or_insert(0);
+                *below = (*below).max(req + 1);
+            }
+            keep
+        });
+    }
+}
+
+fn ordinal(n: u32) -> alloc::string::String {
+    match n {
+        2 => "second ".into(),
+        3 => "third ".into(),
+        n => format!("{n}th "),
+    }
+}

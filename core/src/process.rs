@@ -1,0 +1,138 @@
+//! The sans-I/O process interface.
+//!
+//! A protocol is a deterministic state machine. The simulator hands it the current virtual
+//! time, who it is, what service discovery currently lists, and a fresh random draw; the
+//! protocol answers by writing effects into an [`Out`] buffer. It never reads a clock, owns an
+//! RNG, or touches a socket, in the manner of etcd-io/raft, stateright's `Out` and quinn-proto.
+//!
+//! Crash semantics follow the usual fail-recover model: a crash throws the process value away
+//! (volatile state is lost), and a restart calls [`Process::boot`] again with the last value
+//! the process asked to [`Out::persist`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::time::Micros;
+use crate::trace::NodeId;
+
+/// An entry in the service-discovery registry: a node that has joined and not left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: NodeId,
+    pub version: u8,
+}
+
+/// What a handler may look at besides its own state.
+pub struct Ctx<'a> {
+    pub now: Micros,
+    pub me: NodeId,
+    /// A fresh uniform draw from the simulator's seeded RNG for this handler call.
+    pub entropy: u64,
+    /// Service discovery: the nodes currently registered, in id order. Crashes are not
+    /// visible here, just as a registry cannot tell a dead node from a slow one.
+    pub members: &'a [Member],
+}
+
+/// A message a protocol sends. Its size on the wire is its real postcard encoding.
+pub trait Message: Clone + Serialize + DeserializeOwned {
+    /// A short name for the kind of message, e.g. `"AppendEntries"`.
+    fn kind(&self) -> &'static str;
+    /// A one-line human summary for the message inspector.
+    fn summary(&self) -> String;
+    /// The protocol version of the frame format; a receiver running an older version
+    /// cannot decode it.
+    fn wire_version(&self) -> u8 {
+        1
+    }
+}
+
+/// A timer name. Setting a timer that is already set re-arms it.
+pub trait TimerName: Clone + Ord {
+    fn label(&self) -> &'static str;
+}
+
+/// One thing a handler asks the world to do.
+#[derive(Clone, Debug)]
+pub enum Effect<M, T, S, O> {
+    Send { to: NodeId, msg: M },
+    SetTimer { timer: T, after: Micros },
+    CancelTimer(T),
+    Persist(S),
+    /// A lab-level observation for invariants and the trace (requests, responses, state).
+    Observe(O),
+    Note(String),
+}
+
+/// The effect buffer a handler writes into.
+pub struct Out<P: Process> {
+    pub(crate) effects: Vec<Effect<P::Msg, P::Timer, P::Stable, P::Obs>>,
+}
+
+impl<P: Process> Default for Out<P> {
+    fn default() -> Self {
+        Out { effects: Vec::new() }
+    }
+}
+
+impl<P: Process> Out<P> {
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        self.effects.push(Effect::Send { to, msg });
+    }
+    pub fn set_timer(&mut self, timer: P::Timer, after: Micros) {
+        self.effects.push(Effect::SetTimer { timer, after });
+    }
+    pub fn cancel_timer(&mut self, timer: P::Timer) {
+        self.effects.push(Effect::CancelTimer(timer));
+    }
+    pub fn persist(&mut self, stable: P::Stable) {
+        self.effects.push(Effect::Persist(stable));
+    }
+    pub fn observe(&mut self, observation: P::Obs) {
+        self.effects.push(Effect::Observe(observation));
+    }
+    pub fn note(&mut self, text: String) {
+        self.effects.push(Effect::Note(text));
+    }
+    /// The effects written so far (handy in protocol unit tests).
+    pub fn effects(&self) -> &[Effect<P::Msg, P::Timer, P::Stable, P::Obs>] {
+        &self.effects
+    }
+}
+
+/// How an observation shows up in the trace.
+pub enum ObsClass {
+    ClientRequest,
+    ClientResponse,
+    StateChange,
+}
+
+/// A lab-level observation: classified and rendered for the trace.
+pub trait Observation: Clone {
+    fn class(&self) -> ObsClass;
+    /// Renders the observation; `names` resolves node ids.
+    fn text(&self, names: &dyn Fn(NodeId) -> String) -> String;
+}
+
+/// A protocol node.
+pub trait Process: Clone + Sized {
+    type Msg: Message;
+    type Timer: TimerName;
+    /// What survives a crash.
+    type Stable: Clone + Default;
+    type Obs: Observation;
+    /// Per-node configuration; nodes may disagree (many administrators).
+    type Config: Clone;
+
+    /// Starts the node, fresh (`stable` is the default) or recovering after a crash.
+    fn boot(me: NodeId, config: &Self::Config, stable: &Self::Stable) -> Self;
+    /// Called once right after boot.
+    fn on_start(&mut self, ctx: &Ctx, out: &mut Out<Self>);
+    fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Self::Msg, out: &mut Out<Self>);
+    fn on_timer(&mut self, ctx: &Ctx, timer: Self::Timer, out: &mut Out<Self>);
+    /// An operator changed this node's configuration while it runs.
+    fn reconfigure(&mut self, config: &Self::Config);
+    /// A few short lines describing the node's current state, for the UI.
+    fn describe(&self) -> Vec<String>;
+}

@@ -1,0 +1,521 @@
+//! The deterministic discrete-event simulator.
+//!
+//! The simulator owns virtual time and randomness. Pending events sit in a binary heap keyed
+//! by `(time, sequence number)`: the sequence number is assigned when an event is scheduled,
+//! so two events due at the same microsecond always run in the order they were scheduled,
+//! on every platform. One xoshiro256** generator, seeded from the scenario, supplies every
+//! random draw: network fates, attacker choices and the `entropy` each handler receives.
+//!
+//! Besides the network (see [`crate::network`]), the simulator models the node-side
+//! fallacies: each node has its own configuration (many administrators), a protocol version
+//! (heterogeneity: a frame newer than the receiver is dropped), and a CPU cost per message
+//! handled (transport cost: a busy node queues arrivals). Nodes crash (volatile state lost),
+//! restart (recover from what they persisted), pause like a GC stall (everything addressed to
+//! them waits), and join or leave the service-discovery registry.
+
+mod faults;
+mod stats;
+mod view;
+
+pub use stats::NetStats;
+pub use view::{FlightFate, FlightView, LinkView, NodeView, SimView};
+
+use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+use crate::digest::{encoded_len, keyed_tag};
+use crate::network::{Attacker, NetParams, Network, Route, AUTH_TAG_BYTES};
+use crate::process::{Ctx, Effect, Member, Message, ObsClass, Observation, Out, Process, TimerName};
+use crate::rng::Rng;
+use crate::time::Micros;
+use crate::trace::{DropReason, EventKind, MsgId, NodeId, Trace, DEFAULT_WINDOW};
+
+/// How a node is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeStatus {
+    Up,
+    Crashed,
+    /// Frozen (a GC stall) until the given time.
+    Paused { until: Micros },
+    /// Not part of the system: never joined, or left.
+    Absent,
+}
+
+/// How to set up one node.
+#[derive(Clone, Debug)]
+pub struct NodeSetup<C> {
+    pub name: String,
+    pub config: C,
+    pub region: u8,
+    pub version: u8,
+    /// CPU time to handle one message.
+    pub cpu_cost: Micros,
+    /// Whether the node is part of the system at time zero.
+    pub present: bool,
+}
+
+#[derive(Clone)]
+struct Slot<P: Process> {
+    name: String,
+    config: P::Config,
+    version: u8,
+    cpu_cost: Micros,
+    status: NodeStatus,
+    process: Option<P>,
+    stable: P::Stable,
+    cpu_busy_until: Micros,
+}
+
+#[derive(Clone)]
+enum Payload<M> {
+    Intact(M),
+    /// Bytes an attacker changed, with the tag the sender computed over the original bytes.
+    /// They must be checked and decoded on arrival.
+    Tampered { bytes: Vec<u8>, tag: u64 },
+}
+
+#[derive(Clone)]
+enum Pending<P: Process> {
+    Deliver { msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, payload: Payload<P::Msg> },
+    Vanish { msg: MsgId, from: NodeId, to: NodeId },
+    Timer { node: NodeId, timer: P::Timer, generation: u64 },
+    Resume { node: NodeId },
+    Inject { original: MsgId, from: NodeId, to: NodeId, message: P::Msg },
+}
+
+#[derive(Clone)]
+struct Queued<P: Process> {
+    at: Micros,
+    seq: u64,
+    pending: Pending<P>,
+}
+
+impl<P: Process> PartialEq for Queued<P> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl<P: Process> Eq for Queued<P> {}
+impl<P: Process> PartialOrd for Queued<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<P: Process> Ord for Queued<P> {
+    // Reversed: the heap pops the earliest (time, seq) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// A message on its way, for the UI and the inspector.
+#[derive(Clone, Debug)]
+struct Flight {
+    from: NodeId,
+    to: NodeId,
+    kind: &'static str,
+    bytes: u32,
+    sent_at: Micros,
+    departs: Micros,
+    arrives: Micros,
+    fate: FlightFate,
+}
+
+/// An observation a handler made, with the trace event that recorded it.
+#[derive(Clone)]
+pub struct Observed<O> {
+    pub seq: u64,
+    pub at: Micros,
+    pub node: NodeId,
+    pub observation: O,
+}
+
+/// The simulator for one protocol `P`.
+#[derive(Clone)]
+pub struct Sim<P: Process> {
+    now: Micros,
+    next_seq: u64,
+    next_msg: MsgId,
+    next_generation: u64,
+    queue: BinaryHeap<Queued<P>>,
+    rng: Rng,
+    auth_key: u64,
+    slots: Vec<Slot<P>>,
+    members: Vec<Member>,
+    timers: BTreeMap<(NodeId, P::Timer), u64>,
+    flights: BTreeMap<MsgId, Flight>,
+    pub network: Network,
+    pub trace: Trace,
+    pub stats: NetStats,
+    observed: Vec<Observed<P::Obs>>,
+    processed: u64,
+}
+
+impl<P: Process> Sim<P> {
+    /// Builds the system and boots every node that is present at time zero.
+    pub fn new(seed: u64, params: NetParams, nodes: Vec<NodeSetup<P::Config>>) -> Self {
+        let mut rng = Rng::seeded(seed);
+        let auth_key = rng.next_u64();
+        let region_of = nodes.iter().map(|n| n.region).collect();
+        let slots = nodes
+            .into_iter()
+            .map(|n| Slot {
+                name: n.name,
+                config: n.config,
+                version: n.version,
+                cpu_cost: n.cpu_cost,
+                status: if n.present { NodeStatus::Up } else { NodeStatus::Absent },
+                process: None,
+                stable: P::Stable::default(),
+                cpu_busy_until: 0,
+            })
+            .collect::<Vec<_>>();
+        let count = slots.len();
+        let mut sim = Sim {
+            now: 0,
+            next_seq: 0,
+            next_msg: 1,
+            next_generation: 0,
+            queue: BinaryHeap::new(),
+            rng,
+            auth_key,
+            slots,
+            members: Vec::new(),
+            timers: BTreeMap::new(),
+            flights: BTreeMap::new(),
+            network: Network::new(params, region_of),
+            trace: Trace::with_window(DEFAULT_WINDOW),
+            stats: NetStats::new(count),
+            observed: Vec::new(),
+            processed: 0,
+        };
+        sim.refresh_members();
+        for id in 0..count as NodeId {
+            if sim.slots[usize::from(id)].status == NodeStatus::Up {
+                sim.boot(id);
+            }
+        }
+        sim
+    }
+
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// Events waiting in the queue.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Events processed so far (deliveries, drops, timers, resumes, injections).
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// When the next queued event is due.
+    pub fn next_event_time(&self) -> Option<Micros> {
+        self.queue.peek().map(|q| q.at)
+    }
+
+    /// Moves the clock forward without processing anything (never backwards).
+    pub fn advance_clock(&mut self, to: Micros) {
+        self.now = self.now.max(to);
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.slots.iter().map(|s| s.name.clone()).collect()
+    }
+
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.slots.iter().position(|s| s.name == name).map(|i| i as NodeId)
+    }
+
+    pub fn status(&self, node: NodeId) -> Option<NodeStatus> {
+        self.slots.get(usize::from(node)).map(|s| s.status)
+    }
+
+    pub fn process(&self, node: NodeId) -> Option<&P> {
+        self.slots.get(usize::from(node))?.process.as_ref()
+    }
+
+    pub fn stable(&self, node: NodeId) -> Option<&P::Stable> {
+        self.slots.get(usize::from(node)).map(|s| &s.stable)
+    }
+
+    pub fn config(&self, node: NodeId) -> Option<&P::Config> {
+        self.slots.get(usize::from(node)).map(|s| &s.config)
+    }
+
+    /// Changes a node's configuration, live if it is running.
+    pub fn reconfigure(&mut self, node: NodeId, change: impl FnOnce(&mut P::Config)) {
+        if let Some(slot) = self.slots.get_mut(usize::from(node)) {
+            change(&mut slot.config);
+            if let Some(process) = slot.process.as_mut() {
+                process.reconfigure(&slot.config);
+            }
+        }
+    }
+
+    pub fn set_cpu_cost(&mut self, node: NodeId, cost: Micros) {
+        if let Some(slot) = self.slots.get_mut(usize::from(node)) {
+            slot.cpu_cost = cost;
+        }
+    }
+
+    /// Observations made since the last call, oldest first.
+    pub fn take_observed(&mut self) -> Vec<Observed<P::Obs>> {
+        core::mem::take(&mut self.observed)
+    }
+
+    fn schedule(&mut self, at: Micros, pending: Pending<P>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.queue.push(Queued { at, seq, pending });
+    }
+
+    fn record(&mut self, kind: EventKind) -> u64 {
+        self.trace.record(self.now, kind)
+    }
+
+    /// Processes the next event. Returns false when nothing is left.
+    pub fn step(&mut self) -> bool {
+        let Some(Queued { at, pending, .. }) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(at);
+        self.processed += 1;
+        match pending {
+            Pending::Deliver { msg, from, to, kind, payload } => self.deliver(msg, from, to, kind, payload),
+            Pending::Vanish { msg, from, to } => self.drop_message(msg, from, to, DropReason::Loss),
+            Pending::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
+            Pending::Resume { node } => self.resume(node),
+            Pending::Inject { original, from, to, message } => {
+                let copy = self.send(from, to, message, self.now);
+                self.stats.replayed += 1;
+                self.record(EventKind::Replay { msg: original, copy });
+                if let Some(flight) = self.flights.get_mut(&copy) {
+                    flight.fate = FlightFate::Replayed;
+                }
+            }
+        }
+        true
+    }
+
+    fn drop_message(&mut self, msg: MsgId, from: NodeId, to: NodeId, reason: DropReason) {
+        self.flights.remove(&msg);
+        self.stats.count_drop(self.now, reason);
+        self.record(EventKind::Drop { msg, from, to, reason });
+    }
+
+    fn deliver(&mut self, msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, payload: Payload<P::Msg>) {
+        let Some(slot) = self.slots.get(usize::from(to)) else {
+            return self.drop_message(msg, from, to, DropReason::NodeDown);
+        };
+        let (version, cost) = (slot.version, slot.cpu_cost);
+        let wait_until = match slot.status {
+            NodeStatus::Crashed | NodeStatus::Absent => {
+                return self.drop_message(msg, from, to, DropReason::NodeDown)
+            }
+            NodeStatus::Paused { until } => Some(until),
+            NodeStatus::Up if slot.cpu_busy_until > self.now => Some(slot.cpu_busy_until),
+            NodeStatus::Up => None,
+        };
+        if let Some(until) = wait_until {
+            return self.schedule(until, Pending::Deliver { msg, from, to, kind, payload });
+        }
+        let message = match payload {
+            Payload::Intact(message) => message,
+            Payload::Tampered { bytes, tag }
+                if self.network.params.authenticate && keyed_tag(self.auth_key, &bytes) != tag =>
+            {
+                return self.drop_message(msg, from, to, DropReason::AuthFailed)
+            }
+            Payload::Tampered { bytes, .. } => match postcard::from_bytes::<P::Msg>(&bytes) {
+                Ok(message) => message,
+                Err(_) => return self.drop_message(msg, from, to, DropReason::Corrupt),
+            },
+        };
+        if message.wire_version() > version {
+            return self.drop_message(msg, from, to, DropReason::VersionMismatch);
+        }
+        let bytes = self.flights.remove(&msg).map_or(0, |f| {
+            self.stats.transit.record(self.now - f.sent_at);
+            f.bytes
+        });
+        self.stats.delivered += 1;
+        self.stats.bytes_delivered += u64::from(bytes);
+        self.stats.delivered_per_second.add(self.now, 1);
+        self.stats.bytes_per_second.add(self.now, u64::from(bytes));
+        self.record(EventKind::Deliver { msg, from, to, kind });
+        let done = self.now + cost;
+        self.slots[usize::from(to)].cpu_busy_until = done;
+        self.stats.cpu_busy[usize::from(to)] += cost;
+        self.run_handler(to, done, |process, ctx, out| process.on_message(ctx, from, message, out));
+    }
+
+    fn fire_timer(&mut self, node: NodeId, timer: P::Timer, generation: u64) {
+        if self.timers.get(&(node, timer.clone())) != Some(&generation) {
+            return; // cancelled or re-armed
+        }
+        match self.slots[usize::from(node)].status {
+            NodeStatus::Paused { until } => {
+                return self.schedule(until, Pending::Timer { node, timer, generation })
+            }
+            NodeStatus::Up => {}
+            NodeStatus::Crashed | NodeStatus::Absent => return,
+        }
+        self.timers.remove(&(node, timer.clone()));
+        self.stats.timers_fired += 1;
+        self.record(EventKind::Timer { node, timer: timer.label() });
+        let now = self.now;
+        self.run_handler(node, now, |process, ctx, out| process.on_timer(ctx, timer, out));
+    }
+
+    /// Runs one handler of `node` and applies its effects; sends leave at `send_at`.
+    fn run_handler(&mut self, node: NodeId, send_at: Micros, handler: impl FnOnce(&mut P, &Ctx, &mut Out<P>)) {
+        let entropy = self.rng.next_u64();
+        let mut out = Out::default();
+        let Some(process) = self.slots[usize::from(node)].process.as_mut() else {
+            return;
+        };
+        let ctx = Ctx { now: self.now, me: node, entropy, members: &self.members };
+        handler(process, &ctx, &mut out);
+        self.apply_effects(node, send_at, out);
+    }
+
+    fn apply_effects(&mut self, node: NodeId, send_at: Micros, out: Out<P>) {
+        for effect in out.effects {
+            match effect {
+                Effect::Send { to, msg } => {
+                    self.send(node, to, msg, send_at);
+                }
+                Effect::SetTimer { timer, after } => {
+                    let generation = self.next_generation;
+                    self.next_generation += 1;
+                    self.timers.insert((node, timer.clone()), generation);
+                    self.schedule(self.now + after, Pending::Timer { node, timer, generation });
+                }
+                Effect::CancelTimer(timer) => {
+                    self.timers.remove(&(node, timer));
+                }
+                Effect::Persist(stable) => self.slots[usize::from(node)].stable = stable,
+                Effect::Observe(observation) => {
+                    let slots = &self.slots;
+                    let name = |id: NodeId| {
+                        slots.get(usize::from(id)).map_or_else(|| alloc::format!("node#{id}"), |s| s.name.clone())
+                    };
+                    let text = observation.text(&name);
+                    let kind = match observation.class() {
+                        ObsClass::ClientRequest => EventKind::ClientRequest { node, text },
+                        ObsClass::ClientResponse => EventKind::ClientResponse { node, text },
+                        ObsClass::StateChange => EventKind::StateChange { node, text },
+                    };
+                    let seq = self.record(kind);
+                    self.observed.push(Observed { seq, at: self.now, node, observation });
+                }
+                Effect::Note(text) => {
+                    self.record(EventKind::Note { node: Some(node), text });
+                }
+            }
+        }
+    }
+
+    /// Puts a message on the wire at `at`; returns its id.
+    fn send(&mut self, from: NodeId, to: NodeId, message: P::Msg, at: Micros) -> MsgId {
+        let msg = self.next_msg;
+        self.next_msg += 1;
+        let auth = if self.network.params.authenticate { AUTH_TAG_BYTES } else { 0 };
+        let bytes = encoded_len(&message) as u32 + auth;
+        let kind = message.kind();
+        self.stats.sent += 1;
+        self.stats.bytes_sent += u64::from(bytes);
+        self.record(EventKind::Send { msg, from, to, kind, bytes, summary: message.summary() });
+        if usize::from(to) >= self.slots.len() {
+            self.drop_message(msg, from, to, DropReason::NodeDown);
+            return msg;
+        }
+        let attacker = self.network.params.attacker;
+        if attacker != Attacker::Off {
+            self.stats.eavesdropped += 1;
+            self.stats.eavesdropped_bytes += u64::from(bytes);
+        }
+        let mut flight =
+            Flight { from, to, kind, bytes, sent_at: at, departs: at, arrives: at, fate: FlightFate::Arrives };
+        match self.network.route(&mut self.rng, at, from, to, bytes) {
+            Route::Blocked(reason) => self.drop_message(msg, from, to, reason),
+            Route::Lost { at: vanish } => {
+                flight.arrives = vanish;
+                flight.fate = FlightFate::Lost;
+                self.flights.insert(msg, flight);
+                self.schedule(vanish, Pending::Vanish { msg, from, to });
+            }
+            Route::Arrives { at: arrives, departs, queued } => {
+                self.stats.queue_wait.record(queued);
+                flight.departs = departs;
+                flight.arrives = arrives;
+                let attack = attacker != Attacker::Off && self.rng.chance_ppm(self.network.params.attack_ppm);
+                let payload = if attack && attacker == Attacker::Tamper {
+                    flight.fate = FlightFate::Tampered;
+                    self.stats.tampered += 1;
+                    self.record(EventKind::Tamper { msg });
+                    self.tamper(&message)
+                } else {
+                    Payload::Intact(message.clone())
+                };
+                if attack && attacker == Attacker::Replay {
+                    let base = self.network.base_latency(from, to).max(1_000);
+                    let later = arrives + self.rng.between(base, base * 4);
+                    self.schedule(later, Pending::Inject { original: msg, from, to, message: message.clone() });
+                }
+                if self.rng.chance_ppm(self.network.params.duplicate_ppm) {
+                    let copy = self.next_msg;
+                    self.next_msg += 1;
+                    let copy_arrives = self.network.copy_arrival(&mut self.rng, departs, from, to);
+                    self.stats.duplicated += 1;
+                    self.record(EventKind::Duplicate { msg, copy });
+                    let copy_flight = Flight { arrives: copy_arrives, fate: FlightFate::Duplicate, ..flight.clone() };
+                    self.flights.insert(copy, copy_flight);
+                    self.schedule(copy_arrives, Pending::Deliver { msg: copy, from, to, kind, payload: payload.clone() });
+                }
+                self.flights.insert(msg, flight);
+                self.schedule(arrives, Pending::Deliver { msg, from, to, kind, payload });
+            }
+        }
+        msg
+    }
+
+    /// The attacker flips one byte of the frame on the wire, after the sender tagged it.
+    fn tamper(&mut self, message: &P::Msg) -> Payload<P::Msg> {
+        let mut bytes = postcard::to_allocvec(message).unwrap_or_default();
+        let tag = keyed_tag(self.auth_key, &bytes);
+        if !bytes.is_empty() {
+            let index = self.rng.below(bytes.len() as u64) as usize;
+            bytes[index] ^= 1 + self.rng.below(255) as u8;
+        }
+        Payload::Tampered { bytes, tag }
+    }
+
+    fn boot(&mut self, node: NodeId) {
+        let slot = &mut self.slots[usize::from(node)];
+        slot.process = Some(P::boot(node, &slot.config, &slot.stable));
+        slot.cpu_busy_until = self.now;
+        let now = self.now;
+        self.run_handler(node, now, |process, ctx, out| process.on_start(ctx, out));
+    }
+
+    fn refresh_members(&mut self) {
+        self.members = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status != NodeStatus::Absent)
+            .map(|(i, s)| Member { id: i as NodeId, version: s.version })
+            .collect();
+    }
+}

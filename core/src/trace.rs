@@ -1,0 +1,285 @@
+//! The trace: one event vocabulary for the simulator, replay, the CLI and the UI.
+//!
+//! Every event the simulator processes, every fault it applies and every verdict an invariant
+//! reaches becomes one [`Event`]. The trace keeps a bounded window of recent events for display
+//! and a running FNV-1a digest over *all* events, so a one-hour run stays small in memory yet
+//! two runs can be compared bit for bit.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use serde::Serialize;
+
+use crate::digest::{hash_encoded, Fnv64};
+use crate::time::{format_time, Micros};
+
+pub type NodeId = u16;
+pub type MsgId = u64;
+
+/// Why a message never reached its destination's handler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum DropReason {
+    /// Random loss on the wire.
+    Loss,
+    /// Sender and receiver sit in different partition groups.
+    Partition,
+    /// The link was cut in this direction.
+    LinkCut,
+    /// The receiver was crashed or had left.
+    NodeDown,
+    /// Authentication caught a tampered message.
+    AuthFailed,
+    /// The bytes no longer decode (tampered, no authentication).
+    Corrupt,
+    /// The receiver speaks an older protocol version than the frame.
+    VersionMismatch,
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 7] = [
+        DropReason::Loss,
+        DropReason::Partition,
+        DropReason::LinkCut,
+        DropReason::NodeDown,
+        DropReason::AuthFailed,
+        DropReason::Corrupt,
+        DropReason::VersionMismatch,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DropReason::Loss => "loss",
+            DropReason::Partition => "partition",
+            DropReason::LinkCut => "link-cut",
+            DropReason::NodeDown => "node-down",
+            DropReason::AuthFailed => "auth-failed",
+            DropReason::Corrupt => "corrupt",
+            DropReason::VersionMismatch => "version-mismatch",
+        }
+    }
+}
+
+/// What happened. The names follow DESIGN.md's event vocabulary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum EventKind {
+    Send { msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, bytes: u32, summary: String },
+    Deliver { msg: MsgId, from: NodeId, to: NodeId, kind: &'static str },
+    Drop { msg: MsgId, from: NodeId, to: NodeId, reason: DropReason },
+    Duplicate { msg: MsgId, copy: MsgId },
+    Tamper { msg: MsgId },
+    Replay { msg: MsgId, copy: MsgId },
+    Timer { node: NodeId, timer: &'static str },
+    Crash { node: NodeId },
+    Restart { node: NodeId },
+    Pause { node: NodeId, until: Micros },
+    Resume { node: NodeId },
+    Join { node: NodeId },
+    Leave { node: NodeId },
+    Partition { groups: Vec<Vec<NodeId>> },
+    Cut { from: NodeId, to: NodeId },
+    Slow { a: NodeId, b: NodeId, factor: u32 },
+    Heal,
+    Set { key: String, value: String },
+    ClientRequest { node: NodeId, text: String },
+    ClientResponse { node: NodeId, text: String },
+    StateChange { node: NodeId, text: String },
+    Note { node: Option<NodeId>, text: String },
+    Verdict { invariant: &'static str, holds: bool, detail: String, culprit: Option<u64> },
+}
+
+impl EventKind {
+    /// A short stable name for counting and filtering.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Send { .. } => "send",
+            EventKind::Deliver { .. } => "deliver",
+            EventKind::Drop { .. } => "drop",
+            EventKind::Duplicate { .. } => "duplicate",
+            EventKind::Tamper { .. } => "tamper",
+            EventKind::Replay { .. } => "replay",
+            EventKind::Timer { .. } => "timer",
+            EventKind::Crash { .. } => "crash",
+            EventKind::Restart { .. } => "restart",
+            EventKind::Pause { .. } => "pause",
+            EventKind::Resume { .. } => "resume",
+            EventKind::Join { .. } => "join",
+            EventKind::Leave { .. } => "leave",
+            EventKind::Partition { .. } => "partition",
+            EventKind::Cut { .. } => "cut",
+            EventKind::Slow { .. } => "slow",
+            EventKind::Heal => "heal",
+            EventKind::Set { .. } => "set",
+            EventKind::ClientRequest { .. } => "client-request",
+            EventKind::ClientResponse { .. } => "client-response",
+            EventKind::StateChange { .. } => "state",
+            EventKind::Note { .. } => "note",
+            EventKind::Verdict { .. } => "verdict",
+        }
+    }
+}
+
+/// One entry in the trace: when, in which order, and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: Micros,
+    pub kind: EventKind,
+}
+
+/// Renders events as stable text lines, with node names resolved. Golden traces use this.
+pub struct EventText<'a> {
+    pub event: &'a Event,
+    pub names: &'a [String],
+}
+
+impl fmt::Display for EventText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = |id: &NodeId| self.names.get(usize::from(*id)).map_or("?", String::as_str);
+        let e = self.event;
+        write!(f, "{:>6} {} ", e.seq, format_time(e.at))?;
+        match &e.kind {
+            EventKind::Send { msg, from, to, kind, bytes, summary } => {
+                write!(f, "send      #{msg} {}->{} {kind} {bytes}B {summary}", n(from), n(to))
+            }
+            EventKind::Deliver { msg, from, to, kind } => {
+                write!(f, "deliver   #{msg} {}->{} {kind}", n(from), n(to))
+            }
+            EventKind::Drop { msg, from, to, reason } => {
+                write!(f, "drop      #{msg} {}->{} {}", n(from), n(to), reason.label())
+            }
+            EventKind::Duplicate { msg, copy } => write!(f, "duplicate #{msg} as #{copy}"),
+            EventKind::Tamper { msg } => write!(f, "tamper    #{msg}"),
+            EventKind::Replay { msg, copy } => write!(f, "replay    #{msg} as #{copy}"),
+            EventKind::Timer { node, timer } => write!(f, "timer     {} {timer}", n(node)),
+            EventKind::Crash { node } => write!(f, "crash     {}", n(node)),
+            EventKind::Restart { node } => write!(f, "restart   {}", n(node)),
+            EventKind::Pause { node, until } => {
+                write!(f, "pause     {} until {}", n(node), format_time(*until))
+            }
+            EventKind::Resume { node } => write!(f, "resume    {}", n(node)),
+            EventKind::Join { node } => write!(f, "join      {}", n(node)),
+            EventKind::Leave { node } => write!(f, "leave     {}", n(node)),
+            EventKind::Partition { groups } => {
+                write!(f, "partition")?;
+                for (i, group) in groups.iter().enumerate() {
+                    write!(f, "{}", if i == 0 { " " } else { " | " })?;
+                    for (j, id) in group.iter().enumerate() {
+                        write!(f, "{}{}", if j == 0 { "" } else { "," }, n(id))?;
+                    }
+                }
+                Ok(())
+            }
+            EventKind::Cut { from, to } => write!(f, "cut       {}->{}", n(from), n(to)),
+            EventKind::Slow { a, b, factor } => write!(f, "slow      {}-{} x{factor}", n(a), n(b)),
+            EventKind::Heal => write!(f, "heal"),
+            EventKind::Set { key, value } => write!(f, "set       {key}={value}"),
+            EventKind::ClientRequest { node, text } => write!(f, "request   {} {text}", n(node)),
+            EventKind::ClientResponse { node, text } => write!(f, "response  {} {text}", n(node)),
+            EventKind::StateChange { node, text } => write!(f, "state     {} {text}", n(node)),
+            EventKind::Note { node, text } => match node {
+                Some(node) => write!(f, "note      {} {text}", n(node)),
+                None => write!(f, "note      {text}"),
+            },
+            EventKind::Verdict { invariant, holds, detail, culprit } => {
+                let verdict = if *holds { "holds" } else { "VIOLATED" };
+                write!(f, "verdict   {invariant} {verdict}: {detail}")?;
+                match culprit {
+                    Some(seq) => write!(f, " (event {seq})"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// A bounded window of recent events plus a digest and counts over the whole run.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    window: VecDeque<Event>,
+    capacity: usize,
+    total: u64,
+    digest: Fnv64,
+}
+
+/// Events kept for display by default; older ones live on only in the digest and counts.
+pub const DEFAULT_WINDOW: usize = 4_000;
+
+impl Trace {
+    pub fn with_window(capacity: usize) -> Self {
+        Trace { window: VecDeque::new(), capacity: capacity.max(1), total: 0, digest: Fnv64::default() }
+    }
+
+    /// Appends an event and returns its sequence number.
+    pub fn record(&mut self, at: Micros, kind: EventKind) -> u64 {
+        let seq = self.total;
+        let event = Event { seq, at, kind };
+        hash_encoded(&event, &mut self.digest);
+        if self.window.len() == self.capacity {
+            self.window.pop_front();
+        }
+        self.window.push_back(event);
+        self.total += 1;
+        seq
+    }
+
+    /// How many events the run has produced so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The digest over every event so far.
+    pub fn digest(&self) -> u64 {
+        self.digest.finish()
+    }
+
+    /// Events still in the window, oldest first.
+    pub fn window(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator {
+        self.window.iter()
+    }
+
+    /// Events with `seq >= from` that are still in the window.
+    pub fn since(&self, from: u64) -> impl Iterator<Item = &Event> {
+        let first = self.window.front().map_or(self.total, |e| e.seq);
+        let skip = from.saturating_sub(first).min(self.window.len() as u64) as usize;
+        self.window.iter().skip(skip)
+    }
+
+    /// The event with this sequence number, if it is still in the window.
+    pub fn get(&self, seq: u64) -> Option<&Event> {
+        let first = self.window.front()?.seq;
+        self.window.get(usize::try_from(seq.checked_sub(first)?).ok()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_is_bounded_but_digest_covers_everything() {
+        let mut small = Trace::with_window(3);
+        let mut large = Trace::with_window(100);
+        for i in 0..10 {
+            small.record(i, EventKind::Heal);
+            large.record(i, EventKind::Heal);
+        }
+        assert_eq!(small.window().len(), 3);
+        assert_eq!(small.total(), 10);
+        assert_eq!(small.digest(), large.digest());
+        assert_eq!(small.since(8).count(), 2);
+        assert_eq!(small.get(9).map(|e| e.at), Some(9));
+        assert!(small.get(2).is_none());
+    }
+
+    #[test]
+    fn digest_depends_on_content_and_order() {
+        let mut a = Trace::with_window(8);
+        let mut b = Trace::with_window(8);
+        a.record(1, EventKind::Crash { node: 0 });
+        a.record(2, EventKind::Restart { node: 0 });
+        b.record(1, EventKind::Restart { node: 0 });
+        b.record(2, EventKind::Crash { node: 0 });
+        assert_ne!(a.digest(), b.digest());
+    }
+}
