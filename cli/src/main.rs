@@ -1,6 +1,19 @@
 //! `playground`: the headless runner. Instructors grade with it and CI runs it; it prints the
 //! same bytes for the same scenario, every time, on every machine.
 
+/// Prints a line to stdout. A closed pipe (`playground ... | head`) ends the program quietly
+/// instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod args;
 mod report;
 
@@ -19,7 +32,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args::parse(&args) {
         Ok(Command::Help) => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             ExitCode::SUCCESS
         }
         Ok(Command::Labs { json }) => {
@@ -55,7 +68,7 @@ fn execute(args: RunArgs) -> ExitCode {
                 }
             }
             if args.trace {
-                println!("{}", EventText { event, names: &names });
+                say!("{}", EventText { event, names: &names });
             }
         }
         *seen = run.trace().total();
@@ -85,7 +98,7 @@ fn execute(args: RunArgs) -> ExitCode {
     };
     if args.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => say!("{text}"),
             Err(e) => {
                 eprintln!("playground: could not write JSON: {e}");
                 return ExitCode::FAILURE;

@@ -66,16 +66,16 @@ pub fn verdict_report(verdict: &Verdict, culprits: &BTreeMap<u64, String>) -> Ve
 }
 
 pub fn print_text(report: &Report) {
-    println!("lab {}  seed {}  ran {}  ({})", report.lab, report.seed, format_time(report.until_us), report.scenario);
-    println!("\ntrace: {} events, digest {}", report.trace.events, report.trace.digest);
+    say!("lab {}  seed {}  ran {}  ({})", report.lab, report.seed, format_time(report.until_us), report.scenario);
+    say!("\ntrace: {} events, digest {}", report.trace.events, report.trace.digest);
     let kinds: Vec<String> = report.trace.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!("  {}", kinds.join(", "));
-    println!("\nmetrics:");
+    say!("  {}", kinds.join(", "));
+    say!("\nmetrics:");
     for (name, value) in &report.counters {
-        println!("  {name:<28} {value}");
+        say!("  {name:<28} {value}");
     }
     for (name, h) in &report.latency {
-        println!(
+        say!(
             "  {name:<28} n={} mean {} p50 {} p90 {} p99 {} max {}",
             h.count,
             format_duration(h.mean_us),
@@ -85,15 +85,15 @@ pub fn print_text(report: &Report) {
             format_duration(h.max_us)
         );
     }
-    println!("\nguarantees:");
+    say!("\nguarantees:");
     for v in &report.verdicts {
         match &v.violation {
-            None => println!("  holds     {}: {}", v.name, v.statement),
+            None => say!("  holds     {}: {}", v.name, v.statement),
             Some(violation) => {
-                println!("  VIOLATED  {}: {}", v.name, v.statement);
-                println!("            first at {}: {} ({} in all)", format_time(violation.at_us), violation.detail, violation.count);
+                say!("  VIOLATED  {}: {}", v.name, v.statement);
+                say!("            first at {}: {} ({} in all)", format_time(violation.at_us), violation.detail, violation.count);
                 if let Some(text) = &violation.event_text {
-                    println!("            event: {}", text.trim());
+                    say!("            event: {}", text.trim());
                 }
             }
         }
@@ -147,17 +147,17 @@ pub fn print_labs(labs: &[LabInfo], json: bool) {
                     .collect(),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&labs).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&labs).unwrap_or_default());
         return;
     }
     for lab in labs {
         let state = if lab.available { "" } else { "  (not built yet)" };
-        println!("{:<13} {}{state}", lab.name, lab.title);
-        println!("              {}", squash(lab.summary));
+        say!("{:<13} {}{state}", lab.name, lab.title);
+        say!("              {}", squash(lab.summary));
         for p in lab.params {
-            let scope = if p.per_node { ", per node" } else { "" };
-            println!("    {:<13} {:<22} default {:<6} {}{scope}", p.key, kind_text(p.kind), p.default, p.help);
+            let scope = if p.per_node { " [per node]" } else { "" };
+            say!("    {:<13} {:<22} default {:<6} {}{scope}", p.key, kind_text(p.kind), p.default, p.help);
         }
-        println!();
+        say!();
     }
 }
