@@ -70,6 +70,8 @@ pub trait LabRun {
     fn next_time(&self) -> Option<Micros>;
     /// Events waiting in the simulator's queue.
     fn pending(&self) -> usize;
+    /// Events taken off the simulator's queue so far.
+    fn processed(&self) -> u64;
     fn trace(&self) -> &Trace;
     /// Node names, indexed by node id.
     fn names(&self) -> Vec<String>;

@@ -53,12 +53,20 @@ pub trait TimerName: Clone + Ord {
     fn label(&self) -> &'static str;
 }
 
+/// State that survives a crash, written as a log of changes: persisting costs the size of
+/// the change, not the size of the state, as with a write-ahead log.
+pub trait Durable: Clone + Default {
+    type Change: Clone;
+    fn apply(&mut self, change: Self::Change);
+}
+
 /// One thing a handler asks the world to do.
 #[derive(Clone, Debug)]
 pub enum Effect<M, T, S, O> {
     Send { to: NodeId, msg: M },
     SetTimer { timer: T, after: Micros },
     CancelTimer(T),
+    /// Durably records a change to the node's stable state.
     Persist(S),
     /// A lab-level observation for invariants and the trace (requests, responses, state).
     Observe(O),
@@ -67,7 +75,7 @@ pub enum Effect<M, T, S, O> {
 
 /// The effect buffer a handler writes into.
 pub struct Out<P: Process> {
-    pub(crate) effects: Vec<Effect<P::Msg, P::Timer, P::Stable, P::Obs>>,
+    pub(crate) effects: Vec<Effect<P::Msg, P::Timer, StableChange<P>, P::Obs>>,
 }
 
 impl<P: Process> Default for Out<P> {
@@ -86,8 +94,9 @@ impl<P: Process> Out<P> {
     pub fn cancel_timer(&mut self, timer: P::Timer) {
         self.effects.push(Effect::CancelTimer(timer));
     }
-    pub fn persist(&mut self, stable: P::Stable) {
-        self.effects.push(Effect::Persist(stable));
+    /// Durably records a change; on restart the node boots from every change applied so far.
+    pub fn persist(&mut self, change: StableChange<P>) {
+        self.effects.push(Effect::Persist(change));
     }
     pub fn observe(&mut self, observation: P::Obs) {
         self.effects.push(Effect::Observe(observation));
@@ -96,10 +105,13 @@ impl<P: Process> Out<P> {
         self.effects.push(Effect::Note(text));
     }
     /// The effects written so far (handy in protocol unit tests).
-    pub fn effects(&self) -> &[Effect<P::Msg, P::Timer, P::Stable, P::Obs>] {
+    pub fn effects(&self) -> &[Effect<P::Msg, P::Timer, StableChange<P>, P::Obs>] {
         &self.effects
     }
 }
+
+/// The change type of a process's stable state.
+pub type StableChange<P> = <<P as Process>::Stable as Durable>::Change;
 
 /// How an observation shows up in the trace.
 pub enum ObsClass {
@@ -120,7 +132,7 @@ pub trait Process: Clone + Sized {
     type Msg: Message;
     type Timer: TimerName;
     /// What survives a crash.
-    type Stable: Clone + Default;
+    type Stable: Durable;
     type Obs: Observation;
     /// Per-node configuration; nodes may disagree (many administrators).
     type Config: Clone;

@@ -176,7 +176,7 @@ mod tests {
         let good = sample().encode();
         assert_eq!(Scenario::decode("  "), Err(ScenarioError::Empty));
         assert!(matches!(Scenario::decode("abc$"), Err(ScenarioError::Base64(_))));
-        assert!(matches!(Scenario::decode(&good[..good.len() / 2]), Err(ScenarioError::Malformed(_))));
+        assert!(matches!(Scenario::decode(&good[..(good.len() / 2) & !3]), Err(ScenarioError::Malformed(_))));
         let mut newer = base64url::decode(&good).unwrap();
         newer[0] = 9;
         assert_eq!(Scenario::decode(&base64url::encode(&newer)), Err(ScenarioError::Version { found: 9 }));

@@ -27,7 +27,7 @@ use core::cmp::Ordering;
 
 use crate::digest::{encoded_len, keyed_tag};
 use crate::network::{Attacker, NetParams, Network, Route, AUTH_TAG_BYTES};
-use crate::process::{Ctx, Effect, Member, Message, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, Effect, Member, Message, ObsClass, Observation, Out, Process, TimerName};
 use crate::rng::Rng;
 use crate::time::Micros;
 use crate::trace::{DropReason, EventKind, MsgId, NodeId, Trace, DEFAULT_WINDOW};
@@ -404,7 +404,7 @@ impl<P: Process> Sim<P> {
                 Effect::CancelTimer(timer) => {
                     self.timers.remove(&(node, timer));
                 }
-                Effect::Persist(stable) => self.slots[usize::from(node)].stable = stable,
+                Effect::Persist(change) => self.slots[usize::from(node)].stable.apply(change),
                 Effect::Observe(observation) => {
                     let slots = &self.slots;
                     let name = |id: NodeId| {

@@ -23,7 +23,7 @@ mod params;
 
 pub use checks::{EXACTLY_ONCE, INTEGRITY};
 pub use msg::Msg;
-pub use node::{NetNode, NodeConfig, Obs, Role, Stable, Timer};
+pub use node::{Change, NetNode, NodeConfig, Obs, Role, Stable, Timer};
 pub use params::PARAMS;
 
 use alloc::boxed::Box;
@@ -185,6 +185,10 @@ impl LabRun for NetworkLab {
 
     fn pending(&self) -> usize {
         self.sim.pending()
+    }
+
+    fn processed(&self) -> u64 {
+        self.sim.processed()
     }
 
     fn trace(&self) -> &Trace {

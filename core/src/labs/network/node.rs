@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use super::msg::{Msg, RejectReason};
 use crate::digest::encoded_len;
-use crate::process::{Ctx, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::{format_duration, Micros, MICROS_PER_SEC};
 use crate::trace::NodeId;
 
@@ -53,6 +53,38 @@ pub struct Stable {
     pub balances: BTreeMap<u16, i64>,
     /// Server: the deduplication table, (client, request) to the balance it produced.
     pub applied: BTreeMap<(NodeId, u32), i64>,
+}
+
+/// A durable change, written before the node acts on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Client: request ids below this one are used.
+    NextRequest(u32),
+    /// Server: an account's new balance, and the request that produced it if deduplicating.
+    Applied { account: u16, balance: i64, key: Option<(NodeId, u32)> },
+    /// Server: the client finished every request below `below`; forget their keys.
+    Forget { client: NodeId, below: u32 },
+}
+
+impl Durable for Stable {
+    type Change = Change;
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::NextRequest(next) => self.next_req = next,
+            Change::Applied { account, balance, key } => {
+                self.balances.insert(account, balance);
+                if let Some(key) = key {
+                    self.applied.insert(key, balance);
+                }
+            }
+            Change::Forget { client, below } => {
+                let done: Vec<_> = self.applied.range((client, 0)..(client, below)).map(|(&k, _)| k).collect();
+                for key in done {
+                    self.applied.remove(&key);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -126,6 +158,12 @@ pub struct NetNode {
 }
 
 impl NetNode {
+    /// Applies a change to the node's own copy and records it durably.
+    fn persist(&mut self, change: Change, out: &mut Out<Self>) {
+        self.stable.apply(change.clone());
+        out.persist(change);
+    }
+
     fn account(&self) -> u16 {
         match self.config.role {
             Role::Client { account } => account,
@@ -149,7 +187,8 @@ impl NetNode {
 
     fn send_request(&self, ctx: &Ctx, req: u32, amount: i32, out: &mut Out<Self>) -> Option<NodeId> {
         let (server, v) = self.route(ctx)?;
-        let done_below = self.outstanding.keys().next().copied().unwrap_or(self.stable.next_req);
+        // Every id below this one has finished: the oldest request still open, this one included.
+        let done_below = self.outstanding.keys().next().map_or(req, |&oldest| oldest.min(req));
         let pad = vec![0xAB; self.config.payload as usize];
         let account = self.account();
         out.send(server, Msg::Request { v, client: self.me, req, account, amount, done_below, pad });
@@ -163,8 +202,7 @@ impl NetNode {
             return;
         }
         let req = self.stable.next_req;
-        self.stable.next_req += 1;
-        out.persist(self.stable.clone());
+        self.persist(Change::NextRequest(req + 1), out);
         let amount = 1 + (ctx.entropy % 100) as i32;
         match self.send_request(ctx, req, amount, out) {
             Some(server) => {
@@ -201,20 +239,19 @@ impl NetNode {
             return;
         }
         if self.config.dedup {
-            self.stable.applied.retain(|&(c, r), _| c != client || r >= done_below);
+            let stale = self.stable.applied.range((client, 0)..(client, done_below)).next().is_some();
+            if stale {
+                self.persist(Change::Forget { client, below: done_below }, out);
+            }
             if let Some(&balance) = self.stable.applied.get(&(client, req)) {
                 out.observe(Obs::DedupHit { client, req });
                 out.send(from, Msg::Ack { v, req, balance });
                 return;
             }
         }
-        let balance = self.stable.balances.entry(account).or_insert(0);
-        *balance += i64::from(amount);
-        let balance = *balance;
-        if self.config.dedup {
-            self.stable.applied.insert((client, req), balance);
-        }
-        out.persist(self.stable.clone());
+        let balance = self.stable.balances.get(&account).copied().unwrap_or(0) + i64::from(amount);
+        let key = self.config.dedup.then_some((client, req));
+        self.persist(Change::Applied { account, balance, key }, out);
         out.observe(Obs::Applied { client, req, amount, balance });
         out.send(from, Msg::Ack { v, req, balance });
     }

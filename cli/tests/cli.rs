@@ -1,0 +1,93 @@
+//! The `playground` binary as an instructor or CI would call it.
+
+use std::process::{Command, Output};
+
+fn playground(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_playground")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn same_bytes_twice_and_different_for_another_seed() {
+    let args = ["run", "network", "--seed", "7", "--until", "60s", "--json"];
+    let (a, b) = (playground(&args), playground(&args));
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert!(!a.stdout.is_empty());
+    assert_eq!(a.stdout, b.stdout);
+    let other = playground(&["run", "network", "--seed", "8", "--until", "60s", "--json"]);
+    assert_ne!(a.stdout, other.stdout);
+    let json: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(json["all_hold"], true);
+    assert!(json["trace"]["events"].as_u64().unwrap() > 10_000);
+}
+
+#[test]
+fn bad_arguments_get_a_clear_error_and_code_2() {
+    for (args, expected) in [
+        (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
+        (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
+        (vec!["run", "clocks"], "not built yet"),
+        (vec!["run", "network", "--until", "10"], "no unit"),
+        (vec!["run", "network", "--set", "loss=200"], "between 0 and 100"),
+        (vec!["run", "network", "--set", "s9.rate=5"], "there is no node `s9`"),
+        (vec!["run", "network", "--faults", "2s explode s1"], "unknown action `explode`"),
+        (vec!["run", "network", "--faults", "2s crash s7"], "there is no node `s7`"),
+        (vec!["run", "network", "--scenario", "%%%"], "not URL-safe base64"),
+        (vec!["run", "network", "--bogus"], "unknown option `--bogus`"),
+        (vec!["fly"], "unknown command `fly`"),
+        (vec!["run"], "needs a lab name"),
+    ] {
+        let out = playground(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn heavy_loss_retries_and_exactly_once_holds_then_breaks_without_dedup() {
+    let with = playground(&["run", "network", "--seed", "7", "--set", "loss=40", "--json"]);
+    assert_eq!(with.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&with.stdout).unwrap();
+    assert!(json["counters"]["retries"].as_u64().unwrap() > 100);
+    assert!(json["counters"]["dropped: loss"].as_u64().unwrap() > 100);
+
+    let without = playground(&["run", "network", "--seed", "7", "--set", "loss=40", "--set", "dedup=off"]);
+    assert_eq!(without.status.code(), Some(3));
+    let text = stdout(&without);
+    assert!(text.contains("VIOLATED  exactly-once"), "{text}");
+    assert!(text.contains("a second time"), "{text}");
+    assert!(text.contains("event:") && text.contains("applied c"), "the culprit event is shown: {text}");
+}
+
+#[test]
+fn a_share_link_replays_the_same_run() {
+    let first = playground(&["run", "network", "--seed", "5", "--until", "5s", "--set", "dup=20", "--faults", "1s crash s2; 2s restart s2", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let link = json["scenario"].as_str().unwrap();
+    let again = playground(&["run", "--scenario", link, "--until", "5s", "--json"]);
+    assert_eq!(first.stdout, again.stdout);
+    let file = std::env::temp_dir().join(format!("playground-cli-test-{}.txt", std::process::id()));
+    std::fs::write(&file, link).unwrap();
+    let from_file = playground(&["run", "network", "--scenario", file.to_str().unwrap(), "--until", "5s", "--json"]);
+    std::fs::remove_file(&file).ok();
+    assert_eq!(first.stdout, from_file.stdout);
+}
+
+#[test]
+fn labs_lists_all_eight_with_parameters() {
+    let out = playground(&["labs", "--json"]);
+    let labs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let labs = labs.as_array().unwrap();
+    assert_eq!(labs.len(), 8);
+    assert_eq!(labs[0]["name"], "network");
+    assert!(labs[0]["params"].as_array().unwrap().iter().any(|p| p["key"] == "loss"));
+    assert!(stdout(&playground(&["labs"])).contains("failure"));
+}

@@ -1,0 +1,104 @@
+//! Golden text traces for canonical network scenarios. They change only on purpose: run
+//! with `UPDATE_GOLDEN=1` to rewrite them, then read the diff.
+//!
+//! `digests.txt` pins the trace digest of a few scenarios; the web crate's wasm test checks
+//! the same file, which proves native and wasm32 runs are bit-identical.
+
+mod common;
+
+use common::*;
+use playground_core::scenario::Scenario;
+use playground_core::time::{parse_duration, MICROS_PER_MS};
+use std::path::PathBuf;
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name)
+}
+
+fn check_golden(name: &str, actual: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with UPDATE_GOLDEN=1", path.display()));
+    if expected != actual {
+        let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{name} differs from its golden trace at line {}:\n  expected: {}\n  actual:   {}",
+            first + 1,
+            expected.lines().nth(first).unwrap_or("<end>"),
+            actual.lines().nth(first).unwrap_or("<end>")
+        );
+    }
+}
+
+fn ms(n: u64) -> u64 {
+    n * MICROS_PER_MS
+}
+
+#[test]
+fn lossy_link_with_retries() {
+    let s = scenario(1, &[("clients", "1"), ("servers", "1"), ("rate", "5"), ("loss", "40"), ("timeout_ms", "100")], "");
+    let trace = text_trace(&s, ms(2_000));
+    assert!(trace.contains(" loss") && trace.contains("retry req"));
+    assert!(trace.contains("answered from table"), "a retry after a lost ack is deduplicated");
+    check_golden("lossy-retry.txt", &trace);
+}
+
+#[test]
+fn partition_then_heal() {
+    let s = scenario(2, &[("clients", "1"), ("servers", "2"), ("rate", "5")], "500ms partition c1 | s1,s2; 1500ms heal");
+    let trace = text_trace(&s, ms(2_500));
+    assert!(trace.contains("partition c1 | s1,s2") && trace.contains(" heal"));
+    assert!(trace.contains("drop") && trace.contains("partition\n"));
+    check_golden("partition-heal.txt", &trace);
+}
+
+#[test]
+fn crash_and_restart_keep_the_dedup_table() {
+    let s = scenario(3, &[("clients", "1"), ("servers", "1"), ("rate", "10"), ("timeout_ms", "100"), ("retries", "8")], "300ms crash s1; 800ms restart s1");
+    let trace = text_trace(&s, ms(1_500));
+    assert!(trace.contains("crash     s1") && trace.contains("restart   s1") && trace.contains("node-down"));
+    check_golden("crash-restart.txt", &trace);
+}
+
+#[test]
+fn tampering_is_caught_by_authentication() {
+    let s = scenario(4, &[("clients", "1"), ("servers", "1"), ("rate", "5"), ("attacker", "tamper"), ("attack", "50"), ("auth", "on")], "");
+    let trace = text_trace(&s, ms(1_500));
+    assert!(trace.contains("tamper ") && trace.contains("auth-failed"));
+    assert!(!trace.contains("VIOLATED"));
+    check_golden("tamper-auth.txt", &trace);
+}
+
+#[test]
+fn bandwidth_makes_a_queue() {
+    let s = scenario(5, &[("clients", "2"), ("servers", "1"), ("rate", "20"), ("bandwidth", "256"), ("payload", "2000")], "");
+    let run = run_to(&s, ms(1_000));
+    let wait = run.metrics().histogram("queue wait").unwrap().max();
+    assert!(wait > ms(10), "max queue wait {wait}us");
+    check_golden("bandwidth-queue.txt", &text_trace(&s, ms(1_000)));
+}
+
+#[test]
+fn pinned_digests() {
+    let path = golden_path("digests.txt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut rewritten = String::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let mut parts = line.split_whitespace();
+        let (link, until, digest) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let scenario = Scenario::decode(link).unwrap();
+        let actual = format!("{:016x}", run_to(&scenario, parse_duration(until).unwrap()).trace().digest());
+        rewritten.push_str(&format!("{link} {until} {actual}\n"));
+        if std::env::var_os("UPDATE_GOLDEN").is_none() {
+            assert_eq!(actual, digest, "digest of {link} to {until}");
+        }
+    }
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let header: String = text.lines().filter(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, header + &rewritten).unwrap();
+    }
+}
