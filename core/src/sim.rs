@@ -85,25 +85,20 @@ enum Pending<P: Process> {
     Inject { original: MsgId, from: NodeId, to: NodeId, message: P::Msg },
 }
 
-#[derive(Clone)]
-struct Queued<P: Process> {
+/// A heap entry: small, so sifting moves little. The event itself waits in a slab.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Queued {
     at: Micros,
     seq: u64,
-    pending: Pending<P>,
+    slot: u32,
 }
 
-impl<P: Process> PartialEq for Queued<P> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl<P: Process> Eq for Queued<P> {}
-impl<P: Process> PartialOrd for Queued<P> {
+impl PartialOrd for Queued {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<P: Process> Ord for Queued<P> {
+impl Ord for Queued {
     // Reversed: the heap pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
@@ -139,7 +134,10 @@ pub struct Sim<P: Process> {
     next_seq: u64,
     next_msg: MsgId,
     next_generation: u64,
-    queue: BinaryHeap<Queued<P>>,
+    queue: BinaryHeap<Queued>,
+    /// Pending events by slot; freed slots are reused.
+    slab: Vec<Option<Pending<P>>>,
+    free_slots: Vec<u32>,
     rng: Rng,
     auth_key: u64,
     slots: Vec<Slot<P>>,
@@ -179,6 +177,8 @@ impl<P: Process> Sim<P> {
             next_msg: 1,
             next_generation: 0,
             queue: BinaryHeap::new(),
+            slab: Vec::new(),
+            free_slots: Vec::new(),
             rng,
             auth_key,
             slots,
@@ -276,7 +276,17 @@ impl<P: Process> Sim<P> {
     fn schedule(&mut self, at: Micros, pending: Pending<P>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.push(Queued { at, seq, pending });
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(pending);
+                slot
+            }
+            None => {
+                self.slab.push(Some(pending));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.queue.push(Queued { at, seq, slot });
     }
 
     fn record(&mut self, kind: EventKind) -> u64 {
@@ -285,8 +295,12 @@ impl<P: Process> Sim<P> {
 
     /// Processes the next event. Returns false when nothing is left.
     pub fn step(&mut self) -> bool {
-        let Some(Queued { at, pending, .. }) = self.queue.pop() else {
+        let Some(Queued { at, slot, .. }) = self.queue.pop() else {
             return false;
+        };
+        self.free_slots.push(slot);
+        let Some(pending) = self.slab.get_mut(slot as usize).and_then(Option::take) else {
+            return true;
         };
         self.now = self.now.max(at);
         self.processed += 1;

@@ -9,7 +9,7 @@
 //! applied. It forgets requests older than a horizon that covers every retry and every
 //! in-flight copy, so memory stays bounded on long runs.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -26,7 +26,6 @@ pub const INTEGRITY: &str = "integrity";
 #[derive(Clone, Debug, Default)]
 struct RequestRecord {
     amount: i32,
-    issued_at: Micros,
     applied: u32,
 }
 
@@ -50,10 +49,11 @@ pub struct Checks {
     pub verdicts: Vec<Verdict>,
     pub stats: ClientStats,
     requests: BTreeMap<(NodeId, u32), RequestRecord>,
+    /// Requests in the order they were issued, for forgetting the oldest first.
+    issue_order: VecDeque<(Micros, NodeId, u32)>,
     /// Per client: requests below this id were forgotten by the horizon.
     forgotten_below: BTreeMap<NodeId, u32>,
     horizon: Micros,
-    since_prune: u32,
 }
 
 impl Checks {
@@ -76,9 +76,9 @@ impl Checks {
                 acked_per_second: Series::new("acked", MICROS_PER_SEC, 600),
             },
             requests: BTreeMap::new(),
+            issue_order: VecDeque::new(),
             forgotten_below: BTreeMap::new(),
             horizon,
-            since_prune: 0,
         }
     }
 
@@ -100,7 +100,8 @@ impl Checks {
         match observed.observation {
             Obs::Issued { req, amount, .. } => {
                 self.stats.issued += 1;
-                self.requests.insert((node, req), RequestRecord { amount, issued_at: observed.at, applied: 0 });
+                self.requests.insert((node, req), RequestRecord { amount, applied: 0 });
+                self.issue_order.push_back((observed.at, node, req));
             }
             Obs::Retried { .. } => self.stats.retried += 1,
             Obs::GaveUp { .. } => self.stats.gave_up += 1,
@@ -144,24 +145,20 @@ impl Checks {
                 }
             }
         }
-        self.since_prune += 1;
-        if self.since_prune >= 4_096 {
-            self.prune(observed.at);
-        }
+        self.forget_before(observed.at.saturating_sub(self.horizon));
     }
 
-    fn prune(&mut self, now: Micros) {
-        self.since_prune = 0;
-        let cutoff = now.saturating_sub(self.horizon);
-        let forgotten = &mut self.forgotten_below;
-        self.requests.retain(|&(client, req), record| {
-            let keep = record.issued_at >= cutoff;
-            if !keep {
-                let below = forgotten.entry(client).or_insert(0);
-                *below = (*below).max(req + 1);
+    /// Forgets requests issued before `cutoff`, oldest first.
+    fn forget_before(&mut self, cutoff: Micros) {
+        while let Some(&(issued_at, client, req)) = self.issue_order.front() {
+            if issued_at >= cutoff {
+                break;
             }
-            keep
-        });
+            self.issue_order.pop_front();
+            self.requests.remove(&(client, req));
+            let below = self.forgotten_below.entry(client).or_insert(0);
+            *below = (*below).max(req + 1);
+        }
     }
 }
 
