@@ -33,7 +33,7 @@ pub struct Counter {
 }
 
 /// Everything a lab measures, at this moment of the run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metrics {
     pub counters: Vec<Counter>,
     pub histograms: Vec<(&'static str, Histogram)>,

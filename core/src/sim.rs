@@ -47,6 +47,8 @@ pub enum NodeStatus {
 #[derive(Clone, Debug)]
 pub struct NodeSetup<C> {
     pub name: String,
+    /// What the node does in its lab, e.g. "client" or "server", for renderers.
+    pub role: &'static str,
     pub config: C,
     pub region: u8,
     pub version: u8,
@@ -59,6 +61,7 @@ pub struct NodeSetup<C> {
 #[derive(Clone)]
 struct Slot<P: Process> {
     name: String,
+    role: &'static str,
     config: P::Config,
     version: u8,
     cpu_cost: Micros,
@@ -161,6 +164,7 @@ impl<P: Process> Sim<P> {
             .into_iter()
             .map(|n| Slot {
                 name: n.name,
+                role: n.role,
                 config: n.config,
                 version: n.version,
                 cpu_cost: n.cpu_cost,

@@ -7,12 +7,15 @@ use playground_core::lab::LabRun;
 
 const RUN: u64 = 10;
 
+/// One datacenter, so latency is small unless a knob makes it large.
 fn baseline() -> Box<dyn LabRun> {
-    run_to(&scenario(17, &[], ""), secs(RUN))
+    with(&[], "")
 }
 
 fn with(params: &[(&str, &str)], faults: &str) -> Box<dyn LabRun> {
-    run_to(&scenario(17, params, faults), secs(RUN))
+    let mut all = vec![("regions", "1")];
+    all.extend_from_slice(params);
+    run_to(&scenario(17, &all, faults), secs(RUN))
 }
 
 fn p50(run: &dyn LabRun, histogram: &str) -> u64 {

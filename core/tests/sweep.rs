@@ -85,7 +85,8 @@ fn missing_dedup_is_caught_across_seeds() {
 #[test]
 fn tampering_without_auth_is_caught_across_seeds() {
     for seed in 0..50 {
-        let s = scenario(seed, &[("attacker", "tamper"), ("attack", "20")], "");
+        // No padding, so every flipped byte lands in a field that matters.
+        let s = scenario(seed, &[("attacker", "tamper"), ("attack", "20"), ("payload", "0")], "");
         let run = run_to(&s, secs(10));
         let violated = run.verdicts().iter().filter(|v| !v.holds()).count();
         assert!(violated > 0, "seed {seed}: tampering went unnoticed");

@@ -17,7 +17,7 @@ pub enum ParamKind {
 }
 
 /// One knob of a lab.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParamSpec {
     pub key: &'static str,
     pub label: &'static str,

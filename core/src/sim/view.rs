@@ -40,6 +40,7 @@ pub struct FlightView {
 pub struct NodeView {
     pub id: NodeId,
     pub name: String,
+    pub role: &'static str,
     pub region: u8,
     pub version: u8,
     pub status: NodeStatus,
@@ -79,6 +80,7 @@ impl<P: Process> Sim<P> {
             .map(|(i, slot)| NodeView {
                 id: i as NodeId,
                 name: slot.name.clone(),
+                role: slot.role,
                 region: self.network.region_of.get(i).copied().unwrap_or(0),
                 version: slot.version,
                 status: slot.status,

@@ -107,7 +107,7 @@ impl Checks {
             Obs::GaveUp { .. } => self.stats.gave_up += 1,
             Obs::Rejected { .. } => self.stats.rejected += 1,
             Obs::NoServer { .. } => self.stats.no_server += 1,
-            Obs::DedupHit { .. } => self.stats.dedup_hits += 1,
+            Obs::DedupHit { .. } | Obs::Stale { .. } => self.stats.dedup_hits += 1,
             Obs::Acked { req, latency } => {
                 self.stats.acked += 1;
                 self.stats.latency.record(latency);

@@ -13,6 +13,8 @@ use crate::trace::NodeId;
 pub enum RejectReason {
     /// Larger than the server's configured `max_request`.
     TooLarge,
+    /// A late copy of a request the client already finished.
+    Stale,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

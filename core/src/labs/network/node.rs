@@ -53,6 +53,9 @@ pub struct Stable {
     pub balances: BTreeMap<u16, i64>,
     /// Server: the deduplication table, (client, request) to the balance it produced.
     pub applied: BTreeMap<(NodeId, u32), i64>,
+    /// Server: per client, ids below this were forgotten; a late copy of one is refused,
+    /// never applied.
+    pub floor: BTreeMap<NodeId, u32>,
 }
 
 /// A durable change, written before the node acts on it.
@@ -78,6 +81,8 @@ impl Durable for Stable {
                 }
             }
             Change::Forget { client, below } => {
+                let floor = self.floor.entry(client).or_insert(0);
+                *floor = (*floor).max(below);
                 let done: Vec<_> = self.applied.range((client, 0)..(client, below)).map(|(&k, _)| k).collect();
                 for key in done {
                     self.applied.remove(&key);
@@ -113,6 +118,7 @@ pub enum Obs {
     NoServer { req: u32 },
     Applied { client: NodeId, req: u32, amount: i32, balance: i64 },
     DedupHit { client: NodeId, req: u32 },
+    Stale { client: NodeId, req: u32 },
 }
 
 impl Observation for Obs {
@@ -122,7 +128,7 @@ impl Observation for Obs {
             Obs::Acked { .. } | Obs::GaveUp { .. } | Obs::Rejected { .. } | Obs::NoServer { .. } => {
                 ObsClass::ClientResponse
             }
-            Obs::Applied { .. } | Obs::DedupHit { .. } => ObsClass::StateChange,
+            Obs::Applied { .. } | Obs::DedupHit { .. } | Obs::Stale { .. } => ObsClass::StateChange,
         }
     }
 
@@ -138,6 +144,7 @@ impl Observation for Obs {
                 format!("applied {}:{req} amount {amount} balance {balance}", name(*client))
             }
             Obs::DedupHit { client, req } => format!("duplicate {}:{req} answered from table", name(*client)),
+            Obs::Stale { client, req } => format!("refused late copy of finished {}:{req}", name(*client)),
         }
     }
 }
@@ -239,8 +246,14 @@ impl NetNode {
             return;
         }
         if self.config.dedup {
-            let stale = self.stable.applied.range((client, 0)..(client, done_below)).next().is_some();
-            if stale {
+            if req < self.stable.floor.get(&client).copied().unwrap_or(0) {
+                // A late copy of a request whose key was forgotten: it was finished, so it
+                // must not be applied again.
+                out.observe(Obs::Stale { client, req });
+                out.send(from, Msg::Reject { v, req, why: RejectReason::Stale });
+                return;
+            }
+            if done_below > self.stable.floor.get(&client).copied().unwrap_or(0) {
                 self.persist(Change::Forget { client, below: done_below }, out);
             }
             if let Some(&balance) = self.stable.applied.get(&(client, req)) {

@@ -1,0 +1,25 @@
+//! The app: reads the URL once and shows the home page or a lab.
+
+use yew::prelude::*;
+
+use crate::dom;
+use crate::home::Home;
+use crate::lab::LabPage;
+use crate::route::{self, Route};
+
+#[function_component]
+pub fn App() -> Html {
+    let route = use_memo((), |_| route::parse(&dom::query()));
+    let reduced_motion = dom::prefers_reduced_motion();
+    let class = classes!("app", reduced_motion.then_some("reduced-motion"));
+    html! {
+        <div class={class}>
+            {
+                match (*route).clone() {
+                    Route::Home { error } => html! { <Home error={error} /> },
+                    Route::Lab { scenario, embed, error } => html! { <LabPage scenario={scenario} embed={embed} error={error} /> },
+                }
+            }
+        </div>
+    }
+}

@@ -1,0 +1,41 @@
+//! The home page: all eight labs, the ones not built yet saying what they will show.
+
+use playground_core::lab;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct HomeProps {
+    pub error: Option<String>,
+}
+
+#[function_component]
+pub fn Home(props: &HomeProps) -> Html {
+    let cards = lab::catalogue().iter().map(|info| {
+        let body = html! {
+            <>
+                <h2>{ info.title }</h2>
+                <p>{ info.summary }</p>
+                if !info.available { <p class="soon">{ "Not built yet." }</p> }
+            </>
+        };
+        if info.available {
+            html! { <li class="card available" data-lab={info.name}><a href={format!("?lab={}", info.name)}>{ body }</a></li> }
+        } else {
+            html! { <li class="card soon" data-lab={info.name} aria-disabled="true">{ body }</li> }
+        }
+    });
+    html! {
+        <main class="home">
+            <header>
+                <h1>{ "Distributed Systems Playground" }</h1>
+                <p>{ "Real, deterministic simulations you can poke: crash a node, cut a link, skew a clock, \
+                      and watch which guarantees still hold. Every run is seeded; a link replays it exactly." }</p>
+            </header>
+            if let Some(error) = &props.error {
+                <div class="notice" role="alert">{ error.clone() }</div>
+            }
+            <ol class="cards">{ for cards }</ol>
+            <footer><p>{ "Runs entirely in your browser. Nothing is sent anywhere." }</p></footer>
+        </main>
+    }
+}

@@ -1,0 +1,16 @@
+//! A lab page: the shared layout every lab uses, and its state.
+
+mod canvas;
+mod charts;
+mod controls;
+mod explain;
+mod keys;
+mod knobs;
+mod log;
+mod page;
+mod panels;
+mod probe;
+pub mod state;
+mod tools;
+
+pub use page::LabPage;

@@ -1,0 +1,240 @@
+//! The lab page: the same layout for every lab. Canvas, controls, knobs, guarantees,
+//! metrics, the event log with its inspector, and the explain panel. In embed mode only the
+//! canvas, the transport and the guarantees remain, with a link to the full playground.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use playground_core::fault::FaultAction;
+use playground_core::lab::{self, Metrics};
+use playground_core::runner::Runner;
+use playground_core::scenario::Scenario;
+use playground_core::sim::SimView;
+use playground_core::time::{format_duration, Micros};
+use playground_core::trace::{EventKind, NodeId};
+use yew::prelude::*;
+
+use super::canvas::{Canvas, DropMark};
+use super::controls::Controls;
+use super::keys::{use_lab_keys, HELP};
+use super::knobs::Knobs;
+use super::log::{EventLog, LOG_ROWS};
+use super::panels::{MetricsPanel, Verdicts};
+use super::probe::use_animation;
+use super::state::{scrub_end, Action, LabState, SPEEDS};
+use super::tools::{ActionMenu, PartitionBar, ShareDialog};
+use super::explain;
+use crate::dom;
+
+#[derive(Properties, PartialEq)]
+pub struct LabPageProps {
+    pub scenario: Scenario,
+    pub embed: bool,
+    pub error: Option<String>,
+}
+
+/// What one run looks like right now, ready to render.
+struct Picture {
+    view: Rc<SimView>,
+    drops: Rc<Vec<DropMark>>,
+    metrics: Rc<Metrics>,
+    verdicts: Rc<Vec<playground_core::invariant::Verdict>>,
+}
+
+fn picture(runner: &Runner, mark_span: Micros) -> Picture {
+    let run = runner.run();
+    let now = run.now();
+    let drops = run
+        .trace()
+        .window()
+        .rev()
+        .take_while(|e| e.at + mark_span >= now)
+        .filter_map(|e| match e.kind {
+            EventKind::Drop { from, to, reason, .. } => Some(DropMark { at: e.at, from, to, reason }),
+            _ => None,
+        })
+        .collect();
+    Picture { view: Rc::new(run.view()), drops: Rc::new(drops), metrics: Rc::new(run.metrics()), verdicts: Rc::new(run.verdicts().to_vec()) }
+}
+
+/// Parameters in force now: the scenario's, then every `set` the script applied so far.
+fn effective_params(scenario: &Scenario) -> Vec<(String, String)> {
+    let mut params = scenario.params.clone();
+    for fault in scenario.faults.iter().filter(|f| f.at <= scenario.at) {
+        if let FaultAction::Set { key, value } = &fault.action {
+            params.push((key.clone(), value.clone()));
+        }
+    }
+    params
+}
+
+fn comparison(original: &Picture, branch: &Picture) -> Html {
+    let count = |p: &Picture, name: &str| p.metrics.counter(name).unwrap_or(0).to_string();
+    let p50 = |p: &Picture| p.metrics.histogram("request latency").map_or("-".into(), |h| format_duration(h.quantile(500)));
+    let mut rows: Vec<(String, String, String)> = original
+        .verdicts
+        .iter()
+        .zip(branch.verdicts.iter())
+        .map(|(a, b)| {
+            let word = |v: &playground_core::invariant::Verdict| if v.holds() { "holds" } else { "VIOLATED" }.to_string();
+            (a.name.to_string(), word(a), word(b))
+        })
+        .collect();
+    for name in ["requests acked", "retries", "dropped", "duplicated"] {
+        rows.push((name.into(), count(original, name), count(branch, name)));
+    }
+    rows.push(("latency p50".into(), p50(original), p50(branch)));
+    html! {
+        <table class="comparison" aria-label="Original run against the branch">
+            <thead><tr><th>{ "" }</th><th>{ "original" }</th><th>{ "branch" }</th></tr></thead>
+            <tbody>
+                { for rows.into_iter().map(|(k, a, b)| {
+                    let differs = a != b;
+                    html! { <tr class={classes!(differs.then_some("differs"))}><th>{ k }</th><td>{ a }</td><td>{ b }</td></tr> }
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+#[function_component]
+pub fn LabPage(props: &LabPageProps) -> Html {
+    let start_error = use_state(|| None::<String>);
+    let state = {
+        let scenario = props.scenario.clone();
+        let start_error = start_error.clone();
+        use_reducer(move || match LabState::new(scenario.clone()) {
+            Ok(state) => state,
+            Err(e) => {
+                start_error.set(Some(e));
+                let fallback = Scenario::new(&scenario.lab, 1);
+                LabState::new(fallback).or_else(|_| LabState::new(Scenario::new("network", 1))).expect("the network lab's defaults always start")
+            }
+        })
+    };
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |action: Action| state.dispatch(action))
+    };
+    let share = use_state(|| None::<bool>);
+    let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
+    let playing = (*playing.borrow()).clone();
+    playing.set(state.playing);
+    let probe = crate::route::query_value(&dom::query(), "probe").is_some();
+    use_animation(dispatch.clone(), playing, probe);
+
+    let runner = state.runner.borrow();
+    let scenario = runner.scenario();
+    let link = format!("{}?s={}", dom::base_url(), scenario.encode());
+    let on_share = {
+        let (share, link) = (share.clone(), link.clone());
+        Callback::from(move |()| {
+            dom::copy(&link);
+            share.set(Some(false));
+        })
+    };
+    let on_embed = {
+        let share = share.clone();
+        Callback::from(move |()| share.set(Some(true)))
+    };
+    use_lab_keys(dispatch.clone(), on_share.clone());
+
+    let mark_span = SPEEDS[state.speed].0 * 1_200;
+    let original = picture(&runner, mark_span);
+    let branch = state.branch.as_ref().map(|b| picture(&b.borrow(), mark_span));
+    let edited = state.edited().borrow();
+    let edited_run = edited.run();
+    let names = Rc::new(edited_run.names());
+    let info = lab::find(&scenario.lab);
+    let title = info.map_or("Lab", |i| i.title);
+    let trace = edited_run.trace();
+    let events = Rc::new(trace.window().rev().take(LOG_ROWS).cloned().collect::<Vec<_>>());
+    let selected = state.selected_event.and_then(|seq| trace.get(seq)).map(|e| Rc::new(e.clone()));
+    let edited_view = branch.as_ref().map_or(&original.view, |b| &b.view);
+    let statuses: Vec<_> = edited_view.nodes.iter().map(|n| n.status).collect();
+    let picked: Vec<String> = state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
+
+    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone()];
+    let notices = notices.into_iter().flatten().map(|text| {
+        let close = dispatch.reform(|_: MouseEvent| Action::Notice(None));
+        html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
+    });
+
+    let canvases = html! {
+        <div class={classes!("canvases", branch.is_some().then_some("split"))}>
+            <Canvas view={original.view.clone()} drops={original.drops.clone()} mark_span={mark_span}
+                pick={if branch.is_none() { state.partition_pick.clone() } else { None }}
+                menu={if branch.is_none() { state.menu } else { None }}
+                title={if branch.is_some() { "Original run" } else { "Simulation: click a node or a link to break it" }} interactive={branch.is_none()} dispatch={dispatch.clone()} />
+            if let Some(b) = &branch {
+                <Canvas view={b.view.clone()} drops={b.drops.clone()} mark_span={mark_span} pick={state.partition_pick.clone()}
+                    menu={state.menu} title="Branch (your edits go here)" interactive=true dispatch={dispatch.clone()} />
+            }
+        </div>
+    };
+    let controls = html! {
+        <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
+            forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()}
+            dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
+    };
+    let menu = state.menu.map(|m| html! { <ActionMenu menu={m} names={(*names).clone()} statuses={statuses.clone()} dispatch={dispatch.clone()} /> });
+    let share_dialog = share.map(|embed| {
+        let snippet = embed.then(|| {
+            format!("<iframe src=\"{link}&embed=1\" width=\"720\" height=\"460\" title=\"{title}\" loading=\"lazy\"></iframe>")
+        });
+        let close = {
+            let share = share.clone();
+            Callback::from(move |()| share.set(None))
+        };
+        html! { <ShareDialog link={link.clone()} embed_snippet={snippet} on_close={close} /> }
+    });
+    let probe_element = probe.then(|| html! { <div id="frame-probe" hidden=true data-inflight={original.view.flights.len().to_string()}></div> });
+
+    if props.embed {
+        return html! {
+            <main class="lab embed" aria-label={title}>
+                { for notices }
+                { canvases }
+                { controls }
+                <Verdicts verdicts={original.verdicts.clone()} dispatch={dispatch.clone()} />
+                <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Open in the full playground ↗" }</a>
+                { for probe_element }
+            </main>
+        };
+    }
+
+    let explain = match scenario.lab.as_str() {
+        "network" => explain::network(),
+        _ => html! {},
+    };
+    html! {
+        <main class="lab" aria-label={title}>
+            <header class="lab-header">
+                <a href={dom::base_url()} class="home-link">{ "← All labs" }</a>
+                <h1>{ title }</h1>
+                <p class="keys" aria-label="Keyboard shortcuts">{ HELP }</p>
+            </header>
+            { for notices }
+            <div class="lab-grid">
+                <div class="stage">
+                    { canvases }
+                    if let Some(b) = &branch { { comparison(&original, b) } }
+                    <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
+                    { for menu }
+                    { controls }
+                    { for share_dialog }
+                </div>
+                <aside class="side">
+                    <Verdicts verdicts={branch.as_ref().map_or(original.verdicts.clone(), |b| b.verdicts.clone())} dispatch={dispatch.clone()} />
+                    if let Some(info) = info {
+                        <Knobs specs={info.params} params={effective_params(&edited.scenario())} dispatch={dispatch.clone()} />
+                    }
+                </aside>
+                <MetricsPanel metrics={branch.as_ref().map_or(original.metrics.clone(), |b| b.metrics.clone())} />
+                <EventLog events={events} selected={selected} selected_seq={state.selected_event} names={names.clone()} dispatch={dispatch.clone()} />
+                { explain }
+            </div>
+            { for probe_element }
+        </main>
+    }
+}

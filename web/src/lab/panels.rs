@@ -1,0 +1,95 @@
+//! The invariants panel and the metrics panel.
+
+use std::rc::Rc;
+
+use playground_core::invariant::{Status, Verdict};
+use playground_core::lab::Metrics;
+use playground_core::time::format_time;
+use yew::prelude::*;
+
+use super::charts;
+use super::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct VerdictsProps {
+    pub verdicts: Rc<Vec<Verdict>>,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component]
+pub fn Verdicts(props: &VerdictsProps) -> Html {
+    let rows = props.verdicts.iter().map(|v| match &v.status {
+        Status::Holds => html! {
+            <li class="verdict holds" data-verdict={v.name}>
+                <span class="badge" aria-hidden="true">{"✓"}</span>
+                <div><strong>{ v.name }</strong>{" holds"}<p>{ v.statement }</p></div>
+            </li>
+        },
+        Status::Violated { at, event, detail, count } => {
+            let (event, at) = (*event, *at);
+            let show = props.dispatch.reform(move |_: MouseEvent| Action::SelectEvent(Some(event)));
+            let go = props.dispatch.reform(move |_: MouseEvent| Action::Seek(at));
+            html! {
+                <li class="verdict violated" data-verdict={v.name}>
+                    <span class="badge" aria-hidden="true">{"✗"}</span>
+                    <div>
+                        <strong>{ v.name }</strong>{" violated"}
+                        <p>{ v.statement }</p>
+                        <p class="detail">{ format!("First at {}: {detail}.", format_time(at)) }
+                            if *count > 1 { { format!(" {count} violations in all.") } }
+                        </p>
+                        <button onclick={show}>{ format!("Inspect event {event}") }</button>
+                        <button onclick={go}>{ "Go to that moment" }</button>
+                    </div>
+                </li>
+            }
+        }
+    });
+    html! {
+        <section class="panel invariants" aria-labelledby="invariants-h" aria-live="polite">
+            <h2 id="invariants-h">{ "Guarantees" }</h2>
+            <ul>{ for rows }</ul>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MetricsProps {
+    pub metrics: Rc<Metrics>,
+}
+
+#[function_component]
+pub fn MetricsPanel(props: &MetricsProps) -> Html {
+    let m = &props.metrics;
+    let get = |name: &str| m.counter(name).unwrap_or(0);
+    let headline = [
+        ("issued", get("requests issued")),
+        ("acked", get("requests acked")),
+        ("retries", get("retries")),
+        ("gave up", get("gave up")),
+        ("sent", get("sent")),
+        ("delivered", get("delivered")),
+        ("dropped", get("dropped")),
+        ("duplicated", get("duplicated")),
+    ];
+    let drops: Vec<(&str, u64)> = m
+        .counters
+        .iter()
+        .filter_map(|c| c.name.strip_prefix("dropped: ").map(|reason| (reason, c.value)))
+        .collect();
+    let series = |name: &str| m.series.iter().find(|s| s.name == name);
+    html! {
+        <section class="panel metrics" aria-labelledby="metrics-h">
+            <h2 id="metrics-h">{ "Metrics" }</h2>
+            <dl class="counters">
+                { for headline.iter().map(|(k, v)| html! { <div><dt>{ *k }</dt><dd data-metric={*k}>{ *v }</dd></div> }) }
+                <div><dt>{ "bytes on the wire" }</dt><dd data-metric="bytes">{ get("bytes sent") }</dd></div>
+            </dl>
+            if let Some(h) = m.histogram("request latency") { { charts::histogram("Request latency", h) } }
+            if let Some(s) = series("acked") { { charts::series("Throughput", "acks/s", s) } }
+            { charts::bars("Drops by reason", &drops) }
+            if let Some(s) = series("bytes") { { charts::series("Bytes on the wire", "B/s", s) } }
+            if let Some(h) = m.histogram("queue wait") { { charts::histogram("Link queue wait", h) } }
+        </section>
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    playground_web::start();
+}

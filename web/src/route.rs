@@ -1,0 +1,127 @@
+//! The URL contract that course pages depend on:
+//!
+//! * `?lab=<name>` opens a lab with its defaults;
+//! * `?s=<encoded scenario>` replays that exact scenario (lab, parameters, seed, faults and
+//!   the moment shown);
+//! * `&embed=1` gives minimal chrome for an iframe;
+//! * a malformed `s` or an unknown `lab` shows a clear error and falls back to the lab's
+//!   defaults or the home page. Nothing here can panic.
+
+use playground_core::lab;
+use playground_core::scenario::Scenario;
+
+/// Where the URL sends the person.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Route {
+    Home { error: Option<String> },
+    Lab { scenario: Scenario, embed: bool, error: Option<String> },
+}
+
+/// Decodes `%XX` and `+` in a query value.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The value of `key` in a query string like `?lab=network&embed=1`.
+pub fn query_value(query: &str, key: &str) -> Option<String> {
+    query.trim_start_matches('?').split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k) == key).then(|| percent_decode(v))
+    })
+}
+
+fn lab_defaults(name: &str) -> Result<Scenario, String> {
+    match lab::find(name) {
+        Some(info) if info.available => Ok(Scenario::new(info.name, 1)),
+        Some(info) => Err(format!("The {} lab is not built yet.", info.title)),
+        None => Err(format!("There is no lab called “{name}”.")),
+    }
+}
+
+pub fn parse(query: &str) -> Route {
+    let embed = query_value(query, "embed").is_some_and(|v| v == "1" || v == "true");
+    let lab_name = query_value(query, "lab");
+    if let Some(encoded) = query_value(query, "s") {
+        let problem = match Scenario::decode(&encoded) {
+            Ok(scenario) => match lab::start(&scenario) {
+                Ok(_) => return Route::Lab { scenario, embed, error: None },
+                Err(e) => format!("This link could not be replayed: {e}."),
+            },
+            Err(e) => format!("This link is damaged: {e}."),
+        };
+        let fallback = lab_name.or_else(|| Scenario::decode(&encoded).ok().map(|s| s.lab));
+        return match fallback.as_deref().map(lab_defaults) {
+            Some(Ok(scenario)) => Route::Lab { scenario, embed, error: Some(format!("{problem} Showing the lab's defaults instead.")) },
+            _ => Route::Home { error: Some(problem) },
+        };
+    }
+    match lab_name {
+        Some(name) => match lab_defaults(&name) {
+            Ok(scenario) => Route::Lab { scenario, embed, error: None },
+            Err(problem) => Route::Home { error: Some(problem) },
+        },
+        None => Route::Home { error: None },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lab_and_embed() {
+        assert_eq!(parse("?lab=network&embed=1"), Route::Lab { scenario: Scenario::new("network", 1), embed: true, error: None });
+        assert_eq!(parse(""), Route::Home { error: None });
+    }
+
+    #[test]
+    fn unknown_lab_goes_home_with_a_reason() {
+        let Route::Home { error: Some(e) } = parse("?lab=nope") else { panic!() };
+        assert!(e.contains("no lab called"));
+        let Route::Home { error: Some(e) } = parse("?lab=clocks") else { panic!() };
+        assert!(e.contains("not built yet"));
+    }
+
+    #[test]
+    fn share_link_round_trip_and_damage() {
+        let mut s = Scenario::new("network", 9);
+        s.set_param("loss", "25");
+        s.at = 1_500_000;
+        assert_eq!(parse(&format!("?s={}", s.encode())), Route::Lab { scenario: s.clone(), embed: false, error: None });
+        let Route::Home { error: Some(e) } = parse("?s=%%%garbage") else { panic!() };
+        assert!(e.contains("damaged"), "{e}");
+        let Route::Lab { error: Some(e), .. } = parse("?lab=network&s=AAAA") else { panic!() };
+        assert!(e.contains("defaults"), "{e}");
+        s.set_param("loss", "900");
+        let Route::Lab { error: Some(e), scenario, .. } = parse(&format!("?s={}", s.encode())) else { panic!() };
+        assert!(e.contains("between 0 and 100"), "{e}");
+        assert!(scenario.params.is_empty());
+    }
+
+    #[test]
+    fn percent_decoding_is_total() {
+        assert_eq!(query_value("?a=%41%2", "a").as_deref(), Some("A%2"));
+        assert_eq!(query_value("?a=x+y&b", "b").as_deref(), Some(""));
+        assert_eq!(query_value("?a=%zz%", "a").as_deref(), Some("%zz%"));
+    }
+}
