@@ -11,6 +11,12 @@ use crate::route::{self, Route};
 pub fn App() -> Html {
     let route = use_memo((), |_| route::parse(&dom::query()));
     let reduced_motion = dom::prefers_reduced_motion();
+    // Record when the first render landed, for the end-to-end budget probe.
+    use_effect_with((), |_| {
+        if let Some(body) = dom::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-first-render-ms", &format!("{:.1}", dom::now_ms()));
+        }
+    });
     let class = classes!("app", reduced_motion.then_some("reduced-motion"));
     html! {
         <div class={class}>

@@ -2,8 +2,9 @@
 //!
 //! The loop dispatches one `Frame` per `requestAnimationFrame` while the lab plays, and is
 //! cancelled when the page goes away. With `?probe=1` in the URL it also records the
-//! interval between frames and the time each frame's update and render took, and publishes
-//! their percentiles on a hidden `#frame-probe` element.
+//! interval between frames (the frame time a person sees, rendering included) and the time
+//! the simulation update took inside each frame, and publishes their percentiles on a hidden
+//! `#frame-probe` element.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

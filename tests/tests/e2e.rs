@@ -1,0 +1,152 @@
+//! The built site in real headless Chromium, driven like a person would drive it.
+
+use std::thread::sleep;
+use std::time::Duration;
+
+use playground_core::scenario::Scenario;
+use playground_e2e::{dist, Browser, Site};
+
+fn open() -> (Browser, Site) {
+    let site = Site::serve(dist());
+    (Browser::start(), site)
+}
+
+fn clock(b: &Browser) -> String {
+    b.text(&b.find("#clock"))
+}
+
+fn stats(b: &Browser) -> String {
+    b.text(&b.find(".run-stats"))
+}
+
+fn node_class(b: &Browser, name: &str) -> String {
+    b.attribute(&b.find(&format!("g[data-node=\"{name}\"]")), "class").unwrap_or_default()
+}
+
+#[test]
+fn home_opens_the_network_lab_and_it_plays() {
+    let (b, site) = open();
+    b.goto(&site.base);
+    let cards = b.script("return document.querySelectorAll('.card').length");
+    assert_eq!(cards, 8, "the home page lists all eight labs");
+    assert!(b.text(&b.find(".card[data-lab=clocks]")).contains("Not built yet"));
+    b.click(&b.find(".card[data-lab=network] a"));
+    b.find("svg g[data-node=s1]");
+    assert!(b.url().contains("lab=network"));
+    assert_eq!(clock(&b), "0.000000s");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_millis(1500));
+    b.click(&b.find("#play"));
+    let after = clock(&b);
+    assert_ne!(after, "0.000000s", "virtual time advanced while playing");
+    assert!(!stats(&b).starts_with("0 events"), "events happened: {}", stats(&b));
+    sleep(Duration::from_millis(300));
+    assert_eq!(clock(&b), after, "pause stops the clock");
+    let before_step = stats(&b);
+    b.click(&b.find("#step"));
+    b.until("a step processes one more event", || stats(&b) != before_step);
+}
+
+#[test]
+fn clicking_a_node_crashes_it() {
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=network", site.base));
+    assert!(node_class(&b, "s1").contains("node-up"));
+    b.click(&b.find("g[data-node=s1]"));
+    b.click(&b.find("button[data-action=crash]"));
+    b.click(&b.find("#step"));
+    b.until("s1 shows as crashed", || node_class(&b, "s1").contains("node-crashed"));
+    assert!(b.text(&b.find("g[data-node=s1] .node-status")).contains("crashed"));
+    assert!(b.text(&b.find(".log-list")).contains("crash     s1"));
+    // And it comes back.
+    b.click(&b.find("g[data-node=s1]"));
+    b.click(&b.find("button[data-action=restart]"));
+    b.click(&b.find("#step"));
+    b.until("s1 is up again", || node_class(&b, "s1").contains("node-up"));
+}
+
+#[test]
+fn a_share_link_reaches_the_same_state() {
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=network", site.base));
+    b.click(&b.find("g[data-node=s2]"));
+    b.click(&b.find("button[data-action=crash]"));
+    b.click(&b.find("#play"));
+    sleep(Duration::from_millis(1200));
+    b.click(&b.find("#play"));
+    let (time, run) = (clock(&b), stats(&b));
+    b.click(&b.find("#share"));
+    let link = b.property(&b.find("#share-link"), "value").as_str().unwrap_or_default().to_string();
+    assert!(link.contains("?s="), "{link}");
+    let encoded = link.split("?s=").nth(1).unwrap_or_default();
+    let scenario = Scenario::decode(encoded).expect("the link decodes");
+    assert_eq!(scenario.faults.len(), 1, "the crash was recorded in the fault script");
+
+    let fresh = Browser::start();
+    fresh.goto(&link);
+    fresh.find("svg g[data-node=s2]");
+    assert_eq!(clock(&fresh), time);
+    assert_eq!(stats(&fresh), run, "same event count and trace digest");
+    assert!(node_class(&fresh, "s2").contains("node-crashed"));
+}
+
+#[test]
+fn malformed_links_show_an_error() {
+    let (b, site) = open();
+    b.goto(&format!("{}?s=%25%25%25garbage", site.base));
+    let notice = b.text(&b.find(".notice"));
+    assert!(notice.contains("damaged"), "{notice}");
+    assert!(b.exists(".cards"), "falls back to the home page");
+
+    b.goto(&format!("{}?lab=nosuchlab", site.base));
+    assert!(b.text(&b.find(".notice")).contains("no lab called"));
+
+    b.goto(&format!("{}?lab=network&s=AQdn", site.base));
+    assert!(b.text(&b.find(".notice")).contains("defaults"));
+    b.find("svg g[data-node=s1]");
+    let errors = b.script("return document.body.innerText.includes('panicked')");
+    assert_eq!(errors, false);
+}
+
+#[test]
+fn embed_mode_fits_an_iframe() {
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=network&embed=1", site.base));
+    b.find("svg g[data-node=s1]");
+    assert!(b.exists(".open-full"));
+    assert!(!b.exists(".knobs"), "no knobs in embed mode");
+    b.script("window.resizeTo(700, 450)");
+}
+
+/// Budgets, measured and printed (timing goals live here as figures, not as assertions).
+#[test]
+fn frame_time_and_first_render_probe() {
+    let (b, site) = open();
+    let mut heavy = Scenario::new("network", 3);
+    for (k, v) in [("clients", "3"), ("servers", "6"), ("regions", "3"), ("rate", "900")] {
+        heavy.set_param(k, v);
+    }
+    heavy.at = 2_000_000;
+    b.goto(&format!("{}?s={}&probe=1", site.base, heavy.encode()));
+    b.find("#frame-probe");
+    let first_render = b.script("return document.body.dataset.firstRenderMs || '-'");
+    let nav = b.script("const n = performance.getEntriesByType('navigation')[0]; return n ? n.domContentLoadedEventEnd : -1");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(6));
+    b.click(&b.find("#play"));
+    let probe = b.find("#frame-probe");
+    let read = |name: &str| b.attribute(&probe, name).unwrap_or_default();
+    let frames: u64 = read("data-frames").parse().unwrap_or(0);
+    let inflight: u64 = read("data-inflight").parse().unwrap_or(0);
+    println!(
+        "BUDGET first render {first_render} ms after navigation start (DOMContentLoaded {nav} ms); frames {frames}, \
+         messages in flight {inflight} on 9 nodes; frame interval p50 {} ms p95 {} ms; simulation step per frame p50 {} ms p95 {} ms max {} ms",
+        read("data-interval-p50"),
+        read("data-interval-p95"),
+        read("data-work-p50"),
+        read("data-work-p95"),
+        read("data-work-max")
+    );
+    assert!(frames > 30, "the probe saw the animation run ({frames} frames)");
+    assert!(inflight >= 150, "the scenario keeps about 200 messages in flight ({inflight})");
+}

@@ -1,0 +1,98 @@
+//! `cargo xtask serve` and `cargo xtask test`: the two commands a fresh machine needs.
+//! Each installs what is missing first (see `tools.rs`).
+
+mod tools;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+}
+
+/// One command to run from the workspace root.
+pub struct Step {
+    title: String,
+    program: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Step {
+    pub fn new(title: &str, program: &str, args: &[&str]) -> Step {
+        Step { title: title.into(), program: program.into(), args: args.iter().map(|a| a.to_string()).collect(), env: Vec::new() }
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Step {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}
+
+/// Runs a step with the tools on PATH; an error names the step.
+pub fn run(step: Step) -> Result<(), String> {
+    println!("\n==> {} ({} {})", step.title, step.program, step.args.join(" "));
+    let started = Instant::now();
+    let status = Command::new(&step.program)
+        .args(&step.args)
+        .current_dir(root())
+        .env("PATH", tools::path_with_tools())
+        .envs(step.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .status()
+        .map_err(|e| format!("{}: could not start `{}`: {e}", step.title, step.program))?;
+    println!("<== {} took {:.1}s", step.title, started.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", step.title))
+    }
+}
+
+fn serve() -> Result<(), String> {
+    tools::ensure_for_serve()?;
+    run(Step::new("serve the app on http://127.0.0.1:8080/", "trunk", &["serve", "--release"]))
+}
+
+fn test() -> Result<(), String> {
+    tools::ensure_for_test()?;
+    let wasm = "wasm32-unknown-unknown";
+    let steps = [
+        Step::new("format check", "cargo", &["fmt", "--all", "--", "--check"]),
+        Step::new("clippy (host)", "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        Step::new("clippy (wasm32)", "cargo", &["clippy", "-p", "playground-core", "-p", "playground-web", "--all-targets", "--target", wasm, "--", "-D", "warnings"]),
+        Step::new("native tests", "cargo", &["test", "--workspace", "--release", "--exclude", "playground-e2e"]),
+        Step::new("no_std build of core", "cargo", &["build", "-p", "playground-core", "--target", "thumbv7em-none-eabihf"]),
+        Step::new("wasm-bindgen tests in headless Chromium", "cargo", &["test", "-p", "playground-web", "--target", wasm, "--test", "browser"])
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER),
+        Step::new("release build of the site", "trunk", &["build", "--release"]),
+        Step::new("end-to-end tests in headless Chromium", "cargo", &["test", "-p", "playground-e2e", "--release", "--", "--nocapture", "--test-threads=1"]),
+    ];
+    let started = Instant::now();
+    for step in steps {
+        run(step)?;
+    }
+    println!("\nxtask: every check passed in {:.0}s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let result = match command.as_str() {
+        "serve" => serve(),
+        "test" => test(),
+        "install" => tools::ensure_for_test(),
+        _ => {
+            eprintln!("usage: cargo xtask serve | cargo xtask test | cargo xtask install");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
