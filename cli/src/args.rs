@@ -88,7 +88,10 @@ fn parse_run<'a>(mut rest: impl Iterator<Item = &'a String>) -> Result<RunArgs, 
         match arg.as_str() {
             "--seed" => {
                 let text = value(arg, &mut rest)?;
-                seed = Some(text.parse().map_err(|_| format!("`--seed` must be a whole number from 0 to {}, not `{text}`", u64::MAX))?);
+                seed =
+                    Some(text.parse().map_err(|_| {
+                        format!("`--seed` must be a whole number from 0 to {}, not `{text}`", u64::MAX)
+                    })?);
             }
             "--until" => until = parse_duration(value(arg, &mut rest)?).map_err(|e| format!("`--until`: {e}"))?,
             "--set" => {

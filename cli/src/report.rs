@@ -91,7 +91,12 @@ pub fn print_text(report: &Report) {
             None => say!("  holds     {}: {}", v.name, v.statement),
             Some(violation) => {
                 say!("  VIOLATED  {}: {}", v.name, v.statement);
-                say!("            first at {}: {} ({} in all)", format_time(violation.at_us), violation.detail, violation.count);
+                say!(
+                    "            first at {}: {} ({} in all)",
+                    format_time(violation.at_us),
+                    violation.detail,
+                    violation.count
+                );
                 if let Some(text) = &violation.event_text {
                     say!("            event: {}", text.trim());
                 }
@@ -143,7 +148,14 @@ pub fn print_labs(labs: &[LabInfo], json: bool) {
                 params: lab
                     .params
                     .iter()
-                    .map(|p| ParamJson { key: p.key, kind: kind_text(p.kind), default: p.default, per_node: p.per_node, live: p.live, help: p.help })
+                    .map(|p| ParamJson {
+                        key: p.key,
+                        kind: kind_text(p.kind),
+                        default: p.default,
+                        per_node: p.per_node,
+                        live: p.live,
+                        help: p.help,
+                    })
                     .collect(),
             })
             .collect();

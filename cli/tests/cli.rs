@@ -69,7 +69,19 @@ fn heavy_loss_retries_and_exactly_once_holds_then_breaks_without_dedup() {
 
 #[test]
 fn a_share_link_replays_the_same_run() {
-    let first = playground(&["run", "network", "--seed", "5", "--until", "5s", "--set", "dup=20", "--faults", "1s crash s2; 2s restart s2", "--json"]);
+    let first = playground(&[
+        "run",
+        "network",
+        "--seed",
+        "5",
+        "--until",
+        "5s",
+        "--set",
+        "dup=20",
+        "--faults",
+        "1s crash s2; 2s restart s2",
+        "--json",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     let link = json["scenario"].as_str().unwrap();
     let again = playground(&["run", "--scenario", link, "--until", "5s", "--json"]);

@@ -37,7 +37,7 @@ fn simulate() -> (u64, u64, Duration) {
     let until = 60 * MICROS_PER_SEC;
     while run.next_time().is_some_and(|t| t <= until) {
         run.step();
-        if run.processed() % 1024 == 0 {
+        if run.processed().is_multiple_of(1024) {
             queue_sum += run.pending() as u64;
             samples += 1;
         }
@@ -85,7 +85,15 @@ fn main() {
     let bare_rate = per_second(events, best_bare);
     println!("workload: network lab, 5 nodes, 2x1000 req/s, 5% loss, 5% dup, 60 s virtual");
     println!("events processed:        {events} (mean queue length {depth})");
-    println!("simulator:               {:>12.0} events/s  ({:.1} ms, best of {ROUNDS})", sim_rate, best_sim.as_secs_f64() * 1e3);
-    println!("bare binary-heap loop:   {:>12.0} events/s  ({:.1} ms, best of {ROUNDS})", bare_rate, best_bare.as_secs_f64() * 1e3);
+    println!(
+        "simulator:               {:>12.0} events/s  ({:.1} ms, best of {ROUNDS})",
+        sim_rate,
+        best_sim.as_secs_f64() * 1e3
+    );
+    println!(
+        "bare binary-heap loop:   {:>12.0} events/s  ({:.1} ms, best of {ROUNDS})",
+        bare_rate,
+        best_bare.as_secs_f64() * 1e3
+    );
     println!("ratio (bare / simulator): {:.1}x", bare_rate / sim_rate);
 }

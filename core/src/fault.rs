@@ -91,9 +91,12 @@ fn node_name(word: Option<&str>, action: &str) -> Result<String, String> {
 
 fn pair(word: Option<&str>, action: &str, separators: &[char]) -> Result<(String, String, char), String> {
     let word = word.ok_or_else(|| format!("`{action}` needs two nodes, like s1-s2"))?;
-    let at = word
-        .find(separators)
-        .ok_or_else(|| format!("`{word}` should be two nodes joined by {}", separators.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")))?;
+    let at = word.find(separators).ok_or_else(|| {
+        format!(
+            "`{word}` should be two nodes joined by {}",
+            separators.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or ")
+        )
+    })?;
     let separator = word[at..].chars().next().unwrap_or('-');
     let (a, b) = (&word[..at], &word[at + separator.len_utf8()..]);
     Ok((node_name(Some(a), action)?, node_name(Some(b), action)?, separator))
@@ -133,9 +136,7 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
             let rest = text.trim_start().strip_prefix("partition").unwrap_or("");
             let groups = rest
                 .split('|')
-                .map(|group| {
-                    group.split(',').map(|n| node_name(Some(n.trim()), verb)).collect::<Result<Vec<_>, _>>()
-                })
+                .map(|group| group.split(',').map(|n| node_name(Some(n.trim()), verb)).collect::<Result<Vec<_>, _>>())
                 .collect::<Result<Vec<_>, _>>()?;
             if groups.len() < 2 && groups.iter().flatten().count() == 0 {
                 return Err("`partition` needs groups, like `partition s1,s2 | s3`".into());
@@ -144,13 +145,14 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
         }
         "set" => {
             let assignment = words.next().ok_or("`set` needs key=value")?;
-            let (key, value) = assignment.split_once('=').ok_or_else(|| format!("`{assignment}` should be key=value"))?;
+            let (key, value) =
+                assignment.split_once('=').ok_or_else(|| format!("`{assignment}` should be key=value"))?;
             FaultAction::Set { key: key.to_string(), value: value.to_string() }
         }
         other => {
             return Err(format!(
-                "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal or set)"
-            ))
+            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal or set)"
+        ))
         }
     };
     match words.next() {
@@ -167,9 +169,9 @@ pub fn parse_script(text: &str) -> Result<Vec<Fault>, String> {
         if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
-        let (time, action) = entry.split_once(char::is_whitespace).ok_or_else(|| {
-            format!("fault {}: `{entry}` should be `<time> <action>`, like `2s crash s1`", index + 1)
-        })?;
+        let (time, action) = entry
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| format!("fault {}: `{entry}` should be `<time> <action>`, like `2s crash s1`", index + 1))?;
         let at = parse_duration(time).map_err(|e| format!("fault {}: {e}", index + 1))?;
         let action = parse_action(action).map_err(|e| format!("fault {} (`{entry}`): {e}", index + 1))?;
         faults.push(Fault { at, action });
@@ -193,7 +195,10 @@ mod tests {
                     4s slow c1-s2 x10; 6s pause s2 800ms; 10s leave s3; 12s join s3; 15s set loss=20; 8s heal";
         let faults = parse_script(text).unwrap();
         assert_eq!(faults.len(), 11);
-        assert_eq!(faults[0], Fault { at: 1_000_000, action: FaultAction::Cut { from: "s1".into(), to: "s2".into(), both: false } });
+        assert_eq!(
+            faults[0],
+            Fault { at: 1_000_000, action: FaultAction::Cut { from: "s1".into(), to: "s2".into(), both: false } }
+        );
         assert_eq!(parse_script(&format_script(&faults)).unwrap(), faults);
     }
 

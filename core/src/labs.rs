@@ -82,8 +82,8 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
 pub(crate) fn start(info: &LabInfo, scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
     match info.name {
         "network" => Ok(Box::new(network::NetworkLab::start(scenario)?)),
-        other => Err(ScenarioError::LabNotReady(
-            CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name),
-        )),
+        other => {
+            Err(ScenarioError::LabNotReady(CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name)))
+        }
     }
 }

@@ -32,11 +32,7 @@ use crate::trace::NodeId;
 pub const REGIONS: [&str; 3] = ["us-east", "eu-west", "ap-south"];
 
 /// One-way propagation delay between regions, in microseconds.
-const REGION_LATENCY: [[Micros; 3]; 3] = [
-    [500, 38_000, 75_000],
-    [38_000, 500, 60_000],
-    [75_000, 60_000, 500],
-];
+const REGION_LATENCY: [[Micros; 3]; 3] = [[500, 38_000, 75_000], [38_000, 500, 60_000], [75_000, 60_000, 500]];
 
 /// One-way base latency between two regions.
 pub fn region_latency(a: u8, b: u8) -> Micros {

@@ -63,8 +63,14 @@ pub trait Durable: Clone + Default {
 /// One thing a handler asks the world to do.
 #[derive(Clone, Debug)]
 pub enum Effect<M, T, S, O> {
-    Send { to: NodeId, msg: M },
-    SetTimer { timer: T, after: Micros },
+    Send {
+        to: NodeId,
+        msg: M,
+    },
+    SetTimer {
+        timer: T,
+        after: Micros,
+    },
     CancelTimer(T),
     /// Durably records a change to the node's stable state.
     Persist(S),
@@ -73,9 +79,12 @@ pub enum Effect<M, T, S, O> {
     Note(String),
 }
 
+/// The effects a process of type `P` can produce.
+pub type EffectOf<P> = Effect<<P as Process>::Msg, <P as Process>::Timer, StableChange<P>, <P as Process>::Obs>;
+
 /// The effect buffer a handler writes into.
 pub struct Out<P: Process> {
-    pub(crate) effects: Vec<Effect<P::Msg, P::Timer, StableChange<P>, P::Obs>>,
+    pub(crate) effects: Vec<EffectOf<P>>,
 }
 
 impl<P: Process> Default for Out<P> {
@@ -105,7 +114,7 @@ impl<P: Process> Out<P> {
         self.effects.push(Effect::Note(text));
     }
     /// The effects written so far (handy in protocol unit tests).
-    pub fn effects(&self) -> &[Effect<P::Msg, P::Timer, StableChange<P>, P::Obs>] {
+    pub fn effects(&self) -> &[EffectOf<P>] {
         &self.effects
     }
 }

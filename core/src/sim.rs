@@ -38,7 +38,9 @@ pub enum NodeStatus {
     Up,
     Crashed,
     /// Frozen (a GC stall) until the given time.
-    Paused { until: Micros },
+    Paused {
+        until: Micros,
+    },
     /// Not part of the system: never joined, or left.
     Absent,
 }
@@ -76,7 +78,10 @@ enum Payload<M> {
     Intact(M),
     /// Bytes an attacker changed, with the tag the sender computed over the original bytes.
     /// They must be checked and decoded on arrival.
-    Tampered { bytes: Vec<u8>, tag: u64 },
+    Tampered {
+        bytes: Vec<u8>,
+        tag: u64,
+    },
 }
 
 #[derive(Clone)]
@@ -337,9 +342,7 @@ impl<P: Process> Sim<P> {
         };
         let (version, cost) = (slot.version, slot.cpu_cost);
         let wait_until = match slot.status {
-            NodeStatus::Crashed | NodeStatus::Absent => {
-                return self.drop_message(msg, from, to, DropReason::NodeDown)
-            }
+            NodeStatus::Crashed | NodeStatus::Absent => return self.drop_message(msg, from, to, DropReason::NodeDown),
             NodeStatus::Paused { until } => Some(until),
             NodeStatus::Up if slot.cpu_busy_until > self.now => Some(slot.cpu_busy_until),
             NodeStatus::Up => None,
@@ -382,9 +385,7 @@ impl<P: Process> Sim<P> {
             return; // cancelled or re-armed
         }
         match self.slots[usize::from(node)].status {
-            NodeStatus::Paused { until } => {
-                return self.schedule(until, Pending::Timer { node, timer, generation })
-            }
+            NodeStatus::Paused { until } => return self.schedule(until, Pending::Timer { node, timer, generation }),
             NodeStatus::Up => {}
             NodeStatus::Crashed | NodeStatus::Absent => return,
         }
@@ -499,7 +500,10 @@ impl<P: Process> Sim<P> {
                     self.record(EventKind::Duplicate { msg, copy });
                     let copy_flight = Flight { arrives: copy_arrives, fate: FlightFate::Duplicate, ..flight.clone() };
                     self.flights.insert(copy, copy_flight);
-                    self.schedule(copy_arrives, Pending::Deliver { msg: copy, from, to, kind, payload: payload.clone() });
+                    self.schedule(
+                        copy_arrives,
+                        Pending::Deliver { msg: copy, from, to, kind, payload: payload.clone() },
+                    );
                 }
                 self.flights.insert(msg, flight);
                 self.schedule(arrives, Pending::Deliver { msg, from, to, kind, payload });

@@ -40,9 +40,7 @@ pub fn parse_duration(text: &str) -> Result<Micros, String> {
     let mut place = scale;
     for digit in fraction.bytes() {
         place /= 10;
-        total = total
-            .checked_add(Micros::from(digit - b'0') * place)
-            .ok_or_else(too_long)?;
+        total = total.checked_add(Micros::from(digit - b'0') * place).ok_or_else(too_long)?;
     }
     Ok(total)
 }

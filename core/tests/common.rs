@@ -34,7 +34,7 @@ pub fn text_trace(s: &Scenario, until: Micros) -> String {
             out.push('\n');
         }
         seen = run.trace().total();
-        if !run.next_time().is_some_and(|t| t <= until) {
+        if run.next_time().is_none_or(|t| t > until) {
             break;
         }
         run.step();

@@ -8,8 +8,10 @@ use playground_core::fault::FaultAction;
 use playground_core::runner::Runner;
 use playground_core::scenario::Scenario;
 
-const BUSY: &[(&str, &str)] = &[("loss", "10"), ("dup", "10"), ("reorder", "10"), ("bandwidth", "2000"), ("attacker", "replay")];
-const FAULTS: &str = "1s crash s2; 2s restart s2; 3s partition c1,s1 | s2,s3; 4s heal; 5s pause s3 300ms; 6s slow c2-s3 x5";
+const BUSY: &[(&str, &str)] =
+    &[("loss", "10"), ("dup", "10"), ("reorder", "10"), ("bandwidth", "2000"), ("attacker", "replay")];
+const FAULTS: &str =
+    "1s crash s2; 2s restart s2; 3s partition c1,s1 | s2,s3; 4s heal; 5s pause s3 300ms; 6s slow c2-s3 x5";
 
 #[test]
 fn same_seed_same_trace_twice() {

@@ -87,7 +87,11 @@ fn topology_changes() {
     assert!(counter(crashed.as_ref(), "dropped: node down") > 0);
     // A server joining moves accounts to new homes that never saw their request ids.
     let joined = with(&[("spares", "1"), ("clients", "4"), ("loss", "30"), ("timeout_ms", "50")], "3s join s4");
-    assert!(joined.view().nodes.iter().any(|n| n.name == "s4" && n.detail.iter().any(|d| !d.starts_with("0 accounts"))));
+    assert!(joined
+        .view()
+        .nodes
+        .iter()
+        .any(|n| n.name == "s4" && n.detail.iter().any(|d| !d.starts_with("0 accounts"))));
     let paused = with(&[], "2s pause s1 500ms");
     assert!(paused.metrics().histogram("request latency").unwrap().max() > 300_000);
 }

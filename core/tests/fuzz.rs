@@ -91,7 +91,32 @@ fn mutated_links_never_panic_and_mostly_say_why() {
 #[test]
 fn fault_script_parser_never_panics() {
     let mut rng = Rng::seeded(4);
-    let words = ["1s", "2.5ms", "crash", "restart", "pause", "partition", "cut", "slow", "heal", "set", "s1", "c1", "s1-s2", "s1>s2", "x5", "|", ",", ";", "loss=5", "=", "-", ">", "€", "99999999999h"];
+    let words = [
+        "1s",
+        "2.5ms",
+        "crash",
+        "restart",
+        "pause",
+        "partition",
+        "cut",
+        "slow",
+        "heal",
+        "set",
+        "s1",
+        "c1",
+        "s1-s2",
+        "s1>s2",
+        "x5",
+        "|",
+        ",",
+        ";",
+        "loss=5",
+        "=",
+        "-",
+        ">",
+        "€",
+        "99999999999h",
+    ];
     for _ in 0..20_000 {
         let text: Vec<&str> = (0..rng.below(10)).map(|_| words[rng.below(words.len() as u64) as usize]).collect();
         if let Ok(faults) = parse_script(&text.join(" ")) {

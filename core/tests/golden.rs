@@ -40,7 +40,8 @@ fn ms(n: u64) -> u64 {
 
 #[test]
 fn lossy_link_with_retries() {
-    let s = scenario(1, &[("clients", "1"), ("servers", "1"), ("rate", "5"), ("loss", "40"), ("timeout_ms", "100")], "");
+    let s =
+        scenario(1, &[("clients", "1"), ("servers", "1"), ("rate", "5"), ("loss", "40"), ("timeout_ms", "100")], "");
     let trace = text_trace(&s, ms(2_000));
     assert!(trace.contains(" loss") && trace.contains("retry req"));
     assert!(trace.contains("answered from table"), "a retry after a lost ack is deduplicated");
@@ -49,7 +50,8 @@ fn lossy_link_with_retries() {
 
 #[test]
 fn partition_then_heal() {
-    let s = scenario(2, &[("clients", "1"), ("servers", "2"), ("rate", "5")], "500ms partition c1 | s1,s2; 1500ms heal");
+    let s =
+        scenario(2, &[("clients", "1"), ("servers", "2"), ("rate", "5")], "500ms partition c1 | s1,s2; 1500ms heal");
     let trace = text_trace(&s, ms(2_500));
     assert!(trace.contains("partition c1 | s1,s2") && trace.contains(" heal"));
     assert!(trace.contains("drop") && trace.contains("partition\n"));
@@ -58,7 +60,11 @@ fn partition_then_heal() {
 
 #[test]
 fn crash_and_restart_keep_the_dedup_table() {
-    let s = scenario(3, &[("clients", "1"), ("servers", "1"), ("rate", "10"), ("timeout_ms", "100"), ("retries", "8")], "300ms crash s1; 800ms restart s1");
+    let s = scenario(
+        3,
+        &[("clients", "1"), ("servers", "1"), ("rate", "10"), ("timeout_ms", "100"), ("retries", "8")],
+        "300ms crash s1; 800ms restart s1",
+    );
     let trace = text_trace(&s, ms(1_500));
     assert!(trace.contains("crash     s1") && trace.contains("restart   s1") && trace.contains("node-down"));
     check_golden("crash-restart.txt", &trace);
@@ -66,7 +72,11 @@ fn crash_and_restart_keep_the_dedup_table() {
 
 #[test]
 fn tampering_is_caught_by_authentication() {
-    let s = scenario(4, &[("clients", "1"), ("servers", "1"), ("rate", "5"), ("attacker", "tamper"), ("attack", "50"), ("auth", "on")], "");
+    let s = scenario(
+        4,
+        &[("clients", "1"), ("servers", "1"), ("rate", "5"), ("attacker", "tamper"), ("attack", "50"), ("auth", "on")],
+        "",
+    );
     let trace = text_trace(&s, ms(1_500));
     assert!(trace.contains("tamper ") && trace.contains("auth-failed"));
     assert!(!trace.contains("VIOLATED"));
@@ -75,7 +85,11 @@ fn tampering_is_caught_by_authentication() {
 
 #[test]
 fn bandwidth_makes_a_queue() {
-    let s = scenario(5, &[("clients", "2"), ("servers", "1"), ("rate", "20"), ("bandwidth", "256"), ("payload", "2000")], "");
+    let s = scenario(
+        5,
+        &[("clients", "2"), ("servers", "1"), ("rate", "20"), ("bandwidth", "256"), ("payload", "2000")],
+        "",
+    );
     let run = run_to(&s, ms(1_000));
     let wait = run.metrics().histogram("queue wait").unwrap().max();
     assert!(wait > ms(10), "max queue wait {wait}us");

@@ -32,14 +32,19 @@ fn random_faults(rng: &mut Rng, span_ms: u64) -> Vec<Fault> {
                 4 => FaultAction::Cut { from: node, to: pick(rng, &NODES).to_string(), both: rng.below(2) == 0 },
                 5 => FaultAction::Slow { a: node, b: pick(rng, &NODES).to_string(), factor: rng.between(2, 50) as u32 },
                 6 => FaultAction::Heal,
-                7 => FaultAction::Set { key: pick(rng, &["loss", "dup", "reorder"]).into(), value: rng.below(60).to_string() },
+                7 => FaultAction::Set {
+                    key: pick(rng, &["loss", "dup", "reorder"]).into(),
+                    value: rng.below(60).to_string(),
+                },
                 _ => FaultAction::Crash(pick(rng, &["c1", "c2"]).to_string()),
             };
             Fault { at, action }
         })
         .collect();
     // Bring every crashed node back at the end so the run also exercises recovery.
-    faults.extend(NODES.iter().map(|n| Fault { at: span_ms * MICROS_PER_MS, action: FaultAction::Restart(n.to_string()) }));
+    faults.extend(
+        NODES.iter().map(|n| Fault { at: span_ms * MICROS_PER_MS, action: FaultAction::Restart(n.to_string()) }),
+    );
     faults.sort_by_key(|f| f.at);
     faults
 }

@@ -50,7 +50,10 @@ fn respond(mut stream: TcpStream, folder: &Path) {
         Ok(body) if safe => ("200 OK", body, content_type(&full)),
         _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
     };
-    let header = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let header = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     let _ = stream.write_all(header.as_bytes());
     let _ = stream.write_all(&body);
 }

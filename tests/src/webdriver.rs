@@ -57,10 +57,8 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         }
     };
     let headers = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
-    let length = headers
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
+    let length =
+        headers.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
     let chunked = headers.contains("transfer-encoding: chunked") || headers.contains("transfer-encoding:chunked");
     loop {
         let body_len = raw.len() - header_end;
@@ -116,7 +114,8 @@ impl Browser {
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": CHROME_ARGS}
         }}});
         let answer = http(port, "POST", "/session", Some(&capabilities)).expect("new session");
-        let session = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_string();
+        let session =
+            answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_string();
         Browser { driver, port, session }
     }
 
@@ -152,7 +151,9 @@ impl Browser {
         loop {
             let path = format!("/session/{}/element", self.session);
             if let Ok(answer) = http(self.port, "POST", &path, Some(&json!({"using": "css selector", "value": css}))) {
-                let id = answer["value"].as_object().and_then(|o| o.iter().find(|(k, _)| k.starts_with("element-6066")).map(|(_, v)| v));
+                let id = answer["value"]
+                    .as_object()
+                    .and_then(|o| o.iter().find(|(k, _)| k.starts_with("element-6066")).map(|(_, v)| v));
                 if let Some(id) = id.and_then(Value::as_str) {
                     return Some(Element(id.to_string()));
                 }

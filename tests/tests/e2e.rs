@@ -130,7 +130,8 @@ fn frame_time_and_first_render_probe() {
     b.goto(&format!("{}?s={}&probe=1", site.base, heavy.encode()));
     b.find("#frame-probe");
     let first_render = b.script("return document.body.dataset.firstRenderMs || '-'");
-    let nav = b.script("const n = performance.getEntriesByType('navigation')[0]; return n ? n.domContentLoadedEventEnd : -1");
+    let nav =
+        b.script("const n = performance.getEntriesByType('navigation')[0]; return n ? n.domContentLoadedEventEnd : -1");
     b.click(&b.find("#play"));
     sleep(Duration::from_secs(6));
     b.click(&b.find("#play"));

@@ -29,9 +29,7 @@ pub fn copy(text: &str) -> bool {
 }
 
 pub fn prefers_reduced_motion() -> bool {
-    window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-        .is_some_and(|m| m.matches())
+    window().and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten()).is_some_and(|m| m.matches())
 }
 
 /// Milliseconds since the page started, for the frame probe.

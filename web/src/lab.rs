@@ -13,4 +13,4 @@ mod probe;
 pub mod state;
 mod tools;
 
-pub use page::LabPage;
+pub use page::{LabPage, LabPageProps};

@@ -71,7 +71,9 @@ pub fn parse(query: &str) -> Route {
         };
         let fallback = lab_name.or_else(|| Scenario::decode(&encoded).ok().map(|s| s.lab));
         return match fallback.as_deref().map(lab_defaults) {
-            Some(Ok(scenario)) => Route::Lab { scenario, embed, error: Some(format!("{problem} Showing the lab's defaults instead.")) },
+            Some(Ok(scenario)) => {
+                Route::Lab { scenario, embed, error: Some(format!("{problem} Showing the lab's defaults instead.")) }
+            }
             _ => Route::Home { error: Some(problem) },
         };
     }
@@ -90,7 +92,10 @@ mod tests {
 
     #[test]
     fn lab_and_embed() {
-        assert_eq!(parse("?lab=network&embed=1"), Route::Lab { scenario: Scenario::new("network", 1), embed: true, error: None });
+        assert_eq!(
+            parse("?lab=network&embed=1"),
+            Route::Lab { scenario: Scenario::new("network", 1), embed: true, error: None }
+        );
         assert_eq!(parse(""), Route::Home { error: None });
     }
 

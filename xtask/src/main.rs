@@ -22,7 +22,12 @@ pub struct Step {
 
 impl Step {
     pub fn new(title: &str, program: &str, args: &[&str]) -> Step {
-        Step { title: title.into(), program: program.into(), args: args.iter().map(|a| a.to_string()).collect(), env: Vec::new() }
+        Step {
+            title: title.into(),
+            program: program.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: Vec::new(),
+        }
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Step {
@@ -61,13 +66,41 @@ fn test() -> Result<(), String> {
     let steps = [
         Step::new("format check", "cargo", &["fmt", "--all", "--", "--check"]),
         Step::new("clippy (host)", "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
-        Step::new("clippy (wasm32)", "cargo", &["clippy", "-p", "playground-core", "-p", "playground-web", "--all-targets", "--target", wasm, "--", "-D", "warnings"]),
+        Step::new(
+            "clippy (wasm32)",
+            "cargo",
+            &[
+                "clippy",
+                "-p",
+                "playground-core",
+                "-p",
+                "playground-web",
+                "--all-targets",
+                "--target",
+                wasm,
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
         Step::new("native tests", "cargo", &["test", "--workspace", "--release", "--exclude", "playground-e2e"]),
-        Step::new("no_std build of core", "cargo", &["build", "-p", "playground-core", "--target", "thumbv7em-none-eabihf"]),
-        Step::new("wasm-bindgen tests in headless Chromium", "cargo", &["test", "-p", "playground-web", "--target", wasm, "--test", "browser"])
-            .env("CHROMEDRIVER", tools::CHROMEDRIVER),
+        Step::new(
+            "no_std build of core",
+            "cargo",
+            &["build", "-p", "playground-core", "--target", "thumbv7em-none-eabihf"],
+        ),
+        Step::new(
+            "wasm-bindgen tests in headless Chromium",
+            "cargo",
+            &["test", "-p", "playground-web", "--target", wasm, "--test", "browser"],
+        )
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER),
         Step::new("release build of the site", "trunk", &["build", "--release"]),
-        Step::new("end-to-end tests in headless Chromium", "cargo", &["test", "-p", "playground-e2e", "--release", "--", "--nocapture", "--test-threads=1"]),
+        Step::new(
+            "end-to-end tests in headless Chromium",
+            "cargo",
+            &["test", "-p", "playground-e2e", "--release", "--", "--nocapture", "--test-threads=1"],
+        ),
     ];
     let started = Instant::now();
     for step in steps {

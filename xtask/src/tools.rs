@@ -16,7 +16,9 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The output of a command, if it ran and succeeded.
 fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).env("PATH", path_with_tools()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
 }
 
 pub fn tools_dir() -> PathBuf {
@@ -40,7 +42,8 @@ pub fn path_with_tools() -> String {
 
 /// The wasm-bindgen version pinned in Cargo.lock.
 pub fn wasm_bindgen_version() -> Result<String, String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock =
+        std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
@@ -88,18 +91,24 @@ fn ensure_wasm_opt() -> Result<(), String> {
     let prefix = tools_dir().join("binaryen");
     std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
     let package = format!("binaryen@{BINARYEN_VERSION}");
-    run(Step::new("install wasm-opt (binaryen from npm)", "npm", &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &package]))
+    run(Step::new(
+        "install wasm-opt (binaryen from npm)",
+        "npm",
+        &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &package],
+    ))
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     let root_user = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
-    let (program, mut prefix): (&str, Vec<&str>) = if root_user { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
+    let (program, mut prefix): (&str, Vec<&str>) =
+        if root_user { ("apt-get", vec![]) } else { ("sudo", vec!["apt-get"]) };
     let mut update = prefix.clone();
     update.push("update");
     run(Step::new("apt-get update", program, &update).env("DEBIAN_FRONTEND", "noninteractive"))?;
     prefix.extend(["install", "-y"]);
     prefix.extend(packages);
-    run(Step::new(&format!("install {}", packages.join(" ")), program, &prefix).env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Step::new(&format!("install {}", packages.join(" ")), program, &prefix)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn ensure_chromium() -> Result<(), String> {

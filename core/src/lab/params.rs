@@ -37,10 +37,8 @@ impl ParamSpec {
         let key = self.key;
         match self.kind {
             ParamKind::Int { min, max, unit } => {
-                let number: i64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{key}` must be a whole number, not `{value}`"))?;
+                let number: i64 =
+                    value.trim().parse().map_err(|_| format!("`{key}` must be a whole number, not `{value}`"))?;
                 if !(min..=max).contains(&number) {
                     return Err(format!("`{key}` must be between {min} and {max} {unit}, not {number}"));
                 }
@@ -157,7 +155,11 @@ impl Params {
 
     /// Every value that differs from its default, as `key=value` pairs.
     pub fn changed(&self) -> Vec<(String, String)> {
-        let globals = self.specs.iter().filter(|s| self.raw(s.key) != s.default).map(|s| (s.key.to_string(), self.raw(s.key).to_string()));
+        let globals = self
+            .specs
+            .iter()
+            .filter(|s| self.raw(s.key) != s.default)
+            .map(|s| (s.key.to_string(), self.raw(s.key).to_string()));
         let overrides = self.overrides.iter().map(|((node, key), v)| (format!("{node}.{key}"), v.clone()));
         globals.chain(overrides).collect()
     }
@@ -168,10 +170,42 @@ mod tests {
     use super::*;
 
     const SPECS: &[ParamSpec] = &[
-        ParamSpec { key: "n", label: "N", kind: ParamKind::Int { min: 1, max: 9, unit: "nodes" }, default: "3", help: "", per_node: false, live: false },
-        ParamSpec { key: "t", label: "T", kind: ParamKind::Int { min: 0, max: 100, unit: "ms" }, default: "10", help: "", per_node: true, live: true },
-        ParamSpec { key: "on", label: "On", kind: ParamKind::Bool, default: "off", help: "", per_node: false, live: true },
-        ParamSpec { key: "mode", label: "Mode", kind: ParamKind::Choice(&["a", "b"]), default: "a", help: "", per_node: false, live: true },
+        ParamSpec {
+            key: "n",
+            label: "N",
+            kind: ParamKind::Int { min: 1, max: 9, unit: "nodes" },
+            default: "3",
+            help: "",
+            per_node: false,
+            live: false,
+        },
+        ParamSpec {
+            key: "t",
+            label: "T",
+            kind: ParamKind::Int { min: 0, max: 100, unit: "ms" },
+            default: "10",
+            help: "",
+            per_node: true,
+            live: true,
+        },
+        ParamSpec {
+            key: "on",
+            label: "On",
+            kind: ParamKind::Bool,
+            default: "off",
+            help: "",
+            per_node: false,
+            live: true,
+        },
+        ParamSpec {
+            key: "mode",
+            label: "Mode",
+            kind: ParamKind::Choice(&["a", "b"]),
+            default: "a",
+            help: "",
+            per_node: false,
+            live: true,
+        },
     ];
 
     #[test]

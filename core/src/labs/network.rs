@@ -64,7 +64,13 @@ impl NetworkLab {
         }
         let horizon = params::checker_horizon(&params);
         let sim = Sim::new(scenario.seed, params::net_params(&params), setups);
-        let mut lab = NetworkLab { sim, schedule: FaultSchedule::new(scenario.faults.clone()), checks: Checks::new(horizon), params, names };
+        let mut lab = NetworkLab {
+            sim,
+            schedule: FaultSchedule::new(scenario.faults.clone()),
+            checks: Checks::new(horizon),
+            params,
+            names,
+        };
         lab.collect_observations();
         Ok(lab)
     }

@@ -112,7 +112,7 @@ fn rim(a: (f64, f64), b: (f64, f64)) -> ((f64, f64), (f64, f64)) {
     (lerp(a, b, t), lerp(a, b, 1.0 - t))
 }
 
-fn link_state<'a>(links: &'a [LinkView], from: NodeId, to: NodeId) -> Option<&'a LinkView> {
+fn link_state(links: &[LinkView], from: NodeId, to: NodeId) -> Option<&LinkView> {
     links.iter().find(|l| l.from == from && l.to == to)
 }
 

@@ -50,7 +50,14 @@ pub fn series(title: &str, unit: &str, s: &Series) -> Html {
     let path: Vec<String> = recent
         .iter()
         .enumerate()
-        .map(|(i, &(_, v))| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, i as f64 * 260.0 / 59.0, 50.0 - 46.0 * v as f64 / tallest))
+        .map(|(i, &(_, v))| {
+            format!(
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { "L" },
+                i as f64 * 260.0 / 59.0,
+                50.0 - 46.0 * v as f64 / tallest
+            )
+        })
         .collect();
     let caption = format!("{title}: {last} {unit} in the last full second, peak {} ", tallest as u64);
     html! {

@@ -44,11 +44,14 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let input: HtmlInputElement = e.target_unchecked_into();
             match input.value().trim().parse::<u64>() {
                 Ok(seed) => d.emit(Action::Seed(seed)),
-                Err(_) => d.emit(Action::Notice(Some(format!("The seed must be a whole number, not “{}”.", input.value())))),
+                Err(_) => {
+                    d.emit(Action::Notice(Some(format!("The seed must be a whole number, not “{}”.", input.value()))))
+                }
             }
         })
     };
-    let fork = if props.forked { d.reform(|_: MouseEvent| Action::DropFork) } else { d.reform(|_: MouseEvent| Action::Fork) };
+    let fork =
+        if props.forked { d.reform(|_: MouseEvent| Action::DropFork) } else { d.reform(|_: MouseEvent| Action::Fork) };
     let share = props.on_share.reform(|_: MouseEvent| ());
     let embed = props.on_embed.reform(|_: MouseEvent| ());
     html! {

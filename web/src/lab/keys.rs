@@ -11,7 +11,8 @@ use yew::prelude::*;
 
 use super::state::Action;
 
-pub const HELP: &str = "Space play/pause · → step · ← back 100 ms · +/− speed · R reset · F fork · P partition · S share · Esc close";
+pub const HELP: &str =
+    "Space play/pause · → step · ← back 100 ms · +/− speed · R reset · F fork · P partition · S share · Esc close";
 
 fn typing_in_a_field(event: &KeyboardEvent) -> bool {
     event

@@ -31,7 +31,9 @@ fn inspector(event: &Event, names: &[String]) -> Html {
             ("encoded size", format!("{bytes} bytes (real postcard encoding)")),
             ("content", summary.clone()),
         ],
-        EventKind::Deliver { msg, from, to, kind } => vec![("message", format!("#{msg} {kind}")), ("route", format!("{} → {}", name(from), name(to)))],
+        EventKind::Deliver { msg, from, to, kind } => {
+            vec![("message", format!("#{msg} {kind}")), ("route", format!("{} → {}", name(from), name(to)))]
+        }
         EventKind::Drop { msg, from, to, reason } => vec![
             ("message", format!("#{msg}")),
             ("route", format!("{} → {}", name(from), name(to))),

@@ -16,6 +16,7 @@ use yew::prelude::*;
 
 use super::canvas::{Canvas, DropMark};
 use super::controls::Controls;
+use super::explain;
 use super::keys::{use_lab_keys, HELP};
 use super::knobs::Knobs;
 use super::log::{EventLog, LOG_ROWS};
@@ -23,9 +24,9 @@ use super::panels::{MetricsPanel, Verdicts};
 use super::probe::use_animation;
 use super::state::{scrub_end, Action, LabState, SPEEDS};
 use super::tools::{ActionMenu, PartitionBar, ShareDialog};
-use super::explain;
 use crate::dom;
 
+/// A lab page for one scenario.
 #[derive(Properties, PartialEq)]
 pub struct LabPageProps {
     pub scenario: Scenario,
@@ -54,7 +55,12 @@ fn picture(runner: &Runner, mark_span: Micros) -> Picture {
             _ => None,
         })
         .collect();
-    Picture { view: Rc::new(run.view()), drops: Rc::new(drops), metrics: Rc::new(run.metrics()), verdicts: Rc::new(run.verdicts().to_vec()) }
+    Picture {
+        view: Rc::new(run.view()),
+        drops: Rc::new(drops),
+        metrics: Rc::new(run.metrics()),
+        verdicts: Rc::new(run.verdicts().to_vec()),
+    }
 }
 
 /// Parameters in force now: the scenario's, then every `set` the script applied so far.
@@ -70,13 +76,15 @@ fn effective_params(scenario: &Scenario) -> Vec<(String, String)> {
 
 fn comparison(original: &Picture, branch: &Picture) -> Html {
     let count = |p: &Picture, name: &str| p.metrics.counter(name).unwrap_or(0).to_string();
-    let p50 = |p: &Picture| p.metrics.histogram("request latency").map_or("-".into(), |h| format_duration(h.quantile(500)));
+    let p50 =
+        |p: &Picture| p.metrics.histogram("request latency").map_or("-".into(), |h| format_duration(h.quantile(500)));
     let mut rows: Vec<(String, String, String)> = original
         .verdicts
         .iter()
         .zip(branch.verdicts.iter())
         .map(|(a, b)| {
-            let word = |v: &playground_core::invariant::Verdict| if v.holds() { "holds" } else { "VIOLATED" }.to_string();
+            let word =
+                |v: &playground_core::invariant::Verdict| if v.holds() { "holds" } else { "VIOLATED" }.to_string();
             (a.name.to_string(), word(a), word(b))
         })
         .collect();
@@ -108,7 +116,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             Err(e) => {
                 start_error.set(Some(e));
                 let fallback = Scenario::new(&scenario.lab, 1);
-                LabState::new(fallback).or_else(|_| LabState::new(Scenario::new("network", 1))).expect("the network lab's defaults always start")
+                LabState::new(fallback)
+                    .or_else(|_| LabState::new(Scenario::new("network", 1)))
+                    .expect("the network lab's defaults always start")
             }
         })
     };
@@ -152,7 +162,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let selected = state.selected_event.and_then(|seq| trace.get(seq)).map(|e| Rc::new(e.clone()));
     let edited_view = branch.as_ref().map_or(&original.view, |b| &b.view);
     let statuses: Vec<_> = edited_view.nodes.iter().map(|n| n.status).collect();
-    let picked: Vec<String> = state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
+    let picked: Vec<String> =
+        state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
     let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone()];
     let notices = notices.into_iter().flatten().map(|text| {
@@ -188,7 +199,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         };
         html! { <ShareDialog link={link.clone()} embed_snippet={snippet} on_close={close} /> }
     });
-    let probe_element = probe.then(|| html! { <div id="frame-probe" hidden=true data-inflight={original.view.flights.len().to_string()}></div> });
+    let probe_element = probe.then(
+        || html! { <div id="frame-probe" hidden=true data-inflight={original.view.flights.len().to_string()}></div> },
+    );
 
     if props.embed {
         return html! {

@@ -72,11 +72,8 @@ pub fn MetricsPanel(props: &MetricsProps) -> Html {
         ("dropped", get("dropped")),
         ("duplicated", get("duplicated")),
     ];
-    let drops: Vec<(&str, u64)> = m
-        .counters
-        .iter()
-        .filter_map(|c| c.name.strip_prefix("dropped: ").map(|reason| (reason, c.value)))
-        .collect();
+    let drops: Vec<(&str, u64)> =
+        m.counters.iter().filter_map(|c| c.name.strip_prefix("dropped: ").map(|reason| (reason, c.value))).collect();
     let series = |name: &str| m.series.iter().find(|s| s.name == name);
     html! {
         <section class="panel metrics" aria-labelledby="metrics-h">

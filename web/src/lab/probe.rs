@@ -16,6 +16,9 @@ use yew::prelude::*;
 use super::state::Action;
 use crate::dom;
 
+/// The animation callback, shared so that it can schedule itself again.
+type FrameSlot = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
 #[derive(Default)]
 struct Samples {
     intervals: Vec<f64>,
@@ -33,7 +36,10 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 fn publish(samples: &Samples) {
-    let Some(element) = dom::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("frame-probe")) else { return };
+    let Some(element) = dom::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("frame-probe"))
+    else {
+        return;
+    };
     let set = |name: &str, value: String| {
         let _ = element.set_attribute(name, &value);
     };
@@ -52,7 +58,7 @@ pub fn use_animation(dispatch: Callback<Action>, playing: Rc<Cell<bool>>, probe:
         let handle = Rc::new(Cell::new(0));
         let alive = Rc::new(Cell::new(true));
         let samples = Rc::new(RefCell::new(Samples::default()));
-        let frame: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+        let frame: FrameSlot = Rc::new(RefCell::new(None));
         let again = frame.clone();
         let (handle_in, alive_in) = (handle.clone(), alive.clone());
         *frame.borrow_mut() = Some(Closure::new(move |timestamp: f64| {
@@ -69,7 +75,7 @@ pub fn use_animation(dispatch: Callback<Action>, playing: Rc<Cell<bool>>, probe:
                     }
                     s.last = Some(timestamp);
                     s.work.push(dom::now_ms() - started);
-                    if s.work.len() % 30 == 0 {
+                    if s.work.len().is_multiple_of(30) {
                         publish(&s);
                     }
                 }

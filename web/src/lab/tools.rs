@@ -35,29 +35,58 @@ pub fn ActionMenu(props: &MenuProps) -> Html {
             match status {
                 NodeStatus::Up => {
                     items.push(button("Crash", "crash", Action::Inject(FaultAction::Crash(n.clone())), d));
-                    items.push(button("Pause 500 ms (GC)", "pause", Action::Inject(FaultAction::Pause { node: n.clone(), span: 500 * MICROS_PER_MS }), d));
-                    items.push(button("Pause 3 s", "pause-long", Action::Inject(FaultAction::Pause { node: n.clone(), span: 3_000 * MICROS_PER_MS }), d));
+                    items.push(button(
+                        "Pause 500 ms (GC)",
+                        "pause",
+                        Action::Inject(FaultAction::Pause { node: n.clone(), span: 500 * MICROS_PER_MS }),
+                        d,
+                    ));
+                    items.push(button(
+                        "Pause 3 s",
+                        "pause-long",
+                        Action::Inject(FaultAction::Pause { node: n.clone(), span: 3_000 * MICROS_PER_MS }),
+                        d,
+                    ));
                     items.push(button("Leave", "leave", Action::Inject(FaultAction::Leave(n.clone())), d));
                 }
-                NodeStatus::Crashed => items.push(button("Restart", "restart", Action::Inject(FaultAction::Restart(n.clone())), d)),
-                NodeStatus::Paused { .. } => items.push(button("Crash", "crash", Action::Inject(FaultAction::Crash(n.clone())), d)),
-                NodeStatus::Absent => items.push(button("Join", "join", Action::Inject(FaultAction::Join(n.clone())), d)),
+                NodeStatus::Crashed => {
+                    items.push(button("Restart", "restart", Action::Inject(FaultAction::Restart(n.clone())), d))
+                }
+                NodeStatus::Paused { .. } => {
+                    items.push(button("Crash", "crash", Action::Inject(FaultAction::Crash(n.clone())), d))
+                }
+                NodeStatus::Absent => {
+                    items.push(button("Join", "join", Action::Inject(FaultAction::Join(n.clone())), d))
+                }
             }
-            (format!("{n} ({})", match status {
-                NodeStatus::Up => "up",
-                NodeStatus::Crashed => "crashed",
-                NodeStatus::Paused { .. } => "paused",
-                NodeStatus::Absent => "not a member",
-            }), items)
+            (
+                format!(
+                    "{n} ({})",
+                    match status {
+                        NodeStatus::Up => "up",
+                        NodeStatus::Crashed => "crashed",
+                        NodeStatus::Paused { .. } => "paused",
+                        NodeStatus::Absent => "not a member",
+                    }
+                ),
+                items,
+            )
         }
         Menu::Link(a, b) => {
             let (na, nb) = (name(a), name(b));
-            let cut = |from: &str, to: &str, both| Action::Inject(FaultAction::Cut { from: from.into(), to: to.into(), both });
+            let cut = |from: &str, to: &str, both| {
+                Action::Inject(FaultAction::Cut { from: from.into(), to: to.into(), both })
+            };
             let items = vec![
-                button(&format!("Cut both ways"), "cut-both", cut(&na, &nb, true), d),
+                button("Cut both ways", "cut-both", cut(&na, &nb, true), d),
                 button(&format!("Cut {na} → {nb} only"), "cut-forward", cut(&na, &nb, false), d),
                 button(&format!("Cut {nb} → {na} only"), "cut-backward", cut(&nb, &na, false), d),
-                button("Slow ×10", "slow", Action::Inject(FaultAction::Slow { a: na.clone(), b: nb.clone(), factor: 10 }), d),
+                button(
+                    "Slow ×10",
+                    "slow",
+                    Action::Inject(FaultAction::Slow { a: na.clone(), b: nb.clone(), factor: 10 }),
+                    d,
+                ),
                 button("Heal the network", "heal", Action::Inject(FaultAction::Heal), d),
             ];
             (format!("link {na} – {nb}"), items)

@@ -60,7 +60,10 @@ impl Checks {
     pub fn new(horizon: Micros) -> Self {
         Checks {
             verdicts: alloc::vec![
-                Verdict::new(EXACTLY_ONCE, "Every acknowledged request was applied exactly once, and no request was applied twice."),
+                Verdict::new(
+                    EXACTLY_ONCE,
+                    "Every acknowledged request was applied exactly once, and no request was applied twice."
+                ),
                 Verdict::new(INTEGRITY, "Servers apply only requests that clients sent, with the amounts they sent."),
             ],
             stats: ClientStats {
@@ -90,7 +93,10 @@ impl Checks {
         let verdict = &mut self.verdicts[which];
         if verdict.violate(observed.at, observed.seq, detail.clone()) {
             let invariant = verdict.name;
-            trace.record(observed.at, EventKind::Verdict { invariant, holds: false, detail, culprit: Some(observed.seq) });
+            trace.record(
+                observed.at,
+                EventKind::Verdict { invariant, holds: false, detail, culprit: Some(observed.seq) },
+            );
         }
     }
 
@@ -125,7 +131,8 @@ impl Checks {
                         record.applied += 1;
                         let (sent, times) = (record.amount, record.applied);
                         if times > 1 {
-                            let detail = format!("{} applied {}:{req} a {}time", name(node), name(client), ordinal(times));
+                            let detail =
+                                format!("{} applied {}:{req} a {}time", name(node), name(client), ordinal(times));
                             self.violate(0, &observed, detail, trace);
                         }
                         if sent != amount {

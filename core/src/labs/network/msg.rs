@@ -21,9 +21,25 @@ pub enum RejectReason {
 pub enum Msg {
     /// Add `amount` to `account`. `req` is the client's idempotency key; every request below
     /// `done_below` has finished, so the server may forget those keys.
-    Request { v: u8, client: NodeId, req: u32, account: u16, amount: i32, done_below: u32, pad: Vec<u8> },
-    Ack { v: u8, req: u32, balance: i64 },
-    Reject { v: u8, req: u32, why: RejectReason },
+    Request {
+        v: u8,
+        client: NodeId,
+        req: u32,
+        account: u16,
+        amount: i32,
+        done_below: u32,
+        pad: Vec<u8>,
+    },
+    Ack {
+        v: u8,
+        req: u32,
+        balance: i64,
+    },
+    Reject {
+        v: u8,
+        req: u32,
+        why: RejectReason,
+    },
 }
 
 impl Message for Msg {

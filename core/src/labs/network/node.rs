@@ -328,7 +328,11 @@ impl Process for NetNode {
                 let total: i64 = self.stable.balances.values().sum();
                 vec![
                     format!("{} accounts, total {total}", self.stable.balances.len()),
-                    format!("dedup {} ({} keys)", if self.config.dedup { "on" } else { "off" }, self.stable.applied.len()),
+                    format!(
+                        "dedup {} ({} keys)",
+                        if self.config.dedup { "on" } else { "off" },
+                        self.stable.applied.len()
+                    ),
                 ]
             }
         }

@@ -10,35 +10,139 @@ use crate::sim::NodeSetup;
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 
-const fn int(key: &'static str, label: &'static str, min: i64, max: i64, unit: &'static str, default: &'static str, help: &'static str, per_node: bool, live: bool) -> ParamSpec {
+/// An integer knob; `range` is (min, max, unit).
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    range: (i64, i64, &'static str),
+    default: &'static str,
+    help: &'static str,
+    per_node: bool,
+    live: bool,
+) -> ParamSpec {
+    let (min, max, unit) = range;
     ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live }
 }
 
-const fn flag(key: &'static str, label: &'static str, default: &'static str, help: &'static str, per_node: bool) -> ParamSpec {
+const fn flag(
+    key: &'static str,
+    label: &'static str,
+    default: &'static str,
+    help: &'static str,
+    per_node: bool,
+) -> ParamSpec {
     ParamSpec { key, label, kind: ParamKind::Bool, default, help, per_node, live: true }
 }
 
 pub static PARAMS: &[ParamSpec] = &[
-    int("clients", "Clients", 1, 8, "nodes", "2", "How many clients send requests.", false, false),
-    int("servers", "Servers", 1, 8, "nodes", "3", "How many servers share the accounts between them.", false, false),
-    int("spares", "Spare servers", 0, 4, "nodes", "0", "Servers that start outside the system, ready to join.", false, false),
-    int("regions", "Regions", 1, 3, "regions", "2", "Spread servers over datacenters: 0.5 ms inside one, 38-75 ms between them.", false, false),
-    int("rate", "Request rate", 1, 1000, "req/s", "20", "Requests per second each client issues.", true, true),
-    int("timeout_ms", "Timeout", 1, 60_000, "ms", "250", "How long a client waits for an answer before it retries.", true, true),
-    int("retries", "Retries", 0, 20, "times", "3", "How often a client resends before it gives up.", true, true),
-    int("payload", "Payload", 0, 65_536, "bytes", "32", "Padding carried by each request; it costs bandwidth.", true, true),
+    int("clients", "Clients", (1, 8, "nodes"), "2", "How many clients send requests.", false, false),
+    int("servers", "Servers", (1, 8, "nodes"), "3", "How many servers share the accounts between them.", false, false),
+    int(
+        "spares",
+        "Spare servers",
+        (0, 4, "nodes"),
+        "0",
+        "Servers that start outside the system, ready to join.",
+        false,
+        false,
+    ),
+    int(
+        "regions",
+        "Regions",
+        (1, 3, "regions"),
+        "2",
+        "Spread servers over datacenters: 0.5 ms inside one, 38-75 ms between them.",
+        false,
+        false,
+    ),
+    int("rate", "Request rate", (1, 1000, "req/s"), "20", "Requests per second each client issues.", true, true),
+    int(
+        "timeout_ms",
+        "Timeout",
+        (1, 60_000, "ms"),
+        "250",
+        "How long a client waits for an answer before it retries.",
+        true,
+        true,
+    ),
+    int("retries", "Retries", (0, 20, "times"), "3", "How often a client resends before it gives up.", true, true),
+    int(
+        "payload",
+        "Payload",
+        (0, 65_536, "bytes"),
+        "32",
+        "Padding carried by each request; it costs bandwidth.",
+        true,
+        true,
+    ),
     flag("dedup", "Deduplicate", "on", "Servers remember request ids and never apply one twice.", true),
-    int("max_request", "Max request", 16, 1_000_000, "bytes", "65536", "Servers reject larger requests: set one lower to disagree.", true, true),
-    int("cpu_us", "CPU per message", 0, 1_000_000, "us", "50", "CPU time to handle one message; a busy node queues arrivals.", true, true),
-    int("version", "Protocol version", 1, 2, "", "2", "A v1 node cannot decode v2 frames.", true, false),
+    int(
+        "max_request",
+        "Max request",
+        (16, 1_000_000, "bytes"),
+        "65536",
+        "Servers reject larger requests: set one lower to disagree.",
+        true,
+        true,
+    ),
+    int(
+        "cpu_us",
+        "CPU per message",
+        (0, 1_000_000, "us"),
+        "50",
+        "CPU time to handle one message; a busy node queues arrivals.",
+        true,
+        true,
+    ),
+    int("version", "Protocol version", (1, 2, ""), "2", "A v1 node cannot decode v2 frames.", true, false),
     flag("negotiate", "Negotiate version", "on", "Clients speak the server's version when it is older.", true),
-    int("loss", "Loss", 0, 100, "%", "0", "Chance each message vanishes on the wire.", false, true),
-    int("dup", "Duplication", 0, 100, "%", "0", "Chance the network delivers a message twice.", false, true),
-    int("reorder", "Reordering", 0, 100, "%", "0", "Chance a message is held back so later ones overtake it.", false, true),
-    int("jitter", "Jitter", 0, 200, "% of latency", "10", "Random extra delay on top of the base latency.", false, true),
-    int("bandwidth", "Bandwidth", 0, 10_000_000, "kbit/s", "0", "Link capacity; 0 is unlimited. Messages queue FIFO behind each other.", false, true),
-    ParamSpec { key: "attacker", label: "Attacker", kind: ParamKind::Choice(&Attacker::NAMES), default: "off", help: "An on-path attacker that reads, tampers with or replays messages.", per_node: false, live: true },
-    int("attack", "Attack rate", 0, 100, "%", "10", "Share of messages the attacker tampers with or replays.", false, true),
+    int("loss", "Loss", (0, 100, "%"), "0", "Chance each message vanishes on the wire.", false, true),
+    int("dup", "Duplication", (0, 100, "%"), "0", "Chance the network delivers a message twice.", false, true),
+    int(
+        "reorder",
+        "Reordering",
+        (0, 100, "%"),
+        "0",
+        "Chance a message is held back so later ones overtake it.",
+        false,
+        true,
+    ),
+    int(
+        "jitter",
+        "Jitter",
+        (0, 200, "% of latency"),
+        "10",
+        "Random extra delay on top of the base latency.",
+        false,
+        true,
+    ),
+    int(
+        "bandwidth",
+        "Bandwidth",
+        (0, 10_000_000, "kbit/s"),
+        "0",
+        "Link capacity; 0 is unlimited. Messages queue FIFO behind each other.",
+        false,
+        true,
+    ),
+    ParamSpec {
+        key: "attacker",
+        label: "Attacker",
+        kind: ParamKind::Choice(&Attacker::NAMES),
+        default: "off",
+        help: "An on-path attacker that reads, tampers with or replays messages.",
+        per_node: false,
+        live: true,
+    },
+    int(
+        "attack",
+        "Attack rate",
+        (0, 100, "%"),
+        "10",
+        "Share of messages the attacker tampers with or replays.",
+        false,
+        true,
+    ),
     flag("auth", "Authenticate", "off", "Frames carry a keyed tag; tampered ones are detected and dropped.", false),
 ];
 

@@ -1,0 +1,105 @@
+//! Component tests in headless Chromium (wasm-bindgen-test), plus the native/wasm32
+//! determinism check: the digests pinned by the native golden test must come out the same
+//! when the core runs as WebAssembly.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use playground_core::lab;
+use playground_core::scenario::Scenario;
+use playground_core::time::parse_duration;
+use playground_web::lab::LabPage;
+use playground_web::lab::LabPageProps;
+use wasm_bindgen_test::*;
+use web_sys::{Element, MouseEvent, MouseEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PINNED: &str = include_str!("../../core/tests/golden/digests.txt");
+
+#[wasm_bindgen_test]
+fn digests_in_wasm_equal_the_native_ones() {
+    let mut checked = 0;
+    for line in PINNED.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let mut parts = line.split_whitespace();
+        let (link, until, digest) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let scenario = Scenario::decode(link).unwrap();
+        let mut run = lab::start(&scenario).unwrap();
+        run.run_until(parse_duration(until).unwrap());
+        assert_eq!(format!("{:016x}", run.trace().digest()), digest, "wasm32 digest of {link}");
+        checked += 1;
+    }
+    assert!(checked >= 3);
+}
+
+fn mount(scenario: Scenario) -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    let props = LabPageProps { scenario, embed: false, error: None };
+    yew::Renderer::<LabPage>::with_root_and_props(root.clone(), props).render();
+    root
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+}
+
+fn find(root: &Element, css: &str) -> Element {
+    root.query_selector(css).unwrap().unwrap_or_else(|| panic!("no `{css}`"))
+}
+
+/// Clicks like a mouse would: a bubbling click event, which works on SVG elements too.
+fn click(root: &Element, css: &str) {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    find(root, css).dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_lab_page_renders_every_panel() {
+    let root = mount(Scenario::new("network", 1));
+    settle().await;
+    assert_eq!(root.query_selector_all("svg g[data-node]").unwrap().length(), 5);
+    assert_eq!(root.query_selector_all(".verdict.holds").unwrap().length(), 2);
+    let knobs = root.query_selector_all(".knob").unwrap().length() as usize;
+    assert_eq!(knobs, lab::find("network").unwrap().params.len());
+    for panel in [".controls", ".invariants", ".knobs", ".metrics", ".log", ".explain"] {
+        find(&root, panel);
+    }
+    assert_eq!(find(&root, "#clock").text_content().unwrap(), "0.000000s");
+}
+
+#[wasm_bindgen_test]
+async fn controls_change_the_state() {
+    let root = mount(Scenario::new("network", 2));
+    settle().await;
+    let stats = || find(&root, ".run-stats").text_content().unwrap();
+    let before = stats();
+    click(&root, "#step");
+    settle().await;
+    assert_ne!(stats(), before, "a step processed an event");
+    assert_ne!(find(&root, "#clock").text_content().unwrap(), "0.000000s");
+
+    click(&root, "#play");
+    settle().await;
+    assert_eq!(find(&root, "#play").get_attribute("aria-pressed").as_deref(), Some("true"));
+    click(&root, "#play");
+    settle().await;
+    assert_eq!(find(&root, "#play").get_attribute("aria-pressed").as_deref(), Some("false"));
+
+    click(&root, "g[data-node=s3]");
+    settle().await;
+    click(&root, "button[data-action=crash]");
+    settle().await;
+    click(&root, "#step");
+    settle().await;
+    let class = find(&root, "g[data-node=s3]").get_attribute("class").unwrap_or_default();
+    assert!(class.contains("node-crashed"), "{class}");
+
+    click(&root, "#fork");
+    settle().await;
+    assert_eq!(root.query_selector_all("figure.canvas").unwrap().length(), 2, "a fork shows both runs side by side");
+    find(&root, "table.comparison");
+}
