@@ -3,9 +3,30 @@
 
 mod tools;
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+/// Tests that passed and failed across every step, from the runners' summary lines.
+static PASSED: AtomicU64 = AtomicU64::new(0);
+static FAILED: AtomicU64 = AtomicU64::new(0);
+
+/// Adds up a `test result: ok. 12 passed; 0 failed; ...` line.
+fn count_results(line: &str) {
+    let Some(rest) = line.trim().strip_prefix("test result: ") else { return };
+    for part in rest.split(';') {
+        let mut words = part.split_whitespace().rev();
+        let (Some(label), Some(number)) = (words.next(), words.next()) else { continue };
+        let Ok(n) = number.parse::<u64>() else { continue };
+        match label {
+            "passed" => PASSED.fetch_add(n, Ordering::Relaxed),
+            "failed" => FAILED.fetch_add(n, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+}
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -40,13 +61,21 @@ impl Step {
 pub fn run(step: Step) -> Result<(), String> {
     println!("\n==> {} ({} {})", step.title, step.program, step.args.join(" "));
     let started = Instant::now();
-    let status = Command::new(&step.program)
+    let mut child = Command::new(&step.program)
         .args(&step.args)
         .current_dir(root())
         .env("PATH", tools::path_with_tools())
         .envs(step.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .status()
+        .stdout(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("{}: could not start `{}`: {e}", step.title, step.program))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            count_results(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| format!("{}: {e}", step.title))?;
     println!("<== {} took {:.1}s", step.title, started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
@@ -107,6 +136,7 @@ fn test() -> Result<(), String> {
         run(step)?;
     }
     println!("\nxtask: every check passed in {:.0}s", started.elapsed().as_secs_f64());
+    println!("xtask: {} passed, {} failed", PASSED.load(Ordering::Relaxed), FAILED.load(Ordering::Relaxed));
     Ok(())
 }
 

@@ -72,7 +72,7 @@ pub fn Knobs(props: &KnobsProps) -> Html {
             <div class="knob-grid">
                 { for props.specs.iter().map(|spec| knob(spec, &current(&params, spec), &props.dispatch)) }
             </div>
-            <p class="help">{ "Per-node settings (many administrators): use the node menu, or a link with " }<code>{ "s2.timeout_ms=20" }</code>{ "." }</p>
+            <p class="help">{ "Per-node settings (many administrators): click a node and use “Only on …”, e.g. a 20 ms timeout on c2 alone." }</p>
         </section>
     }
 }

@@ -188,7 +188,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()}
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
     };
-    let menu = state.menu.map(|m| html! { <ActionMenu menu={m} names={(*names).clone()} statuses={statuses.clone()} dispatch={dispatch.clone()} /> });
+    let specs = info.map_or(&[][..], |i| i.params);
+    let menu = state.menu.map(|m| html! { <ActionMenu menu={m} specs={specs} names={(*names).clone()} statuses={statuses.clone()} dispatch={dispatch.clone()} /> });
     let share_dialog = share.map(|embed| {
         let snippet = embed.then(|| {
             format!("<iframe src=\"{link}&embed=1\" width=\"720\" height=\"460\" title=\"{title}\" loading=\"lazy\"></iframe>")

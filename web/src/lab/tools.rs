@@ -2,9 +2,11 @@
 //! embed dialog. Every action becomes a fault in the scenario's script.
 
 use playground_core::fault::FaultAction;
+use playground_core::lab::ParamSpec;
 use playground_core::sim::NodeStatus;
 use playground_core::time::MICROS_PER_MS;
 use playground_core::trace::NodeId;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::state::{Action, Menu};
@@ -12,6 +14,8 @@ use super::state::{Action, Menu};
 #[derive(Properties, PartialEq)]
 pub struct MenuProps {
     pub menu: Menu,
+    /// The lab's knobs; the per-node ones can be set for the node in the menu.
+    pub specs: &'static [ParamSpec],
     pub names: Vec<String>,
     pub statuses: Vec<NodeStatus>,
     pub dispatch: Callback<Action>,
@@ -92,11 +96,70 @@ pub fn ActionMenu(props: &MenuProps) -> Html {
             (format!("link {na} – {nb}"), items)
         }
     };
+    let per_node = match props.menu {
+        Menu::Node(id) => html! { <NodeSetting node={name(id)} specs={props.specs} dispatch={d.clone()} /> },
+        Menu::Link(..) => html! {},
+    };
     html! {
         <div class="action-menu" role="dialog" aria-label={format!("Actions for {title}")}>
             <strong>{ title }</strong>
             { for buttons }
             <button class="close" onclick={close} aria-label="Close menu">{ "✕" }</button>
+            { per_node }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NodeSettingProps {
+    node: String,
+    specs: &'static [ParamSpec],
+    dispatch: Callback<Action>,
+}
+
+/// Many administrators: set one knob for this node only (`node.key=value`).
+#[function_component]
+fn NodeSetting(props: &NodeSettingProps) -> Html {
+    let specs: Vec<&ParamSpec> = props.specs.iter().filter(|s| s.per_node).collect();
+    let key = use_state(|| specs.first().map_or("", |s| s.key));
+    let value = use_state(String::new);
+    if specs.is_empty() {
+        return html! {};
+    }
+    let on_key = {
+        let key = key.clone();
+        let specs = specs.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Some(spec) = specs.iter().find(|s| s.key == select.value()) {
+                key.set(spec.key);
+            }
+        })
+    };
+    let on_value = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            value.set(input.value());
+        })
+    };
+    let apply = {
+        let (node, key, value, dispatch) = (props.node.clone(), key.clone(), value.clone(), props.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Action::SetParam(format!("{node}.{}", *key), (*value).clone()))
+        })
+    };
+    let help = specs.iter().find(|s| s.key == *key).map_or("", |s| s.help);
+    html! {
+        <div class="node-setting">
+            <label>{ format!("Only on {}: ", props.node) }
+                <select onchange={on_key} aria-label="Setting">
+                    { for specs.iter().map(|s| html! { <option value={s.key} selected={s.key == *key}>{ s.label }</option> }) }
+                </select>
+            </label>
+            <input aria-label="Value" placeholder="value" value={(*value).clone()} oninput={on_value} size="8" />
+            <button data-action="set-node" onclick={apply}>{ "Set" }</button>
+            <span class="help">{ help }</span>
         </div>
     }
 }
