@@ -4,9 +4,11 @@
 //! simulator. [`LabRun`] is the object-safe face the UI and the CLI drive; they never see the
 //! protocol types behind it.
 
+mod driver;
 mod params;
 mod schedule;
 
+pub use driver::{Driver, Stepped};
 pub use params::{ParamKind, ParamSpec, Params};
 pub use schedule::FaultSchedule;
 

@@ -31,9 +31,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::fault::{Fault, FaultAction};
+use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, FaultSchedule, LabRun, Metrics, Params};
+use crate::lab::{Counter, Driver, LabRun, Metrics, Params, Stepped};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{Sim, SimView};
 use crate::time::{Micros, MICROS_PER_SEC};
@@ -43,11 +43,9 @@ use checks::Checks;
 /// A running Network lab.
 #[derive(Clone)]
 pub struct NetworkLab {
-    sim: Sim<NetNode>,
-    schedule: FaultSchedule,
+    driver: Driver<NetNode>,
     checks: Checks,
     params: Params,
-    names: Vec<String>,
 }
 
 impl NetworkLab {
@@ -64,43 +62,10 @@ impl NetworkLab {
         }
         let horizon = params::checker_horizon(&params);
         let sim = Sim::new(scenario.seed, params::net_params(&params), setups);
-        let mut lab = NetworkLab {
-            sim,
-            schedule: FaultSchedule::new(scenario.faults.clone()),
-            checks: Checks::new(horizon),
-            params,
-            names,
-        };
+        let driver = Driver::new(sim, scenario.faults.clone());
+        let mut lab = NetworkLab { driver, checks: Checks::new(horizon), params };
         lab.collect_observations();
         Ok(lab)
-    }
-
-    fn id(&self, name: &str) -> NodeId {
-        self.sim.node_id(name).unwrap_or(NodeId::MAX)
-    }
-
-    fn apply(&mut self, action: FaultAction) {
-        match action {
-            FaultAction::Crash(n) => self.sim.crash(self.id(&n)),
-            FaultAction::Restart(n) => self.sim.restart(self.id(&n)),
-            FaultAction::Pause { node, span } => self.sim.pause(self.id(&node), span),
-            FaultAction::Join(n) => self.sim.join(self.id(&n)),
-            FaultAction::Leave(n) => self.sim.leave(self.id(&n)),
-            FaultAction::Partition(groups) => {
-                let groups = groups.iter().map(|g| g.iter().map(|n| self.id(n)).collect()).collect();
-                self.sim.partition(groups);
-            }
-            FaultAction::Cut { from, to, both } => {
-                let (a, b) = (self.id(&from), self.id(&to));
-                self.sim.cut(a, b);
-                if both {
-                    self.sim.cut(b, a);
-                }
-            }
-            FaultAction::Slow { a, b, factor } => self.sim.slow(self.id(&a), self.id(&b), factor),
-            FaultAction::Heal => self.sim.heal(),
-            FaultAction::Set { key, value } => self.set_live(&key, &value),
-        }
     }
 
     /// Changes a parameter mid-run (already validated).
@@ -108,38 +73,47 @@ impl NetworkLab {
         if self.params.set(key, value).is_err() {
             return;
         }
-        self.sim.network.params = params::net_params(&self.params);
-        for id in 0..self.names.len() as NodeId {
-            let name = self.names[usize::from(id)].clone();
+        let sim = &mut self.driver.sim;
+        sim.network.params = params::net_params(&self.params);
+        for (id, name) in self.driver.names.iter().enumerate() {
             let params = &self.params;
-            self.sim.reconfigure(id, |config| params::refresh_config(config, params, &name));
-            self.sim.set_cpu_cost(id, params::cpu_cost(&self.params, &name));
+            sim.reconfigure(id as NodeId, |config| params::refresh_config(config, params, name));
+            sim.set_cpu_cost(id as NodeId, params::cpu_cost(params, name));
         }
         self.checks.set_horizon(params::checker_horizon(&self.params));
-        self.sim.trace.record(self.sim.now(), EventKind::Set { key: key.into(), value: value.into() });
+        sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
     }
 
     fn collect_observations(&mut self) {
-        for observed in self.sim.take_observed() {
-            self.checks.observe(observed, &mut self.sim.trace, &self.names);
+        let driver = &mut self.driver;
+        for observed in driver.sim.take_observed() {
+            self.checks.observe(observed, &mut driver.sim.trace, &driver.names);
         }
     }
 }
 
+/// Checks a fault's node names and, for `set`, that the knob exists and may change mid-run.
 fn check_fault(action: &FaultAction, names: &[String], params: &Params) -> Result<(), String> {
     if let Some(unknown) = action.nodes().into_iter().find(|n| !names.iter().any(|name| name == n)) {
         return Err(format!("there is no node `{unknown}` (nodes: {})", names.join(", ")));
     }
+    if let FaultAction::Set { key, .. } = action {
+        if let Some((node, _)) = key.split_once('.') {
+            if !names.iter().any(|n| n == node) {
+                return Err(format!("there is no node `{node}`"));
+            }
+        }
+    }
+    check_live_set(action, params)
+}
+
+/// A `set` must name a known knob that may change while the run goes.
+pub(crate) fn check_live_set(action: &FaultAction, params: &Params) -> Result<(), String> {
     if let FaultAction::Set { key, value } = action {
         let mut probe = params.clone();
         let spec = probe.set(key, value)?;
         if !spec.live {
             return Err(format!("`{}` can only be chosen before the run starts", spec.key));
-        }
-        if let Some((node, _)) = key.split_once('.') {
-            if !names.iter().any(|n| n == node) {
-                return Err(format!("there is no node `{node}`"));
-            }
         }
     }
     Ok(())
@@ -163,46 +137,44 @@ impl LabRun for NetworkLab {
     }
 
     fn now(&self) -> Micros {
-        self.sim.now()
+        self.driver.sim.now()
     }
 
     fn step(&mut self) -> bool {
-        if let Some(fault) = self.schedule.take_due(self.sim.next_event_time()) {
-            self.sim.advance_clock(fault.at);
-            self.apply(fault.action);
-            self.collect_observations();
-            return true;
-        }
-        let stepped = self.sim.step();
+        let stepped = match self.driver.step() {
+            Stepped::Idle => false,
+            Stepped::Ran => true,
+            Stepped::Set(key, value) => {
+                self.set_live(&key, &value);
+                true
+            }
+        };
         self.collect_observations();
         stepped
     }
 
     fn advance_clock(&mut self, t: Micros) {
-        self.sim.advance_clock(t);
+        self.driver.sim.advance_clock(t);
     }
 
     fn next_time(&self) -> Option<Micros> {
-        match (self.sim.next_event_time(), self.schedule.next_time()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.driver.next_time()
     }
 
     fn pending(&self) -> usize {
-        self.sim.pending()
+        self.driver.sim.pending()
     }
 
     fn processed(&self) -> u64 {
-        self.sim.processed()
+        self.driver.sim.processed()
     }
 
     fn trace(&self) -> &Trace {
-        &self.sim.trace
+        &self.driver.sim.trace
     }
 
     fn names(&self) -> Vec<String> {
-        self.names.clone()
+        self.driver.names.clone()
     }
 
     fn verdicts(&self) -> &[Verdict] {
@@ -210,7 +182,7 @@ impl LabRun for NetworkLab {
     }
 
     fn metrics(&self) -> Metrics {
-        let net = &self.sim.stats;
+        let net = &self.driver.sim.stats;
         let client = &self.checks.stats;
         let count = |name, value| Counter { name, value, unit: "" };
         let mut counters = alloc::vec![
@@ -253,14 +225,13 @@ impl LabRun for NetworkLab {
     }
 
     fn view(&self) -> SimView {
-        self.sim.view()
+        self.driver.sim.view()
     }
 
     fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        check_fault(&action, &self.names, &self.params)?;
-        let at = self.sim.now() + 1;
-        self.schedule.insert(Fault { at, action });
-        Ok(at)
+        self.driver.check_nodes(&action)?;
+        check_live_set(&action, &self.params)?;
+        Ok(self.driver.inject(action))
     }
 
     fn clone_box(&self) -> Box<dyn LabRun> {

@@ -1,0 +1,113 @@
+//! What every lab does the same way: run the simulator, apply the fault schedule before
+//! each event, and turn named faults into simulator calls.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::FaultSchedule;
+use crate::fault::{Fault, FaultAction};
+use crate::process::Process;
+use crate::sim::Sim;
+use crate::time::Micros;
+use crate::trace::NodeId;
+
+/// What one step did.
+pub enum Stepped {
+    /// Nothing was left to do.
+    Idle,
+    /// An event or a node/network fault ran.
+    Ran,
+    /// A `set key=value` fault is due; the lab applies it.
+    Set(String, String),
+}
+
+#[derive(Clone)]
+pub struct Driver<P: Process> {
+    pub sim: Sim<P>,
+    pub schedule: FaultSchedule,
+    pub names: Vec<String>,
+}
+
+impl<P: Process> Driver<P> {
+    pub fn new(sim: Sim<P>, faults: Vec<Fault>) -> Self {
+        let names = sim.names();
+        Driver { sim, schedule: FaultSchedule::new(faults), names }
+    }
+
+    pub fn id(&self, name: &str) -> NodeId {
+        self.sim.node_id(name).unwrap_or(NodeId::MAX)
+    }
+
+    /// Checks that every node the action names exists.
+    pub fn check_nodes(&self, action: &FaultAction) -> Result<(), String> {
+        let nodes = action.nodes().into_iter().chain(match action {
+            FaultAction::Set { key, .. } => key.split_once('.').map(|(node, _)| node),
+            _ => None,
+        });
+        for node in nodes {
+            if !self.names.iter().any(|n| n == node) {
+                return Err(format!("there is no node `{node}` (nodes: {})", self.names.join(", ")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Processes the next fault or event.
+    pub fn step(&mut self) -> Stepped {
+        if let Some(fault) = self.schedule.take_due(self.sim.next_event_time()) {
+            self.sim.advance_clock(fault.at);
+            return match fault.action {
+                FaultAction::Set { key, value } => Stepped::Set(key, value),
+                action => {
+                    self.apply(action);
+                    Stepped::Ran
+                }
+            };
+        }
+        if self.sim.step() {
+            Stepped::Ran
+        } else {
+            Stepped::Idle
+        }
+    }
+
+    fn apply(&mut self, action: FaultAction) {
+        match action {
+            FaultAction::Crash(n) => self.sim.crash(self.id(&n)),
+            FaultAction::Restart(n) => self.sim.restart(self.id(&n)),
+            FaultAction::Pause { node, span } => self.sim.pause(self.id(&node), span),
+            FaultAction::Join(n) => self.sim.join(self.id(&n)),
+            FaultAction::Leave(n) => self.sim.leave(self.id(&n)),
+            FaultAction::Partition(groups) => {
+                let groups = groups.iter().map(|g| g.iter().map(|n| self.id(n)).collect()).collect();
+                self.sim.partition(groups);
+            }
+            FaultAction::Cut { from, to, both } => {
+                let (a, b) = (self.id(&from), self.id(&to));
+                self.sim.cut(a, b);
+                if both {
+                    self.sim.cut(b, a);
+                }
+            }
+            FaultAction::Slow { a, b, factor } => self.sim.slow(self.id(&a), self.id(&b), factor),
+            FaultAction::Heal => self.sim.heal(),
+            FaultAction::Set { .. } => {}
+        }
+    }
+
+    /// When the next event or fault is due.
+    pub fn next_time(&self) -> Option<Micros> {
+        match (self.sim.next_event_time(), self.schedule.next_time()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Schedules an operator's action right after now.
+    pub fn inject(&mut self, action: FaultAction) -> Micros {
+        let at = self.sim.now() + 1;
+        self.schedule.insert(Fault { at, action });
+        at
+    }
+}
