@@ -33,7 +33,7 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
     for (args, expected) in [
         (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
         (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
-        (vec!["run", "clocks"], "not built yet"),
+        (vec!["run", "consensus"], "not built yet"),
         (vec!["run", "network", "--until", "10"], "no unit"),
         (vec!["run", "network", "--set", "loss=200"], "between 0 and 100"),
         (vec!["run", "network", "--set", "s9.rate=5"], "there is no node `s9`"),
@@ -91,6 +91,17 @@ fn a_share_link_replays_the_same_run() {
     let from_file = playground(&["run", "network", "--scenario", file.to_str().unwrap(), "--until", "5s", "--json"]);
     std::fs::remove_file(&file).ok();
     assert_eq!(first.stdout, from_file.stdout);
+}
+
+#[test]
+fn clocks_replay_and_commit_wait_off_is_reported() {
+    let args = ["run", "clocks", "--seed", "3", "--until", "20s", "--json"];
+    let (a, b) = (playground(&args), playground(&args));
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert_eq!(a.stdout, b.stdout);
+    let off = playground(&["run", "clocks", "--seed", "3", "--until", "20s", "--set", "commit_wait=off"]);
+    assert_eq!(off.status.code(), Some(3));
+    assert!(stdout(&off).contains("VIOLATED  external-consistency"), "{}", stdout(&off));
 }
 
 #[test]

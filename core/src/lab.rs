@@ -83,6 +83,10 @@ pub trait LabRun {
     /// Applies an operator's action right after the current instant (at `now + 1us`), so
     /// that replaying the recorded script reproduces the run exactly.
     fn inject(&mut self, action: FaultAction) -> Result<Micros, String>;
+    /// The Clocks lab's space-time diagram and clock comparison; other labs have none.
+    fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
+        None
+    }
     fn clone_box(&self) -> Box<dyn LabRun>;
 }
 

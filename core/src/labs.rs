@@ -1,5 +1,6 @@
 //! The catalogue of labs and how each one starts.
 
+pub mod clocks;
 pub mod network;
 
 use alloc::boxed::Box;
@@ -21,12 +22,13 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
     },
     LabInfo {
         name: "clocks",
-        title: "Clocks",
-        summary: "Will show drifting physical clocks with NTP sync, Lamport, vector and hybrid \
-                  logical clocks, and TrueTime with commit-wait, on a space-time diagram where you \
-                  click two events to see happened-before or concurrent.",
-        available: false,
-        params: &[],
+        title: "Clocks: physical, logical, hybrid and TrueTime",
+        summary: "Drifting, skewed physical clocks kept close by NTP; Lamport, vector and hybrid \
+                  logical clocks stamping the same events; TrueTime intervals with commit-wait. \
+                  Click two events on the space-time diagram to see whether one happened before \
+                  the other and which clocks can tell.",
+        available: true,
+        params: clocks::PARAMS,
     },
     LabInfo {
         name: "consensus",
@@ -82,6 +84,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
 pub(crate) fn start(info: &LabInfo, scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
     match info.name {
         "network" => Ok(Box::new(network::NetworkLab::start(scenario)?)),
+        "clocks" => Ok(Box::new(clocks::ClocksLab::start(scenario)?)),
         other => {
             Err(ScenarioError::LabNotReady(CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name)))
         }

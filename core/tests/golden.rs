@@ -97,6 +97,17 @@ fn bandwidth_makes_a_queue() {
 }
 
 #[test]
+fn clocks_with_a_crash() {
+    let mut s = Scenario::new("clocks", 9);
+    s.set_param("processes", "3");
+    s.set_param("events", "4");
+    s.faults = playground_core::fault::parse_script("700ms crash p2; 1200ms restart p2").unwrap();
+    let trace = text_trace(&s, ms(1_500));
+    assert!(trace.contains("NtpRequest") && trace.contains("restart   p2"));
+    check_golden("clocks-crash.txt", &trace);
+}
+
+#[test]
 fn pinned_digests() {
     let path = golden_path("digests.txt");
     let text = std::fs::read_to_string(&path).unwrap();

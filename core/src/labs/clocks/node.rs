@@ -74,13 +74,29 @@ pub struct NodeConfig {
     pub epsilon_percent: i64,
 }
 
-/// Clock processes keep nothing across a crash in this lab.
+/// What survives a crash: the hardware clock keeps running, and the logical clocks are
+/// written to disk at every event so that a restarted process never reuses a timestamp.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stable;
+pub struct Stable {
+    pub saved: Option<Saved>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Saved {
+    pub clock: PhysicalClock,
+    pub lamport: Lamport,
+    pub vector: Vec<u32>,
+    pub hlc: Hlc,
+    pub events: u32,
+    /// The last sync's local reading and δ/2: after a restart, ε grows from there.
+    pub synced: Option<(i64, i64)>,
+}
 
 impl Durable for Stable {
-    type Change = ();
-    fn apply(&mut self, _change: ()) {}
+    type Change = Saved;
+    fn apply(&mut self, change: Saved) {
+        self.saved = Some(change);
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -175,6 +191,9 @@ pub struct ClockNode {
     events: u32,
     txns: alloc::collections::BTreeMap<u32, Txn>,
     next_txn: u32,
+    /// `t0` of NTP requests sent since the clock was last stepped. A reply to an older one
+    /// spans a step, so its round trip is meaningless and it is discarded (as NTP does).
+    ntp_pending: Vec<i64>,
 }
 
 fn interval(mean_per_sec: u32, entropy: u64) -> Micros {
@@ -213,10 +232,22 @@ impl ClockNode {
         TtInterval::around(pt, self.epsilon(pt))
     }
 
+    fn save(&self, out: &mut Out<Self>) {
+        out.persist(Saved {
+            clock: self.clock,
+            lamport: self.lamport,
+            vector: self.vector.entries.clone(),
+            hlc: self.hlc,
+            events: self.events,
+            synced: self.synced,
+        });
+    }
+
     fn record(&mut self, ctx: &Ctx, kind: EventKind, hlc: HlcStamp, vector: Vec<u32>, out: &mut Out<Self>) -> u32 {
         let pt = self.pt(ctx);
         let index = self.events;
         self.events += 1;
+        self.save(out);
         let bytes = [
             crate::digest::encoded_len(&self.lamport.0) as u32,
             crate::digest::encoded_len(&vector) as u32,
@@ -269,12 +300,18 @@ impl ClockNode {
         self.txns.remove(&txn);
     }
 
-    fn on_ntp_reply(&mut self, ctx: &Ctx, t0: i64, t1: i64, t2: i64) {
+    /// Applies an NTP reply; returns false if it was discarded.
+    fn on_ntp_reply(&mut self, ctx: &Ctx, t0: i64, t1: i64, t2: i64) -> bool {
+        if !self.ntp_pending.contains(&t0) {
+            return false;
+        }
+        self.ntp_pending.clear();
         let t3 = self.pt(ctx);
         let (offset, round_trip) = ntp_estimate(t0, t1, t2, t3);
         self.clock.step(ctx.now, offset);
         // One microsecond more covers the rounding of the halving.
         self.synced = Some((self.clock.read(ctx.now), round_trip.max(0) / 2 + 1));
+        true
     }
 }
 
@@ -285,21 +322,39 @@ impl Process for ClockNode {
     type Obs = Obs;
     type Config = NodeConfig;
 
-    fn boot(_me: NodeId, config: &NodeConfig, _stable: &Stable) -> Self {
+    fn boot(_me: NodeId, config: &NodeConfig, stable: &Stable) -> Self {
         let (index, count) = match config.role {
             Role::Process { index, count } => (index, count),
             Role::TimeServer => (0, 1),
         };
+        if let Some(saved) = &stable.saved {
+            let mut vector = VectorClock::new(index, count);
+            vector.entries.clone_from(&saved.vector);
+            return ClockNode {
+                config: config.clone(),
+                clock: saved.clock,
+                lamport: saved.lamport,
+                vector,
+                hlc: saved.hlc,
+                synced: saved.synced,
+                events: saved.events,
+                txns: Default::default(),
+                next_txn: 0,
+                ntp_pending: Vec::new(),
+            };
+        }
         ClockNode {
             config: config.clone(),
             clock: PhysicalClock::new(config.initial_offset, config.drift_ppm),
             lamport: Lamport::default(),
             vector: VectorClock::new(index, count),
-            hlc: Hlc::default(),
+            // Nothing heard of yet: the first tick takes the physical time, even a negative one.
+            hlc: Hlc(HlcStamp { l: i64::MIN, c: 0 }),
             synced: None,
             events: 0,
             txns: Default::default(),
             next_txn: 0,
+            ntp_pending: Vec::new(),
         }
     }
 
@@ -330,7 +385,9 @@ impl Process for ClockNode {
             }
             Msg::NtpReply { t0, t1, t2 } => {
                 let before = self.pt(ctx);
-                self.on_ntp_reply(ctx, t0, t1, t2);
+                if !self.on_ntp_reply(ctx, t0, t1, t2) {
+                    return out.note(format!("discarded an NTP reply that spans a clock step (t0={t0})"));
+                }
                 let round_trip = self.synced.map_or(0, |s| s.1 * 2);
                 out.observe(Obs::Synced { adjust: self.pt(ctx) - before, round_trip });
             }
@@ -344,7 +401,12 @@ impl Process for ClockNode {
                 out.set_timer(Timer::Event, interval(self.config.events_per_sec, ctx.entropy >> 24));
             }
             Timer::Sync => {
-                out.send(self.config.time_server, Msg::NtpRequest { t0: self.pt(ctx) });
+                let t0 = self.pt(ctx);
+                if self.ntp_pending.len() >= 16 {
+                    self.ntp_pending.remove(0);
+                }
+                self.ntp_pending.push(t0);
+                out.send(self.config.time_server, Msg::NtpRequest { t0 });
                 out.set_timer(Timer::Sync, self.config.sync_interval);
             }
             Timer::Txn => {

@@ -1,0 +1,128 @@
+//! The Clocks lab: seed sweeps with random skew, drift and faults keep every guarantee;
+//! breaking commit-wait or understating ε is caught; runs replay exactly.
+
+mod common;
+
+use common::secs;
+use playground_core::fault::{Fault, FaultAction};
+use playground_core::lab::{self, LabRun};
+use playground_core::rng::Rng;
+use playground_core::scenario::Scenario;
+use playground_core::time::MICROS_PER_MS;
+
+fn clocks(seed: u64, params: &[(&str, String)]) -> Scenario {
+    let mut s = Scenario::new("clocks", seed);
+    for (k, v) in params {
+        s.set_param(k, v);
+    }
+    s
+}
+
+fn run(s: &Scenario, until: u64) -> Box<dyn LabRun> {
+    let mut run = lab::start(s).unwrap();
+    run.run_until(until);
+    run
+}
+
+fn violated(run: &dyn LabRun) -> Vec<&'static str> {
+    run.verdicts().iter().filter(|v| !v.holds()).map(|v| v.name).collect()
+}
+
+#[test]
+fn every_guarantee_holds_over_random_clocks_and_faults() {
+    let seeds = std::env::var("SWEEP_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(150u64);
+    for seed in 0..seeds {
+        let mut rng = Rng::seeded(seed ^ 0xC10C);
+        let processes = rng.between(2, 8);
+        let drift = rng.below(200);
+        let params = vec![
+            ("processes", processes.to_string()),
+            ("max_skew_ms", rng.below(200).to_string()),
+            ("max_drift_ppm", drift.to_string()),
+            ("assumed_drift_ppm", (drift + rng.below(100)).to_string()),
+            ("sync_ms", rng.between(0, 5_000).to_string()),
+            ("ntp_region", rng.below(3).to_string()),
+            ("jitter", rng.below(100).to_string()),
+            ("events", rng.between(1, 40).to_string()),
+            ("txn_rate", rng.between(0, 20).to_string()),
+        ];
+        let mut s = clocks(seed, &params);
+        let name = |rng: &mut Rng| format!("p{}", rng.between(1, processes));
+        for _ in 0..rng.below(6) {
+            let at = rng.below(8_000) * MICROS_PER_MS;
+            let action = match rng.below(4) {
+                0 => FaultAction::Crash(name(&mut rng)),
+                1 => FaultAction::Restart(name(&mut rng)),
+                2 => FaultAction::Partition(vec![vec![name(&mut rng), "ntp".into()]]),
+                _ => FaultAction::Pause { node: name(&mut rng), span: rng.between(10, 1_000) * MICROS_PER_MS },
+            };
+            s.faults.push(Fault { at, action });
+        }
+        s.faults.sort_by_key(|f| f.at);
+        let r = run(&s, secs(10));
+        assert!(violated(r.as_ref()).is_empty(), "seed {seed}: {:?} violated\n{:?}\n{:?}", violated(r.as_ref()), s.params, r.verdicts());
+    }
+}
+
+#[test]
+fn commit_wait_off_breaks_external_consistency() {
+    let on = run(&clocks(1, &[]), secs(30));
+    assert!(violated(on.as_ref()).is_empty());
+    let off = run(&clocks(1, &[("commit_wait", "off".into())]), secs(30));
+    assert_eq!(violated(off.as_ref()), ["external-consistency"]);
+}
+
+#[test]
+fn understating_epsilon_is_caught() {
+    let r = run(&clocks(2, &[("epsilon_pct", "20".into())]), secs(30));
+    assert!(violated(r.as_ref()).contains(&"truetime-interval"));
+    let drifty = run(&clocks(3, &[("max_drift_ppm", "900".into()), ("assumed_drift_ppm", "100".into()), ("sync_ms", "0".into())]), secs(60));
+    assert!(violated(drifty.as_ref()).contains(&"truetime-interval"));
+}
+
+#[test]
+fn ntp_shrinks_skew_but_never_removes_it() {
+    let unsynced = run(&clocks(4, &[("sync_ms", "0".into()), ("max_skew_ms", "100".into())]), secs(20));
+    let synced = run(&clocks(4, &[("sync_ms", "500".into()), ("max_skew_ms", "100".into())]), secs(20));
+    let error = |r: &dyn LabRun| r.metrics().counter("max clock error").unwrap();
+    assert!(error(synced.as_ref()) * 5 < error(unsynced.as_ref()), "{} vs {}", error(synced.as_ref()), error(unsynced.as_ref()));
+    assert!(error(synced.as_ref()) > 0, "asymmetry leaves some skew");
+}
+
+#[test]
+fn vector_clocks_cost_bytes_per_process() {
+    let small = run(&clocks(5, &[("processes", "2".into())]), secs(10)).space_time().unwrap();
+    let large = run(&clocks(5, &[("processes", "8".into())]), secs(10)).space_time().unwrap();
+    let row = |st: &playground_core::labs::clocks::SpaceTime, name: &str| {
+        st.kinds.iter().find(|k| k.name == name).unwrap().milli_bytes_per_message
+    };
+    assert!(row(&large, "Vector") > 2 * row(&small, "Vector"));
+    let lamport_growth = row(&large, "Lamport").abs_diff(row(&small, "Lamport"));
+    assert!(lamport_growth < 2_000, "a Lamport stamp stays a few bytes");
+    assert!(large.kinds.iter().find(|k| k.name == "Vector").unwrap().bytes_at_n[2].1 >= 64);
+}
+
+#[test]
+fn the_diagram_knows_happened_before_and_concurrency() {
+    let st = run(&clocks(6, &[("send", "80".into())]), secs(5)).space_time().unwrap();
+    let events = &st.events;
+    let (mut before, mut concurrent) = (0, 0);
+    for a in events.iter().take(60) {
+        for b in events.iter().take(60) {
+            if a.happened_before(b) {
+                before += 1;
+                assert!(a.stamps.lamport < b.stamps.lamport);
+            } else if !b.happened_before(a) && (a.node, a.index) != (b.node, b.index) {
+                concurrent += 1;
+            }
+        }
+    }
+    assert!(before > 0 && concurrent > 0, "{before} ordered pairs, {concurrent} concurrent");
+}
+
+#[test]
+fn replays_bit_for_bit() {
+    let s = clocks(7, &[("txn_rate", "10".into())]);
+    assert_eq!(run(&s, secs(10)).trace().digest(), run(&s, secs(10)).trace().digest());
+    assert_ne!(run(&s, secs(10)).trace().digest(), run(&clocks(8, &[("txn_rate", "10".into())]), secs(10)).trace().digest());
+}
