@@ -60,7 +60,13 @@ fn every_guarantee_holds_over_random_clocks_and_faults() {
         }
         s.faults.sort_by_key(|f| f.at);
         let r = run(&s, secs(10));
-        assert!(violated(r.as_ref()).is_empty(), "seed {seed}: {:?} violated\n{:?}\n{:?}", violated(r.as_ref()), s.params, r.verdicts());
+        assert!(
+            violated(r.as_ref()).is_empty(),
+            "seed {seed}: {:?} violated\n{:?}\n{:?}",
+            violated(r.as_ref()),
+            s.params,
+            r.verdicts()
+        );
     }
 }
 
@@ -76,7 +82,10 @@ fn commit_wait_off_breaks_external_consistency() {
 fn understating_epsilon_is_caught() {
     let r = run(&clocks(2, &[("epsilon_pct", "20".into())]), secs(30));
     assert!(violated(r.as_ref()).contains(&"truetime-interval"));
-    let drifty = run(&clocks(3, &[("max_drift_ppm", "900".into()), ("assumed_drift_ppm", "100".into()), ("sync_ms", "0".into())]), secs(60));
+    let drifty = run(
+        &clocks(3, &[("max_drift_ppm", "900".into()), ("assumed_drift_ppm", "100".into()), ("sync_ms", "0".into())]),
+        secs(60),
+    );
     assert!(violated(drifty.as_ref()).contains(&"truetime-interval"));
 }
 
@@ -85,7 +94,12 @@ fn ntp_shrinks_skew_but_never_removes_it() {
     let unsynced = run(&clocks(4, &[("sync_ms", "0".into()), ("max_skew_ms", "100".into())]), secs(20));
     let synced = run(&clocks(4, &[("sync_ms", "500".into()), ("max_skew_ms", "100".into())]), secs(20));
     let error = |r: &dyn LabRun| r.metrics().counter("max clock error").unwrap();
-    assert!(error(synced.as_ref()) * 5 < error(unsynced.as_ref()), "{} vs {}", error(synced.as_ref()), error(unsynced.as_ref()));
+    assert!(
+        error(synced.as_ref()) * 5 < error(unsynced.as_ref()),
+        "{} vs {}",
+        error(synced.as_ref()),
+        error(unsynced.as_ref())
+    );
     assert!(error(synced.as_ref()) > 0, "asymmetry leaves some skew");
 }
 
@@ -124,5 +138,8 @@ fn the_diagram_knows_happened_before_and_concurrency() {
 fn replays_bit_for_bit() {
     let s = clocks(7, &[("txn_rate", "10".into())]);
     assert_eq!(run(&s, secs(10)).trace().digest(), run(&s, secs(10)).trace().digest());
-    assert_ne!(run(&s, secs(10)).trace().digest(), run(&clocks(8, &[("txn_rate", "10".into())]), secs(10)).trace().digest());
+    assert_ne!(
+        run(&s, secs(10)).trace().digest(),
+        run(&clocks(8, &[("txn_rate", "10".into())]), secs(10)).trace().digest()
+    );
 }

@@ -29,7 +29,7 @@ fn home_opens_the_network_lab_and_it_plays() {
     b.goto(&site.base);
     let cards = b.script("return document.querySelectorAll('.card').length");
     assert_eq!(cards, 8, "the home page lists all eight labs");
-    assert!(b.text(&b.find(".card[data-lab=clocks]")).contains("Not built yet"));
+    assert!(b.text(&b.find(".card[data-lab=consensus]")).contains("Not built yet"));
     b.click(&b.find(".card[data-lab=network] a"));
     b.find("svg g[data-node=s1]");
     assert!(b.url().contains("lab=network"));
@@ -150,4 +150,32 @@ fn frame_time_and_first_render_probe() {
     );
     assert!(frames > 30, "the probe saw the animation run ({frames} frames)");
     assert!(inflight >= 150, "the scenario keeps about 200 messages in flight ({inflight})");
+}
+
+#[test]
+fn clocks_lab_compares_two_events_and_catches_commit_wait_off() {
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=clocks", site.base));
+    b.find("svg g.process[data-node=p1]");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_millis(2500));
+    b.click(&b.find("#play"));
+    let events = b.script("return document.querySelectorAll('g.event').length");
+    assert!(events.as_u64().unwrap_or(0) >= 2, "events on the diagram: {events}");
+    // Pick the first and the last event drawn.
+    b.script("const e = document.querySelectorAll('g.event'); e[0].dispatchEvent(new MouseEvent('click', {bubbles: true})); e[e.length - 1].dispatchEvent(new MouseEvent('click', {bubbles: true}));");
+    let relation = b.text(&b.find(".relation"));
+    assert!(relation.contains("happened before") || relation.contains("concurrent"), "{relation}");
+    assert!(relation.contains("Vector") && relation.contains("right"), "vector clocks are exact: {relation}");
+    assert!(b.exists(".clock-table"));
+
+    b.goto(&format!("{}?lab=clocks", site.base));
+    let checkbox = b.find("#knob-commit_wait");
+    b.click(&checkbox);
+    // Speed up with the keyboard, as a person would: + twice.
+    b.script("for (let i = 0; i < 2; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: '+'}));");
+    b.click(&b.find("#play"));
+    b.until("external consistency is violated", || b.exists(".verdict.violated[data-verdict=external-consistency]"));
+    b.click(&b.find("#play"));
+    assert!(b.exists(".verdict.holds[data-verdict=vector-exact]"));
 }

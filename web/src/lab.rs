@@ -10,6 +10,7 @@ mod log;
 mod page;
 mod panels;
 mod probe;
+mod spacetime;
 pub mod state;
 mod tools;
 

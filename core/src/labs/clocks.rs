@@ -72,6 +72,45 @@ pub struct SpaceTime {
     pub kinds: Vec<ClockKind>,
 }
 
+/// How two events relate, in truth and according to each clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relation {
+    /// The oracle: `Before` means the first happened before the second.
+    pub truth: logical::Order,
+    pub physical: logical::Order,
+    pub lamport: logical::Order,
+    pub vector: logical::Order,
+    pub hlc: logical::Order,
+}
+
+fn order_of<T: Ord>(a: T, b: T) -> logical::Order {
+    match a.cmp(&b) {
+        core::cmp::Ordering::Less => logical::Order::Before,
+        core::cmp::Ordering::Greater => logical::Order::After,
+        core::cmp::Ordering::Equal => logical::Order::Equal,
+    }
+}
+
+/// Compares two events by the true causal order and by every clock's timestamps.
+pub fn relation(a: &EventRecord, b: &EventRecord) -> Relation {
+    let truth = if (a.node, a.index) == (b.node, b.index) {
+        logical::Order::Equal
+    } else if a.happened_before(b) {
+        logical::Order::Before
+    } else if b.happened_before(a) {
+        logical::Order::After
+    } else {
+        logical::Order::Concurrent
+    };
+    Relation {
+        truth,
+        physical: order_of(a.stamps.pt, b.stamps.pt),
+        lamport: order_of(a.stamps.lamport, b.stamps.lamport),
+        vector: logical::compare_vectors(&a.stamps.vector, &b.stamps.vector),
+        hlc: order_of(a.stamps.hlc, b.stamps.hlc),
+    }
+}
+
 #[derive(Clone)]
 pub struct ClocksLab {
     driver: Driver<ClockNode>,
@@ -172,7 +211,12 @@ impl ClocksLab {
                 bytes_at_n: [(4, 0), (16, 0), (64, 0)],
             },
         ];
-        SpaceTime { processes: self.processes, events: self.checks.window.iter().cloned().collect(), readings: self.readings(), kinds }
+        SpaceTime {
+            processes: self.processes,
+            events: self.checks.window.iter().cloned().collect(),
+            readings: self.readings(),
+            kinds,
+        }
     }
 }
 

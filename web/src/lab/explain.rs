@@ -30,3 +30,32 @@ pub fn network() -> Html {
         </section>
     }
 }
+
+pub fn clocks() -> Html {
+    html! {
+        <section class="panel explain" aria-labelledby="explain-h">
+            <h2 id="explain-h">{ "What is going on" }</h2>
+            <p>{ "Every process has a quartz clock that starts off by some milliseconds and runs a \
+                  little fast or slow. Every few seconds it asks a time server and steps its clock by \
+                  NTP's estimate; the estimate can be off by half the difference between the two \
+                  directions' delays, so skew shrinks but never reaches zero." }</p>
+            <p>{ "Each event is stamped by four clocks at once. Lamport clocks respect causality but \
+                  put concurrent events in some order anyway. Vector clocks capture causality exactly, \
+                  at one counter per process in every message. Hybrid logical clocks keep Lamport's \
+                  guarantee in a fixed-size stamp that stays near physical time. TrueTime admits its \
+                  uncertainty as an interval, and commit-wait sits out that uncertainty so that a \
+                  transaction that commits before another starts gets a smaller timestamp." }</p>
+            <h3>{ "Try this" }</h3>
+            <ol>
+                <li>{ "Pick two events on different processes with no arrow path between them: vector \
+                       clocks say concurrent, Lamport and HLC still order them." }</li>
+                <li>{ "Turn Commit-wait off: within seconds, external consistency is violated. Inspect the \
+                       event: a transaction started after another committed got a smaller timestamp." }</li>
+                <li>{ "Set ε scale to 20 %: the clock bars show true time escaping the intervals, and the \
+                       TrueTime guarantee fails." }</li>
+                <li>{ "Set the NTP interval to 0 and drift to 800 ppm: the clocks wander apart; HLC's l − pt \
+                       grows with the skew but stays bounded." }</li>
+            </ol>
+        </section>
+    }
+}

@@ -88,10 +88,12 @@ fn comparison(original: &Picture, branch: &Picture) -> Html {
             (a.name.to_string(), word(a), word(b))
         })
         .collect();
-    for name in ["requests acked", "retries", "dropped", "duplicated"] {
-        rows.push((name.into(), count(original, name), count(branch, name)));
+    for counter in original.metrics.counters.iter().filter(|c| !c.name.starts_with("dropped: ")).take(6) {
+        rows.push((counter.name.into(), count(original, counter.name), count(branch, counter.name)));
     }
-    rows.push(("latency p50".into(), p50(original), p50(branch)));
+    if original.metrics.histogram("request latency").is_some() {
+        rows.push(("latency p50".into(), p50(original), p50(branch)));
+    }
     html! {
         <table class="comparison" aria-label="Original run against the branch">
             <thead><tr><th>{ "" }</th><th>{ "original" }</th><th>{ "branch" }</th></tr></thead>
@@ -171,7 +173,16 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
     });
 
-    let canvases = html! {
+    let space = edited_run.space_time().map(Rc::new);
+    let canvases = if let Some(space) = &space {
+        html! {
+            <div class="canvases">
+                <super::spacetime::Diagram space={space.clone()} now={edited_run.now()} names={names.clone()}
+                    picked={state.picked_events.clone()} label={state.label} dispatch={dispatch.clone()} />
+            </div>
+        }
+    } else {
+        html! {
         <div class={classes!("canvases", branch.is_some().then_some("split"))}>
             <Canvas view={original.view.clone()} drops={original.drops.clone()} mark_span={mark_span}
                 pick={if branch.is_none() { state.partition_pick.clone() } else { None }}
@@ -182,7 +193,23 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     menu={state.menu} title="Branch (your edits go here)" interactive=true dispatch={dispatch.clone()} />
             }
         </div>
+        }
     };
+    let clock_panel = space.as_ref().map(|space| {
+        let labels = super::spacetime::LABELS.iter().enumerate().map(|(i, name)| {
+            let onclick = dispatch.reform(move |_: MouseEvent| Action::LabelWith(i));
+            html! { <button aria-pressed={(state.label == i).to_string()} onclick={onclick}>{ *name }</button> }
+        });
+        html! {
+            <section class="panel clocks-panel" aria-labelledby="clocks-h">
+                <h2 id="clocks-h">{ "Clocks side by side" }</h2>
+                <div class="label-picker" role="group" aria-label="Label events with">{ "Label events with: " }{ for labels }</div>
+                { super::spacetime::relation_panel(space, &state.picked_events, &names) }
+                { super::spacetime::clock_bars(space, &names) }
+                { super::spacetime::comparison_table(space) }
+            </section>
+        }
+    });
     let controls = html! {
         <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
             forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()}
@@ -219,6 +246,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let explain = match scenario.lab.as_str() {
         "network" => explain::network(),
+        "clocks" => explain::clocks(),
         _ => html! {},
     };
     html! {
@@ -233,6 +261,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <div class="stage">
                     { canvases }
                     if let Some(b) = &branch { { comparison(&original, b) } }
+                    { for clock_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
                     { for menu }
                     { controls }

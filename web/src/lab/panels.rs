@@ -61,17 +61,12 @@ pub struct MetricsProps {
 #[function_component]
 pub fn MetricsPanel(props: &MetricsProps) -> Html {
     let m = &props.metrics;
-    let get = |name: &str| m.counter(name).unwrap_or(0);
-    let headline = [
-        ("issued", get("requests issued")),
-        ("acked", get("requests acked")),
-        ("retries", get("retries")),
-        ("gave up", get("gave up")),
-        ("sent", get("sent")),
-        ("delivered", get("delivered")),
-        ("dropped", get("dropped")),
-        ("duplicated", get("duplicated")),
-    ];
+    let headline: Vec<(&str, String)> = m
+        .counters
+        .iter()
+        .filter(|c| !c.name.starts_with("dropped: "))
+        .map(|c| (c.name, if c.unit.is_empty() { c.value.to_string() } else { format!("{} {}", c.value, c.unit) }))
+        .collect();
     let drops: Vec<(&str, u64)> =
         m.counters.iter().filter_map(|c| c.name.strip_prefix("dropped: ").map(|reason| (reason, c.value))).collect();
     let series = |name: &str| m.series.iter().find(|s| s.name == name);
@@ -79,12 +74,12 @@ pub fn MetricsPanel(props: &MetricsProps) -> Html {
         <section class="panel metrics" aria-labelledby="metrics-h">
             <h2 id="metrics-h">{ "Metrics" }</h2>
             <dl class="counters">
-                { for headline.iter().map(|(k, v)| html! { <div><dt>{ *k }</dt><dd data-metric={*k}>{ *v }</dd></div> }) }
-                <div><dt>{ "bytes on the wire" }</dt><dd data-metric="bytes">{ get("bytes sent") }</dd></div>
+                { for headline.iter().map(|(k, v)| html! { <div><dt>{ *k }</dt><dd data-metric={*k}>{ v.clone() }</dd></div> }) }
             </dl>
             if let Some(h) = m.histogram("request latency") { { charts::histogram("Request latency", h) } }
             if let Some(s) = series("acked") { { charts::series("Throughput", "acks/s", s) } }
-            { charts::bars("Drops by reason", &drops) }
+            if !drops.is_empty() { { charts::bars("Drops by reason", &drops) } }
+            if let Some(h) = m.histogram("transit") { { charts::histogram("Message transit time", h) } }
             if let Some(s) = series("bytes") { { charts::series("Bytes on the wire", "B/s", s) } }
             if let Some(h) = m.histogram("queue wait") { { charts::histogram("Link queue wait", h) } }
         </section>

@@ -58,6 +58,10 @@ pub enum Action {
     PartitionToggle(NodeId),
     PartitionApply,
     Notice(Option<String>),
+    /// Picks an event on the space-time diagram (the last two are compared).
+    PickEvent(NodeId, u32),
+    /// Which clock labels the diagram's events.
+    LabelWith(usize),
 }
 
 pub type SharedRunner = Rc<RefCell<Runner>>;
@@ -76,6 +80,8 @@ pub struct LabState {
     pub menu: Option<Menu>,
     pub partition_pick: Option<BTreeSet<NodeId>>,
     pub notice: Option<String>,
+    pub picked_events: Vec<(NodeId, u32)>,
+    pub label: usize,
     /// Bumped on every change, so views know to redraw.
     pub revision: u64,
 }
@@ -106,6 +112,8 @@ impl LabState {
             menu: None,
             partition_pick: None,
             notice: None,
+            picked_events: Vec::new(),
+            label: 0,
             revision: 0,
         })
     }
@@ -236,6 +244,17 @@ impl LabState {
                 self.apply(Action::Inject(FaultAction::Partition(vec![group])));
             }
             Action::Notice(text) => self.notice = text,
+            Action::PickEvent(node, index) => {
+                if let Some(at) = self.picked_events.iter().position(|&p| p == (node, index)) {
+                    self.picked_events.remove(at);
+                } else {
+                    self.picked_events.push((node, index));
+                    if self.picked_events.len() > 2 {
+                        self.picked_events.remove(0);
+                    }
+                }
+            }
+            Action::LabelWith(which) => self.label = which,
         }
     }
 }

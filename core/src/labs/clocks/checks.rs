@@ -176,7 +176,15 @@ impl Checks {
     }
 
     /// Builds the true causal frontier of a new event.
-    fn oracle(&mut self, node: NodeId, index: u32, at: Micros, kind: EventKind, stamps: Stamps, seq: u64) -> EventRecord {
+    fn oracle(
+        &mut self,
+        node: NodeId,
+        index: u32,
+        at: Micros,
+        kind: EventKind,
+        stamps: Stamps,
+        seq: u64,
+    ) -> EventRecord {
         let p = usize::from(node);
         let processes = self.last_frontier.len();
         let mut frontier = self.last_frontier.get(p).cloned().unwrap_or_else(|| alloc::vec![0; processes]);
@@ -208,7 +216,8 @@ impl Checks {
         if let Some((low, high)) = self.error_range {
             let drift = b.stamps.hlc.l - b.stamps.pt;
             if drift > high - low {
-                let detail = format!("{}: l − pt = {drift}us exceeds the clock-error spread {}us", label(b), high - low);
+                let detail =
+                    format!("{}: l − pt = {drift}us exceeds the clock-error spread {}us", label(b), high - low);
                 self.violate(HLC_BOUNDED, b.at, b.seq, detail, trace);
             }
         }
@@ -216,15 +225,30 @@ impl Checks {
         for a in self.window.iter().rev().take(COMPARE_WITH) {
             let before = a.happened_before(b);
             if before && a.stamps.lamport >= b.stamps.lamport {
-                findings.push((CLOCK_CONDITION, format!("{} → {} but L = {} ≥ {}", label(a), label(b), a.stamps.lamport, b.stamps.lamport)));
+                findings.push((
+                    CLOCK_CONDITION,
+                    format!("{} → {} but L = {} ≥ {}", label(a), label(b), a.stamps.lamport, b.stamps.lamport),
+                ));
             }
             let vector_says = compare_vectors(&a.stamps.vector, &b.stamps.vector) == Order::Before;
             if vector_says != before {
                 let truth = if before { "happened before" } else { "is concurrent with" };
-                findings.push((VECTOR_EXACT, format!("{} {truth} {}, but V = {:?} vs {:?}", label(a), label(b), a.stamps.vector, b.stamps.vector)));
+                findings.push((
+                    VECTOR_EXACT,
+                    format!(
+                        "{} {truth} {}, but V = {:?} vs {:?}",
+                        label(a),
+                        label(b),
+                        a.stamps.vector,
+                        b.stamps.vector
+                    ),
+                ));
             }
             if before && a.stamps.hlc >= b.stamps.hlc {
-                findings.push((HLC_CONDITION, format!("{} → {} but hlc {:?} ≥ {:?}", label(a), label(b), a.stamps.hlc, b.stamps.hlc)));
+                findings.push((
+                    HLC_CONDITION,
+                    format!("{} → {} but hlc {:?} ≥ {:?}", label(a), label(b), a.stamps.hlc, b.stamps.hlc),
+                ));
             }
         }
         for (which, detail) in findings {

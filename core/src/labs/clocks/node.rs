@@ -19,9 +19,20 @@ use crate::trace::NodeId;
 pub enum Msg {
     /// An application message carrying every clock's timestamp, and the sender's event
     /// number (for the lab's oracle, not a clock).
-    App { lamport: u64, vector: Vec<u32>, hlc: HlcStamp, event: u32 },
-    NtpRequest { t0: i64 },
-    NtpReply { t0: i64, t1: i64, t2: i64 },
+    App {
+        lamport: u64,
+        vector: Vec<u32>,
+        hlc: HlcStamp,
+        event: u32,
+    },
+    NtpRequest {
+        t0: i64,
+    },
+    NtpReply {
+        t0: i64,
+        t1: i64,
+        t2: i64,
+    },
 }
 
 impl crate::process::Message for Msg {
@@ -168,7 +179,9 @@ impl Observation for Obs {
             }
             Obs::Synced { adjust, round_trip } => format!("ntp step {adjust}us (rtt {round_trip}us)"),
             Obs::TxnStart { txn, s, epsilon, .. } => format!("txn {txn} s={s} eps={epsilon}us"),
-            Obs::TxnCommit { txn, s, waited } => format!("txn {txn} committed s={s} after {}", format_duration(*waited)),
+            Obs::TxnCommit { txn, s, waited } => {
+                format!("txn {txn} committed s={s} after {}", format_duration(*waited))
+            }
         }
     }
 }

@@ -11,23 +11,66 @@ use crate::sim::NodeSetup;
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 
-const fn int(key: &'static str, label: &'static str, range: (i64, i64, &'static str), default: &'static str, help: &'static str, live: bool) -> ParamSpec {
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    range: (i64, i64, &'static str),
+    default: &'static str,
+    help: &'static str,
+    live: bool,
+) -> ParamSpec {
     let (min, max, unit) = range;
     ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
 }
 
 pub static PARAMS: &[ParamSpec] = &[
     int("processes", "Processes", (2, 8, "nodes"), "4", "How many processes exchange messages.", false),
-    int("max_skew_ms", "Initial skew", (0, 1_000, "ms"), "20", "Clocks start up to this far from true time, either way.", false),
+    int(
+        "max_skew_ms",
+        "Initial skew",
+        (0, 1_000, "ms"),
+        "20",
+        "Clocks start up to this far from true time, either way.",
+        false,
+    ),
     int("max_drift_ppm", "Drift", (0, 1_000, "ppm"), "50", "Clocks run fast or slow by up to this rate.", false),
-    int("sync_ms", "NTP interval", (0, 60_000, "ms"), "2000", "How often each process syncs with the time server; 0 never.", true),
-    int("ntp_region", "Time server region", (0, 2, ""), "1", "0 is the processes' datacenter; farther means longer, less certain round trips.", false),
+    int(
+        "sync_ms",
+        "NTP interval",
+        (0, 60_000, "ms"),
+        "2000",
+        "How often each process syncs with the time server; 0 never.",
+        true,
+    ),
+    int(
+        "ntp_region",
+        "Time server region",
+        (0, 2, ""),
+        "1",
+        "0 is the processes' datacenter; farther means longer, less certain round trips.",
+        false,
+    ),
     int("jitter", "Jitter", (0, 200, "% of latency"), "20", "Uneven delays make NTP's round trips asymmetric.", true),
     int("events", "Event rate", (1, 200, "per s"), "5", "Events per second at each process.", true),
     int("send", "Sends", (0, 100, "%"), "50", "Share of events that send a message to another process.", true),
     int("txn_rate", "Transactions", (0, 100, "per s"), "4", "TrueTime transactions per second at each process.", true),
-    ParamSpec { key: "commit_wait", label: "Commit-wait", kind: ParamKind::Bool, default: "on", help: "Wait until TT.after(s) before acknowledging a commit.", per_node: false, live: true },
-    int("assumed_drift_ppm", "Assumed drift", (0, 1_000, "ppm"), "200", "The worst drift a node assumes when widening ε.", true),
+    ParamSpec {
+        key: "commit_wait",
+        label: "Commit-wait",
+        kind: ParamKind::Bool,
+        default: "on",
+        help: "Wait until TT.after(s) before acknowledging a commit.",
+        per_node: false,
+        live: true,
+    },
+    int(
+        "assumed_drift_ppm",
+        "Assumed drift",
+        (0, 1_000, "ppm"),
+        "200",
+        "The worst drift a node assumes when widening ε.",
+        true,
+    ),
     int("epsilon_pct", "ε scale", (10, 400, "%"), "100", "Below 100 % the nodes understate their uncertainty.", true),
 ];
 
