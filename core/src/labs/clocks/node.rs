@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::logical::{Hlc, HlcStamp, Lamport, VectorClock};
-use super::physical::{ntp_estimate, PhysicalClock, TtInterval};
+use super::physical::{commit_wait_remaining, ntp_estimate, PhysicalClock, TtInterval};
 use crate::process::{Ctx, Durable, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::{format_duration, Micros, MICROS_PER_SEC};
 use crate::trace::NodeId;
@@ -302,10 +302,9 @@ impl ClockNode {
     fn try_commit(&mut self, ctx: &Ctx, txn: u32, out: &mut Out<Self>) {
         let Some(t) = self.txns.get(&txn) else { return };
         let tt = self.tt_now(ctx);
-        if self.config.commit_wait && tt.earliest <= t.s {
+        if let Some(wait) = commit_wait_remaining(tt, t.s).filter(|_| self.config.commit_wait) {
             // Wait by the local clock; re-check when it fires, as drift may make it early.
-            let wait = (t.s - tt.earliest + 1).max(1) as Micros;
-            out.set_timer(Timer::CommitWait(txn), wait);
+            out.set_timer(Timer::CommitWait(txn), wait.max(1) as Micros);
             return;
         }
         let waited = ctx.now - t.started;

@@ -70,12 +70,48 @@ impl TtInterval {
     }
 }
 
-/// A source of TrueTime intervals other than the simulated clock model: real clock
-/// hardware through the bridge, for example. The clocks lab uses the simulated model when no
-/// source is attached.
+/// How long commit-wait must still wait before `TT.after(s)` holds, judged by `tt`;
+/// `None` once it holds.
+pub fn commit_wait_remaining(tt: TtInterval, s: i64) -> Option<i64> {
+    (tt.earliest <= s).then(|| s - tt.earliest + 1)
+}
+
+/// Where TrueTime intervals come from. The simulated clock model is one source; real clock
+/// hardware streamed by the bridge (kernel NTP state, gpsd, PTP) is another. A view that
+/// shows TrueTime asks its source and falls back to the simulated model when the source has
+/// nothing (no bridge, or the connection dropped).
 pub trait TimeSource {
-    /// The current interval and a short name for where it came from.
-    fn now(&mut self) -> Option<(TtInterval, &'static str)>;
+    /// A short description, e.g. "simulated clock model" or "hardware: PTP /dev/ptp0".
+    fn describe(&self) -> alloc::string::String;
+    /// The interval now, if the source has one.
+    fn interval(&mut self) -> Option<TtInterval>;
+}
+
+/// The simulated model as a [`TimeSource`]: a clock reading and the node's ε.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelSource {
+    pub pt: i64,
+    pub epsilon: i64,
+}
+
+impl TimeSource for ModelSource {
+    fn describe(&self) -> alloc::string::String {
+        "simulated clock model".into()
+    }
+    fn interval(&mut self) -> Option<TtInterval> {
+        Some(TtInterval::around(self.pt, self.epsilon))
+    }
+}
+
+/// The interval from `preferred` if it has one, else from the model, with the source's name.
+pub fn interval_with_fallback(preferred: Option<&mut dyn TimeSource>, model: ModelSource) -> (TtInterval, alloc::string::String) {
+    if let Some(source) = preferred {
+        if let Some(tt) = source.interval() {
+            return (tt, source.describe());
+        }
+    }
+    let mut model = model;
+    (TtInterval::around(model.pt, model.epsilon), model.describe())
 }
 
 #[cfg(test)]
@@ -104,6 +140,40 @@ mod tests {
         assert_eq!(round_trip, 12_000);
         assert_eq!(offset, 10_000 - 2_000, "error = (4 ms - 8 ms) / 2");
         assert!((offset - 10_000).abs() <= round_trip / 2);
+    }
+
+    struct Dropped;
+    impl TimeSource for Dropped {
+        fn describe(&self) -> alloc::string::String {
+            "hardware: gone".into()
+        }
+        fn interval(&mut self) -> Option<TtInterval> {
+            None
+        }
+    }
+
+    struct Hardware;
+    impl TimeSource for Hardware {
+        fn describe(&self) -> alloc::string::String {
+            "hardware: test".into()
+        }
+        fn interval(&mut self) -> Option<TtInterval> {
+            Some(TtInterval { earliest: 10, latest: 12 })
+        }
+    }
+
+    #[test]
+    fn sources_fall_back_to_the_model() {
+        let model = ModelSource { pt: 100, epsilon: 5 };
+        assert_eq!(interval_with_fallback(None, model), (TtInterval { earliest: 95, latest: 105 }, "simulated clock model".into()));
+        assert_eq!(interval_with_fallback(Some(&mut Dropped), model).1, "simulated clock model");
+        assert_eq!(interval_with_fallback(Some(&mut Hardware), model), (TtInterval { earliest: 10, latest: 12 }, "hardware: test".into()));
+    }
+
+    #[test]
+    fn commit_wait_waits_until_earliest_passes_s() {
+        assert_eq!(commit_wait_remaining(TtInterval::around(100, 10), 110), Some(21));
+        assert_eq!(commit_wait_remaining(TtInterval::around(121, 10), 110), None);
     }
 
     #[test]
