@@ -104,7 +104,10 @@ impl TimeSource for ModelSource {
 }
 
 /// The interval from `preferred` if it has one, else from the model, with the source's name.
-pub fn interval_with_fallback(preferred: Option<&mut dyn TimeSource>, model: ModelSource) -> (TtInterval, alloc::string::String) {
+pub fn interval_with_fallback(
+    preferred: Option<&mut dyn TimeSource>,
+    model: ModelSource,
+) -> (TtInterval, alloc::string::String) {
     if let Some(source) = preferred {
         if let Some(tt) = source.interval() {
             return (tt, source.describe());
@@ -165,9 +168,15 @@ mod tests {
     #[test]
     fn sources_fall_back_to_the_model() {
         let model = ModelSource { pt: 100, epsilon: 5 };
-        assert_eq!(interval_with_fallback(None, model), (TtInterval { earliest: 95, latest: 105 }, "simulated clock model".into()));
+        assert_eq!(
+            interval_with_fallback(None, model),
+            (TtInterval { earliest: 95, latest: 105 }, "simulated clock model".into())
+        );
         assert_eq!(interval_with_fallback(Some(&mut Dropped), model).1, "simulated clock model");
-        assert_eq!(interval_with_fallback(Some(&mut Hardware), model), (TtInterval { earliest: 10, latest: 12 }, "hardware: test".into()));
+        assert_eq!(
+            interval_with_fallback(Some(&mut Hardware), model),
+            (TtInterval { earliest: 10, latest: 12 }, "hardware: test".into())
+        );
     }
 
     #[test]
