@@ -169,7 +169,7 @@ impl ClocksLab {
     /// Everything the space-time view draws.
     pub fn space_time(&self) -> SpaceTime {
         let stats = &self.checks.stats;
-        let per_message = |i: usize| if stats.sends == 0 { 0 } else { stats.bytes[i] * 1000 / stats.sends };
+        let per_message = |i: usize| (stats.bytes[i] * 1000).checked_div(stats.sends).unwrap_or(0);
         let widest = self.checks.window.iter().flat_map(|e| e.stamps.vector.iter().copied()).max().unwrap_or(0);
         let lamport = self.checks.window.back().map_or(0, |e| e.stamps.lamport);
         let hlc = self.checks.window.back().map(|e| e.stamps.hlc).unwrap_or_default();

@@ -113,7 +113,6 @@ pub fn interval_with_fallback(
             return (tt, source.describe());
         }
     }
-    let mut model = model;
     (TtInterval::around(model.pt, model.epsilon), model.describe())
 }
 
