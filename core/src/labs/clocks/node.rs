@@ -279,7 +279,8 @@ impl ClockNode {
         let hlc = self.hlc.tick(pt);
         let sends = count > 1 && ctx.entropy % 100 < u64::from(self.config.send_percent);
         if sends {
-            let pick = (ctx.entropy >> 8) as usize % (count - 1);
+            // Reduce in u64 first: `usize` is 32 bits on wasm32, and a seed must replay there too.
+            let pick = ((ctx.entropy >> 8) % (count as u64 - 1)) as usize;
             let to = self.config.processes[if pick >= index { pick + 1 } else { pick }];
             let event = self.record(ctx, EventKind::Send { to }, hlc, vector.clone(), out);
             out.send(to, Msg::App { lamport, vector, hlc, event });
