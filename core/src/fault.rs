@@ -22,14 +22,33 @@ use crate::time::{format_duration, parse_duration, Micros};
 pub enum FaultAction {
     Crash(String),
     Restart(String),
-    Pause { node: String, span: Micros },
+    Pause {
+        node: String,
+        span: Micros,
+    },
     Join(String),
     Leave(String),
     Partition(Vec<Vec<String>>),
-    Cut { from: String, to: String, both: bool },
-    Slow { a: String, b: String, factor: u32 },
+    Cut {
+        from: String,
+        to: String,
+        both: bool,
+    },
+    Slow {
+        a: String,
+        b: String,
+        factor: u32,
+    },
     Heal,
-    Set { key: String, value: String },
+    Set {
+        key: String,
+        value: String,
+    },
+    /// An operator's command to one node, e.g. `do p1 send p2` or `do c1 request`.
+    Command {
+        node: String,
+        text: String,
+    },
 }
 
 /// An action at a point in virtual time.
@@ -46,7 +65,7 @@ impl FaultAction {
             FaultAction::Crash(n) | FaultAction::Restart(n) | FaultAction::Join(n) | FaultAction::Leave(n) => {
                 alloc::vec![n.as_str()]
             }
-            FaultAction::Pause { node, .. } => alloc::vec![node.as_str()],
+            FaultAction::Pause { node, .. } | FaultAction::Command { node, .. } => alloc::vec![node.as_str()],
             FaultAction::Partition(groups) => groups.iter().flatten().map(String::as_str).collect(),
             FaultAction::Cut { from, to, .. } => alloc::vec![from.as_str(), to.as_str()],
             FaultAction::Slow { a, b, .. } => alloc::vec![a.as_str(), b.as_str()],
@@ -71,6 +90,7 @@ impl fmt::Display for FaultAction {
             FaultAction::Slow { a, b, factor } => write!(f, "slow {a}-{b} x{factor}"),
             FaultAction::Heal => write!(f, "heal"),
             FaultAction::Set { key, value } => write!(f, "set {key}={value}"),
+            FaultAction::Command { node, text } => write!(f, "do {node} {text}"),
         }
     }
 }
@@ -143,6 +163,15 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
             }
             return Ok(FaultAction::Partition(groups));
         }
+        "do" => {
+            let node = node_name(words.next(), verb)?;
+            let text: Vec<&str> = words.collect();
+            let text = text.join(" ");
+            if text.is_empty() || text.len() > 64 {
+                return Err(format!("`do {node}` needs a command of 1 to 64 characters, like `do p1 send p2`"));
+            }
+            return Ok(FaultAction::Command { node, text });
+        }
         "set" => {
             let assignment = words.next().ok_or("`set` needs key=value")?;
             let (key, value) =
@@ -151,7 +180,7 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
         }
         other => {
             return Err(format!(
-            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal or set)"
+            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal, set or do)"
         ))
         }
     };
@@ -192,9 +221,10 @@ mod tests {
     #[test]
     fn parses_every_action_and_round_trips() {
         let text = "2s crash s1; 5s restart s1; 3s partition c1,s1 | s2,s3\n1s cut s1>s2; 1s cut s2-s3; \
-                    4s slow c1-s2 x10; 6s pause s2 800ms; 10s leave s3; 12s join s3; 15s set loss=20; 8s heal";
+                    4s slow c1-s2 x10; 6s pause s2 800ms; 10s leave s3; 12s join s3; 15s set loss=20; 8s heal; \
+                    9s do c1 request";
         let faults = parse_script(text).unwrap();
-        assert_eq!(faults.len(), 11);
+        assert_eq!(faults.len(), 12);
         assert_eq!(
             faults[0],
             Fault { at: 1_000_000, action: FaultAction::Cut { from: "s1".into(), to: "s2".into(), both: false } }

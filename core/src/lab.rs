@@ -83,6 +83,11 @@ pub trait LabRun {
     /// Applies an operator's action right after the current instant (at `now + 1us`), so
     /// that replaying the recorded script reproduces the run exactly.
     fn inject(&mut self, action: FaultAction) -> Result<Micros, String>;
+    /// Commands a person can give this node now, as (label, command text) pairs.
+    fn commands(&self, node: crate::trace::NodeId) -> Vec<(String, String)> {
+        let _ = node;
+        Vec::new()
+    }
     /// The Clocks lab's space-time diagram and clock comparison; other labs have none.
     fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
         None

@@ -152,6 +152,12 @@ pub trait Process: Clone + Sized {
     fn on_start(&mut self, ctx: &Ctx, out: &mut Out<Self>);
     fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Self::Msg, out: &mut Out<Self>);
     fn on_timer(&mut self, ctx: &Ctx, timer: Self::Timer, out: &mut Out<Self>);
+    /// An operator's command (`do <node> <text>` in a fault script, or a button in the UI).
+    /// `resolve` turns node names into ids.
+    fn on_command(&mut self, ctx: &Ctx, command: &str, resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
+        let _ = (ctx, resolve);
+        out.note(alloc::format!("unknown command `{command}`"));
+    }
     /// An operator changed this node's configuration while it runs.
     fn reconfigure(&mut self, config: &Self::Config);
     /// A few short lines describing the node's current state, for the UI.

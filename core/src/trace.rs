@@ -86,6 +86,8 @@ pub enum EventKind {
     StateChange { node: NodeId, text: String },
     Note { node: Option<NodeId>, text: String },
     Verdict { invariant: &'static str, holds: bool, detail: String, culprit: Option<u64> },
+    // New kinds go last: the digest hashes each event's encoding, variant index included.
+    Command { node: NodeId, text: String },
 }
 
 impl EventKind {
@@ -110,6 +112,7 @@ impl EventKind {
             EventKind::Slow { .. } => "slow",
             EventKind::Heal => "heal",
             EventKind::Set { .. } => "set",
+            EventKind::Command { .. } => "command",
             EventKind::ClientRequest { .. } => "client-request",
             EventKind::ClientResponse { .. } => "client-response",
             EventKind::StateChange { .. } => "state",
@@ -174,6 +177,7 @@ impl fmt::Display for EventText<'_> {
             EventKind::Slow { a, b, factor } => write!(f, "slow      {}-{} x{factor}", n(a), n(b)),
             EventKind::Heal => write!(f, "heal"),
             EventKind::Set { key, value } => write!(f, "set       {key}={value}"),
+            EventKind::Command { node, text } => write!(f, "command   {} {text}", n(node)),
             EventKind::ClientRequest { node, text } => write!(f, "request   {} {text}", n(node)),
             EventKind::ClientResponse { node, text } => write!(f, "response  {} {text}", n(node)),
             EventKind::StateChange { node, text } => write!(f, "state     {} {text}", n(node)),

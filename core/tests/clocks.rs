@@ -143,3 +143,27 @@ fn replays_bit_for_bit() {
         run(&clocks(8, &[("txn_rate", "10".into())]), secs(10)).trace().digest()
     );
 }
+
+#[test]
+fn a_scripted_workload_gives_hand_checkable_clocks() {
+    let mut s = clocks(
+        1,
+        &[("processes", "3".into()), ("events", "1".into()), ("sync_ms", "0".into()), ("txn_rate", "0".into())],
+    );
+    // Random events are rare at 1/s; within the first 20 ms only the script acts.
+    s.faults =
+        playground_core::fault::parse_script("1ms do p1 local; 2ms do p1 send p2; 5ms do p2 send p3; 9ms do p3 local")
+            .unwrap();
+    let r = run(&s, 12 * MICROS_PER_MS);
+    let st = r.space_time().unwrap();
+    let stamp = |node: u16, index: u32| {
+        let e = st.events.iter().find(|e| e.node == node && e.index == index).unwrap();
+        (e.stamps.lamport, e.stamps.vector.clone())
+    };
+    assert_eq!(stamp(0, 0), (1, vec![1, 0, 0]));
+    assert_eq!(stamp(0, 1), (2, vec![2, 0, 0]));
+    assert_eq!(stamp(1, 0), (3, vec![2, 1, 0]), "p2 receives p1's send");
+    assert_eq!(stamp(1, 1), (4, vec![2, 2, 0]));
+    assert_eq!(stamp(2, 0), (5, vec![2, 2, 1]), "p3 receives p2's send");
+    assert_eq!(stamp(2, 1), (6, vec![2, 2, 2]));
+}

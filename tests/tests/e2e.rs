@@ -157,6 +157,11 @@ fn clocks_lab_compares_two_events_and_catches_commit_wait_off() {
     let (b, site) = open();
     b.goto(&format!("{}?lab=clocks", site.base));
     b.find("svg g.process[data-node=p1]");
+    // A scripted event by direct manipulation: p1 sends to p2.
+    b.click(&b.find("g.process[data-node=p1] .process-name"));
+    b.click(&b.find("button[data-action=do-send-p2]"));
+    b.click(&b.find("#step"));
+    b.until("the command ran", || b.text(&b.find(".log-list")).contains("command   p1 send p2"));
     b.click(&b.find("#play"));
     sleep(Duration::from_millis(2500));
     b.click(&b.find("#play"));

@@ -92,6 +92,7 @@ impl<P: Process> Driver<P> {
             }
             FaultAction::Slow { a, b, factor } => self.sim.slow(self.id(&a), self.id(&b), factor),
             FaultAction::Heal => self.sim.heal(),
+            FaultAction::Command { node, text } => self.sim.command(self.id(&node), text),
             FaultAction::Set { .. } => {}
         }
     }

@@ -307,6 +307,20 @@ impl LabRun for ClocksLab {
         Ok(self.driver.inject(action))
     }
 
+    fn commands(&self, node: NodeId) -> Vec<(String, String)> {
+        if usize::from(node) >= self.processes {
+            return Vec::new();
+        }
+        let mut commands = alloc::vec![("Local event".into(), "local".into())];
+        for (id, name) in self.driver.names.iter().enumerate().take(self.processes) {
+            if id != usize::from(node) {
+                commands.push((alloc::format!("Send to {name}"), alloc::format!("send {name}")));
+            }
+        }
+        commands.push(("Start a transaction".into(), "txn".into()));
+        commands
+    }
+
     fn space_time(&self) -> Option<SpaceTime> {
         Some(ClocksLab::space_time(self))
     }

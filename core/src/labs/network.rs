@@ -234,6 +234,13 @@ impl LabRun for NetworkLab {
         Ok(self.driver.inject(action))
     }
 
+    fn commands(&self, node: NodeId) -> Vec<(String, String)> {
+        match self.driver.sim.view().nodes.get(usize::from(node)) {
+            Some(n) if n.role == "client" => alloc::vec![("Send a request now".into(), "request".into())],
+            _ => Vec::new(),
+        }
+    }
+
     fn clone_box(&self) -> Box<dyn LabRun> {
         Box::new(self.clone())
     }

@@ -2,6 +2,7 @@
 //! network partitions. Each one is recorded in the trace.
 
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{NodeStatus, Pending, Sim};
@@ -109,6 +110,18 @@ impl<P: Process> Sim<P> {
     pub fn slow(&mut self, a: NodeId, b: NodeId, factor: u32) {
         self.network.links.slow(a, b, factor);
         self.record(EventKind::Slow { a, b, factor });
+    }
+
+    /// Hands an operator's command to a running node.
+    pub fn command(&mut self, node: NodeId, text: String) {
+        if self.status(node) != Some(NodeStatus::Up) {
+            return self.note_ignored(node, "is not up");
+        }
+        self.record(EventKind::Command { node, text: text.clone() });
+        let names: Vec<String> = self.names();
+        let resolve = move |name: &str| names.iter().position(|n| n == name).map(|i| i as NodeId);
+        let now = self.now;
+        self.run_handler(node, now, |process, ctx, out| process.on_command(ctx, &text, &resolve, out));
     }
 
     /// Removes every partition, cut and slow-down.

@@ -216,7 +216,13 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
     };
     let specs = info.map_or(&[][..], |i| i.params);
-    let menu = state.menu.map(|m| html! { <ActionMenu menu={m} specs={specs} names={(*names).clone()} statuses={statuses.clone()} dispatch={dispatch.clone()} /> });
+    let menu = state.menu.map(|m| {
+        let commands = match m {
+            super::state::Menu::Node(id) => edited_run.commands(id),
+            super::state::Menu::Link(..) => Vec::new(),
+        };
+        html! { <ActionMenu menu={m} specs={specs} names={(*names).clone()} statuses={statuses.clone()} commands={commands} dispatch={dispatch.clone()} /> }
+    });
     let share_dialog = share.map(|embed| {
         let snippet = embed.then(|| {
             format!("<iframe src=\"{link}&embed=1\" width=\"720\" height=\"460\" title=\"{title}\" loading=\"lazy\"></iframe>")

@@ -18,6 +18,8 @@ pub struct MenuProps {
     pub specs: &'static [ParamSpec],
     pub names: Vec<String>,
     pub statuses: Vec<NodeStatus>,
+    /// Commands the lab offers for this node: (label, command text).
+    pub commands: Vec<(String, String)>,
     pub dispatch: Callback<Action>,
 }
 
@@ -61,6 +63,12 @@ pub fn ActionMenu(props: &MenuProps) -> Html {
                 }
                 NodeStatus::Absent => {
                     items.push(button("Join", "join", Action::Inject(FaultAction::Join(n.clone())), d))
+                }
+            }
+            if status == NodeStatus::Up {
+                for (label, text) in &props.commands {
+                    let action = Action::Inject(FaultAction::Command { node: n.clone(), text: text.clone() });
+                    items.push(button(label, &format!("do-{}", text.replace(' ', "-")), action, d));
                 }
             }
             (

@@ -289,6 +289,23 @@ impl ClockNode {
         }
     }
 
+    /// A scripted event: local, or a send to `to`.
+    fn scripted(&mut self, ctx: &Ctx, to: Option<NodeId>, out: &mut Out<Self>) {
+        let pt = self.pt(ctx);
+        let lamport = self.lamport.tick();
+        let vector = self.vector.tick();
+        let hlc = self.hlc.tick(pt);
+        match to {
+            Some(to) => {
+                let event = self.record(ctx, EventKind::Send { to }, hlc, vector.clone(), out);
+                out.send(to, Msg::App { lamport, vector, hlc, event });
+            }
+            None => {
+                self.record(ctx, EventKind::Local, hlc, vector, out);
+            }
+        }
+    }
+
     fn start_txn(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         let tt = self.tt_now(ctx);
         let txn = self.next_txn;
@@ -427,6 +444,22 @@ impl Process for ClockNode {
                 out.set_timer(Timer::Txn, interval(self.config.txns_per_sec, ctx.entropy >> 24));
             }
             Timer::CommitWait(txn) => self.try_commit(ctx, txn, out),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &Ctx, command: &str, resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
+        let Role::Process { .. } = self.config.role else {
+            return out.note(format!("the time server takes no commands (`{command}`)"));
+        };
+        let words: Vec<&str> = command.split_whitespace().collect();
+        match words.as_slice() {
+            ["local"] => self.scripted(ctx, None, out),
+            ["send", name] => match resolve(name).filter(|id| self.config.processes.contains(id)) {
+                Some(to) => self.scripted(ctx, Some(to), out),
+                None => out.note(format!("no process called `{name}`")),
+            },
+            ["txn"] => self.start_txn(ctx, out),
+            _ => out.note(format!("unknown command `{command}` (try: local, send <process>, txn)")),
         }
     }
 

@@ -205,6 +205,11 @@ impl NetNode {
 
     fn issue(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         out.set_timer(Timer::NextRequest, self.interval(ctx.entropy >> 8));
+        self.issue_now(ctx, out);
+    }
+
+    /// Issues one request right away.
+    fn issue_now(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         if self.outstanding.len() >= MAX_OUTSTANDING {
             return;
         }
@@ -310,6 +315,13 @@ impl Process for NetNode {
         match timer {
             Timer::NextRequest => self.issue(ctx, out),
             Timer::Retry(req) => self.retry(ctx, req, out),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &Ctx, command: &str, _resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
+        match (&self.config.role, command.trim()) {
+            (Role::Client { .. }, "request") => self.issue_now(ctx, out),
+            _ => out.note(format!("unknown command `{command}` (clients take: request)")),
         }
     }
 
