@@ -103,6 +103,9 @@ pub struct LabInfo {
     pub summary: &'static str,
     /// Whether it runs yet; the others say what they will show.
     pub available: bool,
+    /// Whether the home page lists it as one of the eight labs (a preview of part of a lab
+    /// is reachable by name but not listed).
+    pub listed: bool,
     pub params: &'static [ParamSpec],
 }
 

@@ -2,13 +2,14 @@
 
 pub mod clocks;
 pub mod network;
+pub mod raft;
 
 use alloc::boxed::Box;
 
 use crate::lab::{LabInfo, LabRun};
 use crate::scenario::{Scenario, ScenarioError};
 
-pub(crate) static CATALOGUE: [LabInfo; 8] = [
+pub(crate) static CATALOGUE: [LabInfo; 9] = [
     LabInfo {
         name: "network",
         title: "Network: the eight fallacies",
@@ -18,6 +19,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
                   mixed protocol versions. Retries and deduplication decide whether every \
                   acknowledged request is applied exactly once.",
         available: true,
+        listed: true,
         params: network::PARAMS,
     },
     LabInfo {
@@ -28,15 +30,31 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
                   Click two events on the space-time diagram to see whether one happened before \
                   the other and which clocks can tell.",
         available: true,
+        listed: true,
         params: clocks::PARAMS,
     },
     LabInfo {
         name: "consensus",
         title: "Consensus",
-        summary: "Will show Raft (elections, log replication, the Figure 8 commit rule), \
-                  single-decree Paxos with dueling proposers, and an FLP adversary you drive.",
+        summary: "Will show Raft (elections, log replication, the Figure 8 commit rule) with its \
+                  own view, single-decree Paxos with dueling proposers, and an FLP adversary you \
+                  drive. Raft's simulation and safety checks already run, from the command line \
+                  (playground run raft) or at ?lab=raft with the generic node view.",
         available: false,
+        listed: true,
         params: &[],
+    },
+    LabInfo {
+        name: "raft",
+        title: "Raft (headless preview)",
+        summary: "Raft with randomized elections, terms, the voting and commit rules, log repair, \
+                  persistence across crashes and client redirects, with election safety, log \
+                  matching, leader completeness and state-machine safety checked live. It runs \
+                  from the command line today (playground run raft); its browser view shows the \
+                  generic node and message view until the Raft view is built.",
+        available: true,
+        listed: false,
+        params: raft::PARAMS,
     },
     LabInfo {
         name: "consistency",
@@ -45,6 +63,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
                   linearizable, sequential, causal or eventual, pointing at the operations that \
                   break the stronger models.",
         available: false,
+        listed: true,
         params: &[],
     },
     LabInfo {
@@ -53,6 +72,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
         summary: "Will show single-leader (sync, semi-sync, async failover), multi-leader with LWW \
                   and CRDTs, and leaderless quorums with read repair, anti-entropy and hinted handoff.",
         available: false,
+        listed: true,
         params: &[],
     },
     LabInfo {
@@ -61,6 +81,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
         summary: "Will compare hash-mod-N, consistent hashing with vnodes and range partitioning, \
                   with keys moved on rebalance, load balance and hot spots measured.",
         available: false,
+        listed: true,
         params: &[],
     },
     LabInfo {
@@ -69,6 +90,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
         summary: "Will show two-phase commit blocking on a coordinator crash, sagas with \
                   compensations, and the transactional outbox against the dual-write bug.",
         available: false,
+        listed: true,
         params: &[],
     },
     LabInfo {
@@ -77,6 +99,7 @@ pub(crate) static CATALOGUE: [LabInfo; 8] = [
         summary: "Will show split brain, fencing tokens against a GC-paused zombie, idempotent \
                   retries, and failure detectors: a fixed timeout against phi accrual.",
         available: false,
+        listed: true,
         params: &[],
     },
 ];
@@ -85,6 +108,7 @@ pub(crate) fn start(info: &LabInfo, scenario: &Scenario) -> Result<Box<dyn LabRu
     match info.name {
         "network" => Ok(Box::new(network::NetworkLab::start(scenario)?)),
         "clocks" => Ok(Box::new(clocks::ClocksLab::start(scenario)?)),
+        "raft" => Ok(Box::new(raft::RaftLab::start(scenario)?)),
         other => {
             Err(ScenarioError::LabNotReady(CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name)))
         }

@@ -10,7 +10,7 @@ pub struct HomeProps {
 
 #[function_component]
 pub fn Home(props: &HomeProps) -> Html {
-    let cards = lab::catalogue().iter().map(|info| {
+    let cards = lab::catalogue().iter().filter(|info| info.listed).map(|info| {
         let body = html! {
             <>
                 <h2>{ info.title }</h2>

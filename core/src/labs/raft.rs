@@ -1,0 +1,300 @@
+//! # The Raft lab (Ongaro & Ousterhout, "In Search of an Understandable Consensus
+//! Algorithm", USENIX ATC 2014)
+//!
+//! Servers start as followers. A follower that hears no leader within a randomized election
+//! timeout (§5.2) becomes a candidate for the next term, votes for itself and asks the
+//! others; a server grants one vote per term, and only to a candidate whose log is at least
+//! as up-to-date as its own (§5.4.1). A candidate with a majority leads: it appends client
+//! commands to its log and replicates them with AppendEntries, whose consistency check
+//! (the previous entry's index and term) makes followers truncate conflicting suffixes
+//! (§5.3). Every RPC carries a term: a higher term sends anyone back to follower, a stale one
+//! is rejected. A leader commits an entry once a majority stores it, but by counting
+//! replicas only for entries of its own term (§5.4.2): Figure 8 shows how counting older
+//! entries can lose a committed one, and the `commit_rule=any-term` teaching variant does
+//! exactly that so the checker can catch it. currentTerm, votedFor and the log are persisted
+//! before any reply, and survive crashes. Clients are redirected to the leader.
+//!
+//! Not built: PreVote and membership changes.
+
+mod checks;
+pub mod log;
+mod msg;
+mod state;
+
+pub use log::{Entry, Index, Term};
+pub use msg::Msg;
+pub use state::{CommitRule, Role, State};
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::fault::FaultAction;
+use crate::invariant::Verdict;
+use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Stepped};
+use crate::network::NetParams;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::{NodeSetup, NodeStatus, Sim, SimView};
+use crate::time::{Micros, MICROS_PER_MS};
+use crate::trace::{EventKind, NodeId, Trace};
+use checks::Checks;
+use state::{Config, Kind};
+
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    range: (i64, i64, &'static str),
+    default: &'static str,
+    help: &'static str,
+    live: bool,
+) -> ParamSpec {
+    let (min, max, unit) = range;
+    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
+}
+
+pub static PARAMS: &[ParamSpec] = &[
+    int("servers", "Servers", (1, 9, "nodes"), "5", "How many Raft servers.", false),
+    int("clients", "Clients", (0, 3, "nodes"), "1", "Clients that submit commands and follow redirects.", false),
+    int(
+        "election_min_ms",
+        "Election timeout from",
+        (10, 60_000, "ms"),
+        "150",
+        "The shortest randomized election timeout (§5.2).",
+        true,
+    ),
+    int(
+        "election_max_ms",
+        "Election timeout to",
+        (10, 60_000, "ms"),
+        "300",
+        "The longest randomized election timeout.",
+        true,
+    ),
+    int("heartbeat_ms", "Heartbeat", (5, 1_000, "ms"), "50", "How often a leader sends AppendEntries when idle.", true),
+    int("client_rate", "Client rate", (0, 100, "per s"), "5", "Commands per second each client submits.", true),
+    ParamSpec {
+        key: "commit_rule",
+        label: "Commit rule",
+        kind: ParamKind::Choice(&["current-term", "any-term"]),
+        default: "current-term",
+        help: "any-term counts replicas of old entries too: the Figure 8 bug.",
+        per_node: false,
+        live: true,
+    },
+    int("loss", "Loss", (0, 100, "%"), "0", "Chance each RPC is lost.", true),
+    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each RPC is delivered twice.", true),
+    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", true),
+];
+
+fn config(params: &Params, kind: Kind) -> Config {
+    let min = params.int("election_min_ms").max(1) as Micros * MICROS_PER_MS;
+    Config {
+        kind,
+        election_min: min,
+        election_max: (params.int("election_max_ms") as Micros * MICROS_PER_MS).max(min),
+        heartbeat: params.int("heartbeat_ms") as Micros * MICROS_PER_MS,
+        commit_rule: if params.choice("commit_rule") == "any-term" {
+            CommitRule::AnyTerm
+        } else {
+            CommitRule::CurrentTerm
+        },
+        client_rate: params.int("client_rate") as u32,
+        client_timeout: 4 * params.int("election_max_ms") as Micros * MICROS_PER_MS,
+    }
+}
+
+fn net_params(params: &Params) -> NetParams {
+    NetParams {
+        loss_ppm: params.int("loss") as u32 * 10_000,
+        duplicate_ppm: params.int("dup") as u32 * 10_000,
+        jitter_percent: params.int("jitter") as u32,
+        ..NetParams::default()
+    }
+}
+
+#[derive(Clone)]
+pub struct RaftLab {
+    driver: Driver<State>,
+    checks: Checks,
+    params: Params,
+    servers: Vec<NodeId>,
+    leader_alive: bool,
+}
+
+impl RaftLab {
+    pub fn start(scenario: &Scenario) -> Result<RaftLab, ScenarioError> {
+        scenario.check_limits()?;
+        let params = Params::resolve(PARAMS, &scenario.params).map_err(ScenarioError::Param)?;
+        let n = params.int("servers") as NodeId;
+        let servers: Vec<NodeId> = (0..n).collect();
+        let mut setups = Vec::new();
+        for id in 0..n {
+            let peers = servers.iter().copied().filter(|&p| p != id).collect();
+            setups.push(NodeSetup {
+                name: format!("n{}", id + 1),
+                role: "server",
+                config: config(&params, Kind::Server { peers }),
+                region: 0,
+                version: 1,
+                cpu_cost: 0,
+                present: true,
+            });
+        }
+        for c in 0..params.int("clients") as NodeId {
+            let kind = Kind::Client { servers: servers.clone() };
+            setups.push(NodeSetup {
+                name: format!("c{}", c + 1),
+                role: "client",
+                config: config(&params, kind),
+                region: 0,
+                version: 1,
+                cpu_cost: 0,
+                present: true,
+            });
+        }
+        let sim = Sim::new(scenario.seed, net_params(&params), setups);
+        let driver = Driver::new(sim, scenario.faults.clone());
+        for fault in &scenario.faults {
+            driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
+            super::network::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
+        }
+        let mut lab = RaftLab { driver, checks: Checks::new(), params, servers, leader_alive: false };
+        lab.collect();
+        Ok(lab)
+    }
+
+    fn collect(&mut self) {
+        let driver = &mut self.driver;
+        let observed = driver.sim.take_observed();
+        let sim = &driver.sim;
+        let logs = |id: NodeId| sim.stable(id).map(|s| s.log.clone());
+        for o in observed {
+            self.checks.observe(o, &logs, &self.servers, &driver.names);
+        }
+        let alive = self
+            .servers
+            .iter()
+            .any(|&s| sim.status(s) == Some(NodeStatus::Up) && sim.process(s).is_some_and(|p| p.role == Role::Leader));
+        if self.leader_alive && !alive {
+            self.checks.lost_leader(sim.now());
+        }
+        self.leader_alive = alive;
+        self.checks.flush(&mut driver.sim.trace);
+    }
+
+    fn set_live(&mut self, key: &str, value: &str) {
+        if self.params.set(key, value).is_err() {
+            return;
+        }
+        let sim = &mut self.driver.sim;
+        sim.network.params = net_params(&self.params);
+        let params = &self.params;
+        for id in 0..sim.node_count() as NodeId {
+            sim.reconfigure(id, |c| {
+                let kind = c.kind.clone();
+                *c = config(params, kind);
+            });
+        }
+        sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
+    }
+}
+
+impl LabRun for RaftLab {
+    fn lab(&self) -> &'static str {
+        "raft"
+    }
+
+    fn now(&self) -> Micros {
+        self.driver.sim.now()
+    }
+
+    fn step(&mut self) -> bool {
+        let stepped = match self.driver.step() {
+            Stepped::Idle => false,
+            Stepped::Ran => true,
+            Stepped::Set(key, value) => {
+                self.set_live(&key, &value);
+                true
+            }
+        };
+        self.collect();
+        stepped
+    }
+
+    fn advance_clock(&mut self, t: Micros) {
+        self.driver.sim.advance_clock(t);
+    }
+
+    fn next_time(&self) -> Option<Micros> {
+        self.driver.next_time()
+    }
+
+    fn pending(&self) -> usize {
+        self.driver.sim.pending()
+    }
+
+    fn processed(&self) -> u64 {
+        self.driver.sim.processed()
+    }
+
+    fn trace(&self) -> &Trace {
+        &self.driver.sim.trace
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.driver.names.clone()
+    }
+
+    fn verdicts(&self) -> &[Verdict] {
+        &self.checks.verdicts
+    }
+
+    fn metrics(&self) -> Metrics {
+        let s = &self.checks.stats;
+        let net = &self.driver.sim.stats;
+        let count = |name, value| Counter { name, value, unit: "" };
+        let per_entry = (net.sent * 10).checked_div(s.committed).unwrap_or(0);
+        Metrics {
+            counters: alloc::vec![
+                count("elections", s.elections),
+                count("leaders elected", s.leaders),
+                count("entries committed", s.committed),
+                count("client commands done", s.client_done),
+                Counter { name: "messages per committed entry", value: per_entry, unit: "tenths" },
+                count("sent", net.sent),
+                count("delivered", net.delivered),
+                count("dropped", net.total_dropped()),
+            ],
+            histograms: alloc::vec![
+                ("election time", s.election_time.clone()),
+                ("request latency", s.client_latency.clone()),
+                ("transit", net.transit.clone()),
+            ],
+            series: alloc::vec![net.delivered_per_second.clone()],
+        }
+    }
+
+    fn view(&self) -> SimView {
+        self.driver.sim.view()
+    }
+
+    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
+        self.driver.check_nodes(&action)?;
+        super::network::check_live_set(&action, &self.params)?;
+        Ok(self.driver.inject(action))
+    }
+
+    fn commands(&self, node: NodeId) -> Vec<(String, String)> {
+        if self.servers.contains(&node) {
+            alloc::vec![("Time out now (start an election)".into(), "timeout".into())]
+        } else {
+            alloc::vec![("Submit a command".into(), "submit".into())]
+        }
+    }
+
+    fn clone_box(&self) -> Box<dyn LabRun> {
+        Box::new(self.clone())
+    }
+}

@@ -1,0 +1,83 @@
+//! Raft's RPCs (Figure 2), plus the client's request and reply.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use super::log::{Entry, Index, Term};
+use crate::process::Message;
+use crate::trace::NodeId;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Committed at this log index.
+    Committed(Index),
+    /// Not the leader; try this one (if known).
+    Redirect(Option<NodeId>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Msg {
+    RequestVote {
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    },
+    Vote {
+        term: Term,
+        granted: bool,
+    },
+    Append {
+        term: Term,
+        prev_index: Index,
+        prev_term: Term,
+        entries: Vec<Entry>,
+        commit: Index,
+    },
+    /// `index` is the follower's last matching index on success, or a hint of where to
+    /// retry from on failure.
+    AppendReply {
+        term: Term,
+        success: bool,
+        index: Index,
+    },
+    Request {
+        command: u32,
+    },
+    Reply {
+        command: u32,
+        outcome: Outcome,
+    },
+}
+
+impl Message for Msg {
+    fn kind(&self) -> &'static str {
+        match self {
+            Msg::RequestVote { .. } => "RequestVote",
+            Msg::Vote { .. } => "Vote",
+            Msg::Append { entries, .. } if entries.is_empty() => "Heartbeat",
+            Msg::Append { .. } => "AppendEntries",
+            Msg::AppendReply { .. } => "AppendReply",
+            Msg::Request { .. } => "ClientRequest",
+            Msg::Reply { .. } => "ClientReply",
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Msg::RequestVote { term, last_log_index, last_log_term } => {
+                format!("term {term} last log ({last_log_index}, term {last_log_term})")
+            }
+            Msg::Vote { term, granted } => format!("term {term} {}", if *granted { "granted" } else { "refused" }),
+            Msg::Append { term, prev_index, prev_term, entries, commit } => {
+                format!("term {term} prev ({prev_index}, term {prev_term}) {} entries commit {commit}", entries.len())
+            }
+            Msg::AppendReply { term, success, index } => {
+                format!("term {term} {} index {index}", if *success { "ok" } else { "mismatch" })
+            }
+            Msg::Request { command } => format!("command {command}"),
+            Msg::Reply { command, outcome } => format!("command {command} {outcome:?}"),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Raft: seed sweeps over random crashes, partitions, loss and duplication keep every safety
+//! property; the paper's scenarios run as golden traces; the Figure 8 teaching variant is
+//! caught.
+
+mod common;
+
+use common::{secs, text_trace};
+use playground_core::fault::{format_script, parse_script, Fault, FaultAction};
+use playground_core::lab::{self, LabRun};
+use playground_core::rng::Rng;
+use playground_core::scenario::Scenario;
+use playground_core::time::MICROS_PER_MS;
+
+fn raft(seed: u64, params: &[(&str, &str)], faults: &str) -> Scenario {
+    let mut s = Scenario::new("raft", seed);
+    for (k, v) in params {
+        s.set_param(k, v);
+    }
+    s.faults = parse_script(faults).unwrap();
+    s
+}
+
+fn run(s: &Scenario, until: u64) -> Box<dyn LabRun> {
+    let mut r = lab::start(s).unwrap();
+    r.run_until(until);
+    r
+}
+
+fn violated(r: &dyn LabRun) -> Vec<&'static str> {
+    r.verdicts().iter().filter(|v| !v.holds()).map(|v| v.name).collect()
+}
+
+fn counter(r: &dyn LabRun, name: &str) -> u64 {
+    r.metrics().counter(name).unwrap()
+}
+
+#[test]
+fn safety_holds_across_random_faults() {
+    let seeds = std::env::var("SWEEP_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(400u64);
+    let mut progress = 0;
+    for seed in 0..seeds {
+        let mut rng = Rng::seeded(seed ^ 0x4AF7);
+        let servers = rng.between(3, 7);
+        let name = |rng: &mut Rng| format!("n{}", rng.between(1, servers));
+        let mut faults = Vec::new();
+        for _ in 0..rng.between(2, 10) {
+            let at = rng.below(6_000) * MICROS_PER_MS;
+            let action = match rng.below(6) {
+                0 | 1 => FaultAction::Crash(name(&mut rng)),
+                2 => FaultAction::Restart(name(&mut rng)),
+                3 => FaultAction::Partition(vec![vec![name(&mut rng), name(&mut rng)]]),
+                4 => FaultAction::Heal,
+                _ => FaultAction::Pause { node: name(&mut rng), span: rng.between(50, 800) * MICROS_PER_MS },
+            };
+            faults.push(Fault { at, action });
+        }
+        for n in 1..=servers {
+            faults.push(Fault { at: 7_000 * MICROS_PER_MS, action: FaultAction::Restart(format!("n{n}")) });
+        }
+        faults.push(Fault { at: 7_000 * MICROS_PER_MS, action: FaultAction::Heal });
+        faults.sort_by_key(|f| f.at);
+        let loss = rng.below(25).to_string();
+        let dup = rng.below(25).to_string();
+        let servers_text = servers.to_string();
+        let mut s =
+            raft(seed, &[("servers", &servers_text), ("loss", &loss), ("dup", &dup), ("client_rate", "20")], "");
+        s.faults = faults;
+        let r = run(&s, secs(12));
+        assert!(
+            violated(r.as_ref()).is_empty(),
+            "seed {seed}: {:?}\nfaults: {}\n{:?}",
+            violated(r.as_ref()),
+            format_script(&s.faults),
+            r.verdicts()
+        );
+        if counter(r.as_ref(), "entries committed") > 0 {
+            progress += 1;
+        }
+    }
+    assert!(progress * 10 >= seeds * 9, "only {progress} of {seeds} runs committed anything");
+}
+
+/// Raft Figure 8, driven step by step with partitions, crashes and forced timeouts.
+const FIGURE_8: &str = "100ms do n1 timeout; 300ms partition n1,n2,c1 | n3,n4,n5; 400ms do c1 submit n1; \
+     600ms crash n1; 700ms do n5 timeout; 800ms partition n5,c1 | n1,n2,n3,n4; 900ms do c1 submit n5; \
+     1000ms crash n5; 1100ms restart n1; 1150ms partition n1,n2,n3 | n4,n5,c1; 1200ms do n1 timeout; \
+     1300ms do n1 timeout; 1600ms crash n1; 1700ms restart n5; 1700ms heal; 1800ms do n5 timeout; \
+     1900ms do n5 timeout";
+
+fn figure_8(rule: &str) -> Scenario {
+    let params =
+        [("client_rate", "0"), ("election_min_ms", "10000"), ("election_max_ms", "20000"), ("commit_rule", rule)];
+    raft(8, &params, FIGURE_8)
+}
+
+#[test]
+fn figure_8_is_safe_with_the_current_term_rule() {
+    let s = figure_8("current-term");
+    let r = run(&s, 2_500 * MICROS_PER_MS);
+    assert!(violated(r.as_ref()).is_empty(), "{:?}", r.verdicts());
+    let trace = text_trace(&s, 2_500 * MICROS_PER_MS);
+    assert!(trace.contains("leader of term 3") && trace.contains("leader of term 4"));
+    assert!(!trace.contains("committed index 1 (term 1)"), "the old-term entry must not commit by counting");
+}
+
+#[test]
+fn figure_8_teaching_variant_is_caught() {
+    let s = figure_8("any-term");
+    let r = run(&s, 2_500 * MICROS_PER_MS);
+    let broken = violated(r.as_ref());
+    assert!(broken.contains(&"leader-completeness"), "{broken:?}");
+    assert!(broken.contains(&"state-machine-safety"), "{broken:?}");
+    let trace = text_trace(&s, 2_500 * MICROS_PER_MS);
+    assert!(trace.contains("committed index 1 (term 1)"));
+}
+
+#[test]
+fn golden_paper_scenarios() {
+    let check = |name: &str, s: &Scenario, until: u64| {
+        let trace = text_trace(s, until);
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &trace).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                expected == trace,
+                "{name} differs from its golden trace; run with UPDATE_GOLDEN=1 and read the diff"
+            );
+        }
+    };
+    check("raft-figure-8.txt", &figure_8("current-term"), 2_500 * MICROS_PER_MS);
+    let leader_crash = raft(3, &[("servers", "3"), ("client_rate", "2")], "1s crash n3; 2s restart n3");
+    check("raft-leader-crash.txt", &leader_crash, 2_500 * MICROS_PER_MS);
+}
+
+#[test]
+fn a_crashed_leader_is_replaced_and_an_isolated_old_leader_cannot_commit() {
+    let base = run(&raft(5, &[], ""), secs(2));
+    let leader = base
+        .view()
+        .nodes
+        .iter()
+        .find(|n| n.detail.first().is_some_and(|d| d.starts_with("leader")))
+        .map(|n| n.name.clone())
+        .unwrap();
+    let others: Vec<String> =
+        ["n1", "n2", "n3", "n4", "n5"].iter().filter(|n| **n != leader).map(|n| n.to_string()).collect();
+    let script = format!("2s partition {leader},c1 | {}; 6s heal", others.join(","));
+    let r = run(&raft(5, &[], &script), secs(9));
+    assert!(violated(r.as_ref()).is_empty(), "{:?}", r.verdicts());
+    assert!(counter(r.as_ref(), "leaders elected") >= 2, "the majority side elects a new leader");
+    let trace = text_trace(&raft(5, &[], &script), secs(9));
+    assert!(
+        trace.contains(&format!("state     {leader} follower in term")),
+        "the old leader steps down after the heal"
+    );
+}
+
+#[test]
+fn election_time_grows_with_the_timeout_range() {
+    let elect = |min: &str, max: &str| {
+        let mut total = 0;
+        for seed in 0..20 {
+            let r = run(
+                &raft(seed, &[("election_min_ms", min), ("election_max_ms", max)], "3s crash n1; 3s crash n2"),
+                secs(8),
+            );
+            total += r.metrics().histogram("election time").unwrap().mean();
+        }
+        total / 20
+    };
+    assert!(elect("150", "300") < elect("600", "1200"));
+}
