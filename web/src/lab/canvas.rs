@@ -36,7 +36,26 @@ pub struct CanvasProps {
     pub menu: Option<Menu>,
     pub title: AttrValue,
     pub interactive: bool,
+    /// Servers talk to each other (consensus): place them on a ring and link every pair.
+    #[prop_or_default]
+    pub ring: bool,
     pub dispatch: Callback<Action>,
+}
+
+/// Servers on a ring, clients in a column on the left.
+fn ring_layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
+    let servers: Vec<&NodeView> = nodes.iter().filter(|n| n.role != "client").collect();
+    let clients: Vec<&NodeView> = nodes.iter().filter(|n| n.role == "client").collect();
+    let mut positions = vec![(0.0, 0.0); nodes.len()];
+    let (cx, cy, radius) = (WIDTH / 2.0 + 60.0, HEIGHT / 2.0 + 5.0, HEIGHT / 2.0 - 60.0);
+    for (i, node) in servers.iter().enumerate() {
+        let angle = std::f64::consts::TAU * i as f64 / servers.len().max(1) as f64 - std::f64::consts::FRAC_PI_2;
+        positions[usize::from(node.id)] = (cx + radius * angle.cos(), cy + radius * angle.sin());
+    }
+    for (i, node) in clients.iter().enumerate() {
+        positions[usize::from(node.id)] = (90.0, 60.0 + (HEIGHT - 100.0) * (i as f64 + 0.5) / clients.len() as f64);
+    }
+    positions
 }
 
 /// Where each node sits: regions side by side, clients left of servers within a region.
@@ -119,10 +138,10 @@ fn link_state(links: &[LinkView], from: NodeId, to: NodeId) -> Option<&LinkView>
 #[function_component]
 pub fn Canvas(props: &CanvasProps) -> Html {
     let view = &props.view;
-    let positions = layout(&view.nodes);
+    let positions = if props.ring { ring_layout(&view.nodes) } else { layout(&view.nodes) };
     let at = |id: NodeId| positions.get(usize::from(id)).copied().unwrap_or((0.0, 0.0));
-    let regions = view.nodes.iter().map(|n| usize::from(n.region) + 1).max().unwrap_or(1);
-    let column = WIDTH / regions as f64;
+    let regions = if props.ring { 0 } else { view.nodes.iter().map(|n| usize::from(n.region) + 1).max().unwrap_or(1) };
+    let column = WIDTH / regions.max(1) as f64;
 
     let region_boxes = (0..regions).map(|r| {
         let x = column * r as f64 + 6.0;
@@ -139,6 +158,14 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     for a in view.nodes.iter().filter(|n| n.role == "client") {
         for b in view.nodes.iter().filter(|n| n.role != "client") {
             pairs.push((a.id, b.id));
+        }
+    }
+    if props.ring {
+        let servers: Vec<NodeId> = view.nodes.iter().filter(|n| n.role != "client").map(|n| n.id).collect();
+        for (i, &a) in servers.iter().enumerate() {
+            for &b in &servers[i + 1..] {
+                pairs.push((a, b));
+            }
         }
     }
     for link in &view.links {
@@ -224,6 +251,8 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         }
     });
 
+    // Show protocol versions only when nodes run different ones (heterogeneity).
+    let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
     let nodes = view.nodes.iter().map(|n| {
         let (x, y) = at(n.id);
         let id = n.id;
@@ -256,7 +285,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                     <path class="node-pause" d="M-6,-9 L-6,9 M6,-9 L6,9" />
                 }
                 <text class="node-name" y="-27">{ n.name.clone() }</text>
-                <text class="node-status" y="38">{ if n.version < 2 { format!("{status} · v{}", n.version) } else { status.to_string() } }</text>
+                <text class="node-status" y="38">{ if mixed_versions { format!("{status} · v{}", n.version) } else { status.to_string() } }</text>
+                if props.ring {
+                    { for n.detail.iter().enumerate().map(|(i, line)| html! { <text class="node-detail" y={(51 + 12 * i).to_string()}>{ line.clone() }</text> }) }
+                }
             </g>
         }
     });

@@ -167,13 +167,19 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let picked: Vec<String> =
         state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
-    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone()];
+    let preview = (scenario.lab == "raft").then(|| {
+        "Preview: Raft's simulation and its four safety checks are complete; the dedicated Raft view \
+         (role rings, logs coloured by term, presets) is not built yet, so this is the generic node view."
+            .to_string()
+    });
+    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone(), preview];
     let notices = notices.into_iter().flatten().map(|text| {
         let close = dispatch.reform(|_: MouseEvent| Action::Notice(None));
         html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
     });
 
     let space = edited_run.space_time().map(Rc::new);
+    let ring = scenario.lab == "raft";
     let canvases = if let Some(space) = &space {
         html! {
             <div class="canvases">
@@ -187,10 +193,10 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             <Canvas view={original.view.clone()} drops={original.drops.clone()} mark_span={mark_span}
                 pick={if branch.is_none() { state.partition_pick.clone() } else { None }}
                 menu={if branch.is_none() { state.menu } else { None }}
-                title={if branch.is_some() { "Original run" } else { "Simulation: click a node or a link to break it" }} interactive={branch.is_none()} dispatch={dispatch.clone()} />
+                title={if branch.is_some() { "Original run" } else { "Simulation: click a node or a link to break it" }} interactive={branch.is_none()} ring={ring} dispatch={dispatch.clone()} />
             if let Some(b) = &branch {
                 <Canvas view={b.view.clone()} drops={b.drops.clone()} mark_span={mark_span} pick={state.partition_pick.clone()}
-                    menu={state.menu} title="Branch (your edits go here)" interactive=true dispatch={dispatch.clone()} />
+                    menu={state.menu} title="Branch (your edits go here)" interactive=true ring={ring} dispatch={dispatch.clone()} />
             }
         </div>
         }
