@@ -88,11 +88,38 @@ pub trait LabRun {
         let _ = node;
         Vec::new()
     }
+    /// The Raft lab's servers and logs; other labs have none.
+    fn raft(&self) -> Option<crate::labs::raft::RaftView> {
+        None
+    }
     /// The Clocks lab's space-time diagram and clock comparison; other labs have none.
     fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
         None
     }
     fn clone_box(&self) -> Box<dyn LabRun>;
+}
+
+/// A ready-made scenario, e.g. one of a paper's figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub seed: u64,
+    pub params: &'static [(&'static str, &'static str)],
+    /// A fault script (see [`crate::fault`]).
+    pub faults: &'static str,
+}
+
+impl Preset {
+    /// The preset as a scenario of `lab`.
+    pub fn scenario(&self, lab: &str) -> Result<Scenario, String> {
+        let mut scenario = Scenario::new(lab, self.seed);
+        for (key, value) in self.params {
+            scenario.set_param(key, value);
+        }
+        scenario.faults = crate::fault::parse_script(self.faults)?;
+        Ok(scenario)
+    }
 }
 
 /// A lab in the catalogue.
@@ -107,6 +134,7 @@ pub struct LabInfo {
     /// is reachable by name but not listed).
     pub listed: bool,
     pub params: &'static [ParamSpec],
+    pub presets: &'static [Preset],
 }
 
 /// All eight labs of DESIGN.md, in teaching order.

@@ -21,6 +21,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: true,
         listed: true,
         params: network::PARAMS,
+        presets: &[],
     },
     LabInfo {
         name: "clocks",
@@ -32,6 +33,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: true,
         listed: true,
         params: clocks::PARAMS,
+        presets: &[],
     },
     LabInfo {
         name: "consensus",
@@ -43,6 +45,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: false,
         listed: true,
         params: &[],
+        presets: &[],
     },
     LabInfo {
         name: "raft",
@@ -55,6 +58,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: true,
         listed: false,
         params: raft::PARAMS,
+        presets: raft::PRESETS,
     },
     LabInfo {
         name: "consistency",
@@ -65,6 +69,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: false,
         listed: true,
         params: &[],
+        presets: &[],
     },
     LabInfo {
         name: "replication",
@@ -74,6 +79,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: false,
         listed: true,
         params: &[],
+        presets: &[],
     },
     LabInfo {
         name: "partitioning",
@@ -83,6 +89,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: false,
         listed: true,
         params: &[],
+        presets: &[],
     },
     LabInfo {
         name: "transactions",
@@ -92,6 +99,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: false,
         listed: true,
         params: &[],
+        presets: &[],
     },
     LabInfo {
         name: "failure",
@@ -101,6 +109,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         available: false,
         listed: true,
         params: &[],
+        presets: &[],
     },
 ];
 

@@ -80,17 +80,10 @@ fn safety_holds_across_random_faults() {
     assert!(progress * 10 >= seeds * 9, "only {progress} of {seeds} runs committed anything");
 }
 
-/// Raft Figure 8, driven step by step with partitions, crashes and forced timeouts.
-const FIGURE_8: &str = "100ms do n1 timeout; 300ms partition n1,n2,c1 | n3,n4,n5; 400ms do c1 submit n1; \
-     600ms crash n1; 700ms do n5 timeout; 800ms partition n5,c1 | n1,n2,n3,n4; 900ms do c1 submit n5; \
-     1000ms crash n5; 1100ms restart n1; 1150ms partition n1,n2,n3 | n4,n5,c1; 1200ms do n1 timeout; \
-     1300ms do n1 timeout; 1600ms crash n1; 1700ms restart n5; 1700ms heal; 1800ms do n5 timeout; \
-     1900ms do n5 timeout";
-
 fn figure_8(rule: &str) -> Scenario {
     let params =
         [("client_rate", "0"), ("election_min_ms", "10000"), ("election_max_ms", "20000"), ("commit_rule", rule)];
-    raft(8, &params, FIGURE_8)
+    raft(8, &params, playground_core::labs::raft::FIGURE_8)
 }
 
 #[test]
@@ -171,4 +164,44 @@ fn election_time_grows_with_the_timeout_range() {
         total / 20
     };
     assert!(elect("150", "300") < elect("600", "1200"));
+}
+
+fn preset(name: &str) -> Scenario {
+    let info = lab::find("raft").unwrap();
+    info.presets.iter().find(|p| p.name == name).unwrap().scenario("raft").unwrap()
+}
+
+#[test]
+fn every_preset_starts_and_the_correct_ones_stay_safe() {
+    for info in lab::catalogue() {
+        for p in info.presets {
+            let s = p.scenario(info.name).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            let r = run(&s, secs(5));
+            let broken = violated(r.as_ref());
+            if p.name.contains("committing old entries") {
+                assert!(!broken.is_empty(), "{} should be caught", p.name);
+            } else {
+                assert!(broken.is_empty(), "{}: {broken:?}", p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn split_vote_never_ends_with_identical_timeouts_and_randomization_ends_it() {
+    let split = run(&preset("Split vote"), secs(3));
+    assert_eq!(counter(split.as_ref(), "leaders elected"), 0);
+    assert!(counter(split.as_ref(), "elections") >= 5 * 10, "five servers, ten rounds");
+    let mut randomized = preset("Split vote");
+    randomized.set_param("election_max_ms", "400");
+    assert!(counter(run(&randomized, secs(3)).as_ref(), "leaders elected") >= 1);
+}
+
+#[test]
+fn figure_7_logs_are_repaired() {
+    let r = run(&preset("Figure 7 log repair"), secs(3));
+    let logs: Vec<String> = r.view().nodes.iter().filter(|n| n.role == "server").map(|n| n.detail[2].clone()).collect();
+    assert!(logs.windows(2).all(|w| w[0] == w[1]), "every server ends with the same log and commit: {logs:?}");
+    let trace = text_trace(&preset("Figure 7 log repair"), secs(3));
+    assert!(trace.contains("state     n1 log changed from index 2"), "n1's conflicting suffix is replaced");
 }

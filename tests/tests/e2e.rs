@@ -184,3 +184,18 @@ fn clocks_lab_compares_two_events_and_catches_commit_wait_off() {
     b.click(&b.find("#play"));
     assert!(b.exists(".verdict.holds[data-verdict=vector-exact]"));
 }
+
+#[test]
+fn raft_preview_runs_the_figure_8_presets() {
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=raft", site.base));
+    b.find("g[data-node=n1]");
+    assert!(b.text(&b.find(".notice")).contains("Preview"), "the page says honestly what is missing");
+    b.script("for (const p of document.querySelectorAll('button.preset')) if (p.textContent === 'Figure 8, committing old entries') p.click();");
+    b.script("for (let i = 0; i < 2; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: '+'}));");
+    b.click(&b.find("#play"));
+    b.until("the teaching variant is caught", || b.exists(".verdict.violated[data-verdict=state-machine-safety]"));
+    b.click(&b.find("#play"));
+    assert!(b.exists(".verdict.holds[data-verdict=election-safety]"));
+    assert!(b.text(&b.find(".raft-panel")).contains("leader"));
+}

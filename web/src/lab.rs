@@ -10,6 +10,7 @@ mod log;
 mod page;
 mod panels;
 mod probe;
+mod raftview;
 mod spacetime;
 pub mod state;
 mod tools;

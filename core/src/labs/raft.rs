@@ -32,7 +32,7 @@ use alloc::vec::Vec;
 
 use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Stepped};
+use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Preset, Stepped};
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeSetup, NodeStatus, Sim, SimView};
@@ -88,6 +88,63 @@ pub static PARAMS: &[ParamSpec] = &[
     int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", true),
 ];
 
+const QUIET: &[(&str, &str)] = &[("client_rate", "0"), ("election_min_ms", "10000"), ("election_max_ms", "20000")];
+
+/// The paper's scenarios, driven by partitions, crashes and forced timeouts.
+pub static PRESETS: &[Preset] = &[
+    Preset {
+        name: "Leader crash",
+        about: "n1 wins the first election; at 1.5 s it crashes, and a new leader takes over within an election timeout.",
+        seed: 1,
+        params: &[],
+        faults: "100ms do n1 timeout; 1500ms crash n1; 3s restart n1",
+    },
+    Preset {
+        name: "Split vote",
+        about: "Every server has the same election timeout, so all become candidates at once and split the vote, again and again. Widen the timeout range to end it (§5.2).",
+        seed: 1,
+        params: &[("election_min_ms", "200"), ("election_max_ms", "200")],
+        faults: "",
+    },
+    Preset {
+        name: "Partitioned old leader",
+        about: "The leader n1 is cut off with the client: it keeps accepting commands but cannot commit them. The majority elects a new leader; after the heal n1 steps down and its uncommitted entries are replaced.",
+        seed: 2,
+        params: &[],
+        faults: "100ms do n1 timeout; 1s partition n1,c1 | n2,n3,n4,n5; 4s heal",
+    },
+    Preset {
+        name: "Figure 8",
+        about: "The paper's Figure 8, step by step. With the current-term rule, the term-1 entry replicated to a majority in term 3 is not committed, so n5 may safely overwrite it in term 4.",
+        seed: 8,
+        params: QUIET,
+        faults: FIGURE_8,
+    },
+    Preset {
+        name: "Figure 8, committing old entries",
+        about: "The same run with the teaching variant that counts replicas of old-term entries: n1 commits the term-1 entry, n5 then overwrites it, and the checker flags leader completeness and state-machine safety.",
+        seed: 8,
+        params: &[("client_rate", "0"), ("election_min_ms", "10000"), ("election_max_ms", "20000"), ("commit_rule", "any-term")],
+        faults: FIGURE_8,
+    },
+    Preset {
+        name: "Figure 7 log repair",
+        about: "n1 gathers uncommitted entries while cut off, n5 misses committed ones; after the heal, leader n2 walks each follower's nextIndex back and repairs both logs (§5.3).",
+        seed: 7,
+        params: QUIET,
+        faults: "100ms do n1 timeout; 300ms do c1 submit n1; 500ms partition n1,c1 | n2,n3,n4,n5; 600ms do c1 submit n1; \
+                 700ms do c1 submit n1; 800ms partition n1,c1 | n2,n3,n4 | n5; 900ms do n2 timeout; \
+                 1000ms partition n1 | n2,n3,n4,c1 | n5; 1100ms do c1 submit n2; 1200ms do c1 submit n2; 1500ms heal",
+    },
+];
+
+/// Raft Figure 8, driven with partitions, crashes and forced timeouts.
+pub const FIGURE_8: &str = "100ms do n1 timeout; 300ms partition n1,n2,c1 | n3,n4,n5; 400ms do c1 submit n1; \
+     600ms crash n1; 700ms do n5 timeout; 800ms partition n5,c1 | n1,n2,n3,n4; 900ms do c1 submit n5; \
+     1000ms crash n5; 1100ms restart n1; 1150ms partition n1,n2,n3 | n4,n5,c1; 1200ms do n1 timeout; \
+     1300ms do n1 timeout; 1600ms crash n1; 1700ms restart n5; 1700ms heal; 1800ms do n5 timeout; \
+     1900ms do n5 timeout";
+
 fn config(params: &Params, kind: Kind) -> Config {
     let min = params.int("election_min_ms").max(1) as Micros * MICROS_PER_MS;
     Config {
@@ -112,6 +169,32 @@ fn net_params(params: &Params) -> NetParams {
         jitter_percent: params.int("jitter") as u32,
         ..NetParams::default()
     }
+}
+
+/// Entries of each log shown at most (the most recent ones).
+const VIEW_ENTRIES: usize = 40;
+
+/// One server as the log panel shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerView {
+    pub node: NodeId,
+    pub up: bool,
+    pub role: Role,
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    /// The most recent entries; `log_offset` entries come before them.
+    pub log: Vec<Entry>,
+    pub log_offset: Index,
+    pub last_index: Index,
+    pub commit: Index,
+    /// When the election timer was armed and for how long.
+    pub election: Option<(Micros, Micros)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaftView {
+    pub now: Micros,
+    pub servers: Vec<ServerView>,
 }
 
 #[derive(Clone)]
@@ -182,6 +265,33 @@ impl RaftLab {
         }
         self.leader_alive = alive;
         self.checks.flush(&mut driver.sim.trace);
+    }
+
+    /// Every server's role, term, vote, timer and recent log.
+    pub fn raft_view(&self) -> RaftView {
+        let sim = &self.driver.sim;
+        let servers = self
+            .servers
+            .iter()
+            .filter_map(|&node| {
+                let stable = sim.stable(node)?;
+                let process = sim.process(node);
+                let offset = stable.log.len().saturating_sub(VIEW_ENTRIES);
+                Some(ServerView {
+                    node,
+                    up: sim.status(node) == Some(NodeStatus::Up),
+                    role: process.map_or(Role::Follower, |p| p.role),
+                    term: stable.current_term,
+                    voted_for: stable.voted_for,
+                    log: stable.log[offset..].to_vec(),
+                    log_offset: offset as Index,
+                    last_index: stable.last_index(),
+                    commit: process.map_or(0, |p| p.commit_index),
+                    election: process.and_then(|p| p.election_deadline),
+                })
+            })
+            .collect();
+        RaftView { now: sim.now(), servers }
     }
 
     fn set_live(&mut self, key: &str, value: &str) {
@@ -284,6 +394,10 @@ impl LabRun for RaftLab {
         self.driver.check_nodes(&action)?;
         super::network::check_live_set(&action, &self.params)?;
         Ok(self.driver.inject(action))
+    }
+
+    fn raft(&self) -> Option<RaftView> {
+        Some(self.raft_view())
     }
 
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {

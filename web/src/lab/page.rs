@@ -168,8 +168,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
     let preview = (scenario.lab == "raft").then(|| {
-        "Preview: Raft's simulation and its four safety checks are complete; the dedicated Raft view \
-         (role rings, logs coloured by term, presets) is not built yet, so this is the generic node view."
+        "Preview: Raft runs with its four safety checks, the servers' ring and the log panel, and the \
+         paper's scenarios as presets. Paxos, the FLP adversary and the consensus charts are not built yet."
             .to_string()
     });
     let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone(), preview];
@@ -180,6 +180,24 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let space = edited_run.space_time().map(Rc::new);
     let ring = scenario.lab == "raft";
+    let presets = info.filter(|i| !i.presets.is_empty()).map(|i| {
+        let buttons = i.presets.iter().map(|p| {
+            let load = p.scenario(i.name).ok();
+            let onclick = dispatch.reform(move |_: MouseEvent| match &load {
+                Some(s) => Action::Load(s.clone()),
+                None => Action::Notice(Some("This preset could not be read.".into())),
+            });
+            html! { <button class="preset" title={p.about} onclick={onclick}>{ p.name }</button> }
+        });
+        html! {
+            <div class="presets" role="group" aria-label="Preset scenarios">
+                <span>{ "Scenarios: " }</span>{ for buttons }
+            </div>
+        }
+    });
+    let raft_panel = edited_run
+        .raft()
+        .map(|view| html! { <super::raftview::RaftPanel view={Rc::new(view)} names={names.clone()} /> });
     let canvases = if let Some(space) = &space {
         html! {
             <div class="canvases">
@@ -271,9 +289,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             { for notices }
             <div class="lab-grid">
                 <div class="stage">
+                    { for presets }
                     { canvases }
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     { for clock_panel }
+                    { for raft_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
                     { for menu }
                     { controls }

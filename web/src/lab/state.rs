@@ -62,6 +62,8 @@ pub enum Action {
     PickEvent(NodeId, u32),
     /// Which clock labels the diagram's events.
     LabelWith(usize),
+    /// Starts a different scenario of the same lab (a preset).
+    Load(Scenario),
 }
 
 pub type SharedRunner = Rc<RefCell<Runner>>;
@@ -255,6 +257,19 @@ impl LabState {
                 }
             }
             Action::LabelWith(which) => self.label = which,
+            Action::Load(scenario) => match Runner::start(scenario) {
+                Ok(runner) => {
+                    *self.runner.borrow_mut() = runner;
+                    self.branch = None;
+                    self.playing = false;
+                    self.horizon = 0;
+                    self.selected_event = None;
+                    self.picked_events.clear();
+                    self.menu = None;
+                    self.notice = None;
+                }
+                Err(e) => self.notice = Some(e.to_string()),
+            },
         }
     }
 }

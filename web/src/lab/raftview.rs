@@ -1,0 +1,73 @@
+//! The Raft preview's log panel: every server's role, term, vote, election timer and log,
+//! with entries coloured (and numbered) by term and the commit index marked.
+
+use std::rc::Rc;
+
+use playground_core::labs::raft::{RaftView, Role};
+use yew::prelude::*;
+
+/// Term colours, cycling through the colour-blind-safe palette; the term number is also
+/// written in every entry.
+const TERM_COLOURS: [&str; 7] = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"];
+
+#[derive(Properties, PartialEq)]
+pub struct RaftPanelProps {
+    pub view: Rc<RaftView>,
+    pub names: Rc<Vec<String>>,
+}
+
+#[function_component]
+pub fn RaftPanel(props: &RaftPanelProps) -> Html {
+    let now = props.view.now;
+    let rows = props.view.servers.iter().map(|s| {
+        let name = props.names.get(usize::from(s.node)).cloned().unwrap_or_default();
+        let ring = match (s.up, s.role, s.election) {
+            (true, Role::Follower | Role::Candidate, Some((armed, timeout))) => {
+                let left = 1.0 - (now.saturating_sub(armed) as f64 / timeout.max(1) as f64).min(1.0);
+                let circumference = 2.0 * std::f64::consts::PI * 8.0;
+                html! {
+                    <svg class="timer-ring" viewBox="0 0 20 20" role="img" aria-label={format!("election timer {:.0}% left", left * 100.0)}>
+                        <circle class="ring-back" cx="10" cy="10" r="8" />
+                        <circle class="ring-left" cx="10" cy="10" r="8" stroke-dasharray={format!("{:.1} {:.1}", circumference * left, circumference)} transform="rotate(-90 10 10)" />
+                    </svg>
+                }
+            }
+            _ => html! { <svg class="timer-ring" viewBox="0 0 20 20" aria-hidden="true"></svg> },
+        };
+        let entries = s.log.iter().enumerate().map(|(i, e)| {
+            let index = s.log_offset + i as u64 + 1;
+            let committed = index <= s.commit;
+            let colour = TERM_COLOURS[(e.term as usize) % TERM_COLOURS.len()];
+            html! {
+                <span class={classes!("entry", committed.then_some("committed"))} style={format!("background: {colour}")}
+                    title={format!("index {index}, term {}, command {}{}", e.term, e.command, if committed { ", committed" } else { "" })}>
+                    { e.term }
+                </span>
+            }
+        });
+        let role = if s.up { s.role.name() } else { "crashed" };
+        html! {
+            <tr class={classes!(format!("raft-{role}"))}>
+                <th>{ name }</th>
+                <td>{ ring }</td>
+                <td class="raft-role">{ role }</td>
+                <td>{ s.term }</td>
+                <td>{ s.voted_for.and_then(|v| props.names.get(usize::from(v)).cloned()).unwrap_or_else(|| "-".into()) }</td>
+                <td>{ format!("{} / {}", s.commit, s.last_index) }</td>
+                <td class="raft-log">
+                    if s.log_offset > 0 { <span class="entry-more">{ format!("…{} ", s.log_offset) }</span> }
+                    { for entries }
+                </td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="panel raft-panel" aria-labelledby="raft-h">
+            <h2 id="raft-h">{ "Servers and logs" }</h2>
+            <table>
+                <thead><tr><th>{ "server" }</th><th>{ "timer" }</th><th>{ "role" }</th><th>{ "term" }</th><th>{ "voted for" }</th><th>{ "commit / last" }</th><th>{ "log (by term; committed outlined)" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </section>
+    }
+}
