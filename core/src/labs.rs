@@ -2,6 +2,7 @@
 
 pub mod clocks;
 pub mod network;
+pub mod paxos;
 pub mod raft;
 
 use alloc::boxed::Box;
@@ -9,7 +10,7 @@ use alloc::boxed::Box;
 use crate::lab::{LabInfo, LabRun};
 use crate::scenario::{Scenario, ScenarioError};
 
-pub(crate) static CATALOGUE: [LabInfo; 9] = [
+pub(crate) static CATALOGUE: [LabInfo; 10] = [
     LabInfo {
         name: "network",
         title: "Network: the eight fallacies",
@@ -41,7 +42,7 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         summary: "Will show Raft (elections, log replication, the Figure 8 commit rule) with its \
                   own view, single-decree Paxos with dueling proposers, and an FLP adversary you \
                   drive. Raft's simulation and safety checks already run, from the command line \
-                  (playground run raft) or at ?lab=raft with the generic node view.",
+                  (playground run raft) or at ?lab=raft, and Paxos at ?lab=paxos.",
         available: false,
         listed: true,
         params: &[],
@@ -59,6 +60,17 @@ pub(crate) static CATALOGUE: [LabInfo; 9] = [
         listed: false,
         params: raft::PARAMS,
         presets: raft::PRESETS,
+    },
+    LabInfo {
+        name: "paxos",
+        title: "Single-decree Paxos (preview)",
+        summary: "Proposers, acceptors and learners with ballots; dueling proposers livelock, and \
+                  randomized backoff or a distinguished proposer ends it. Agreement, learner \
+                  agreement and validity are checked live.",
+        available: true,
+        listed: false,
+        params: paxos::PARAMS,
+        presets: &[],
     },
     LabInfo {
         name: "consistency",
@@ -118,6 +130,7 @@ pub(crate) fn start(info: &LabInfo, scenario: &Scenario) -> Result<Box<dyn LabRu
         "network" => Ok(Box::new(network::NetworkLab::start(scenario)?)),
         "clocks" => Ok(Box::new(clocks::ClocksLab::start(scenario)?)),
         "raft" => Ok(Box::new(raft::RaftLab::start(scenario)?)),
+        "paxos" => Ok(Box::new(paxos::PaxosLab::start(scenario)?)),
         other => {
             Err(ScenarioError::LabNotReady(CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name)))
         }

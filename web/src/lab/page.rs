@@ -167,7 +167,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let picked: Vec<String> =
         state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
-    let preview = (scenario.lab == "raft").then(|| {
+    let preview = matches!(scenario.lab.as_str(), "raft" | "paxos").then(|| {
         "Preview: Raft runs with its four safety checks, the servers' ring and the log panel, and the \
          paper's scenarios as presets. Paxos, the FLP adversary and the consensus charts are not built yet."
             .to_string()
@@ -179,7 +179,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     });
 
     let space = edited_run.space_time().map(Rc::new);
-    let ring = scenario.lab == "raft";
+    let ring = matches!(scenario.lab.as_str(), "raft" | "paxos");
     let presets = info.filter(|i| !i.presets.is_empty()).map(|i| {
         let buttons = i.presets.iter().map(|p| {
             let load = p.scenario(i.name).ok();
