@@ -49,6 +49,8 @@ pub enum FaultAction {
         node: String,
         text: String,
     },
+    /// The manual scheduler delivers message `#id` now.
+    Deliver(u64),
 }
 
 /// An action at a point in virtual time.
@@ -69,7 +71,7 @@ impl FaultAction {
             FaultAction::Partition(groups) => groups.iter().flatten().map(String::as_str).collect(),
             FaultAction::Cut { from, to, .. } => alloc::vec![from.as_str(), to.as_str()],
             FaultAction::Slow { a, b, .. } => alloc::vec![a.as_str(), b.as_str()],
-            FaultAction::Heal | FaultAction::Set { .. } => Vec::new(),
+            FaultAction::Heal | FaultAction::Set { .. } | FaultAction::Deliver(_) => Vec::new(),
         }
     }
 }
@@ -91,6 +93,7 @@ impl fmt::Display for FaultAction {
             FaultAction::Heal => write!(f, "heal"),
             FaultAction::Set { key, value } => write!(f, "set {key}={value}"),
             FaultAction::Command { node, text } => write!(f, "do {node} {text}"),
+            FaultAction::Deliver(msg) => write!(f, "deliver #{msg}"),
         }
     }
 }
@@ -163,6 +166,11 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
             }
             return Ok(FaultAction::Partition(groups));
         }
+        "deliver" => {
+            let id = words.next().ok_or("`deliver` needs a message id, like `deliver #12`")?;
+            let msg = id.trim_start_matches('#').parse().map_err(|_| format!("`{id}` is not a message id like #12"))?;
+            FaultAction::Deliver(msg)
+        }
         "do" => {
             let node = node_name(words.next(), verb)?;
             let text: Vec<&str> = words.collect();
@@ -180,7 +188,7 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
         }
         other => {
             return Err(format!(
-            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal, set or do)"
+            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal, set, do or deliver)"
         ))
         }
     };

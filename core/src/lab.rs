@@ -88,6 +88,10 @@ pub trait LabRun {
         let _ = node;
         Vec::new()
     }
+    /// Messages held by the manual scheduler, if it is on.
+    fn held(&self) -> Vec<crate::sim::HeldView> {
+        Vec::new()
+    }
     /// The Raft lab's servers and logs; other labs have none.
     fn raft(&self) -> Option<crate::labs::raft::RaftView> {
         None

@@ -1,6 +1,7 @@
 //! The catalogue of labs and how each one starts.
 
 pub mod clocks;
+pub mod flp;
 pub mod network;
 pub mod paxos;
 pub mod raft;
@@ -10,7 +11,7 @@ use alloc::boxed::Box;
 use crate::lab::{LabInfo, LabRun};
 use crate::scenario::{Scenario, ScenarioError};
 
-pub(crate) static CATALOGUE: [LabInfo; 10] = [
+pub(crate) static CATALOGUE: [LabInfo; 11] = [
     LabInfo {
         name: "network",
         title: "Network: the eight fallacies",
@@ -42,7 +43,7 @@ pub(crate) static CATALOGUE: [LabInfo; 10] = [
         summary: "Will show Raft (elections, log replication, the Figure 8 commit rule) with its \
                   own view, single-decree Paxos with dueling proposers, and an FLP adversary you \
                   drive. Raft's simulation and safety checks already run, from the command line \
-                  (playground run raft) or at ?lab=raft, and Paxos at ?lab=paxos.",
+                  (playground run raft) or at ?lab=raft; Paxos at ?lab=paxos and FLP at ?lab=flp.",
         available: false,
         listed: true,
         params: &[],
@@ -70,6 +71,17 @@ pub(crate) static CATALOGUE: [LabInfo; 10] = [
         available: true,
         listed: false,
         params: paxos::PARAMS,
+        presets: &[],
+    },
+    LabInfo {
+        name: "flp",
+        title: "FLP: an adversary against consensus (preview)",
+        summary: "Ben-Or's binary consensus with every message held by the scheduler: an \
+                  automatic adversary, or you, picks each delivery and keeps the deterministic \
+                  protocol undecided; a coin or timeouts after stabilization end the game.",
+        available: true,
+        listed: false,
+        params: flp::PARAMS,
         presets: &[],
     },
     LabInfo {
@@ -131,6 +143,7 @@ pub(crate) fn start(info: &LabInfo, scenario: &Scenario) -> Result<Box<dyn LabRu
         "clocks" => Ok(Box::new(clocks::ClocksLab::start(scenario)?)),
         "raft" => Ok(Box::new(raft::RaftLab::start(scenario)?)),
         "paxos" => Ok(Box::new(paxos::PaxosLab::start(scenario)?)),
+        "flp" => Ok(Box::new(flp::FlpLab::start(scenario)?)),
         other => {
             Err(ScenarioError::LabNotReady(CATALOGUE.iter().find(|l| l.name == other).map_or("unknown", |l| l.name)))
         }

@@ -199,3 +199,20 @@ fn raft_preview_runs_the_figure_8_presets() {
     assert!(b.exists(".verdict.holds[data-verdict=election-safety]"));
     assert!(b.text(&b.find(".raft-panel")).contains("leader"));
 }
+
+#[test]
+fn flp_lets_a_person_schedule_every_delivery() {
+    let (b, site) = open();
+    let mut s = Scenario::new("flp", 1);
+    s.set_param("adversary", "manual");
+    b.goto(&format!("{}?s={}", site.base, s.encode()));
+    let heading = b.text(&b.find("#held-h"));
+    assert!(heading.contains("(6)"), "{heading}");
+    b.click(&b.find("button[data-deliver='1']"));
+    // One step applies the scheduler's choice, the next delivers the message.
+    b.click(&b.find("#step"));
+    b.click(&b.find("#step"));
+    b.until("message #1 was delivered", || b.text(&b.find(".log-list")).contains("deliver   #1"));
+    assert!(!b.exists("button[data-deliver='1']"), "#1 is no longer held");
+    assert!(b.exists("button[data-deliver='2']"), "the others still are");
+}

@@ -93,6 +93,12 @@ impl<P: Process> Driver<P> {
             FaultAction::Slow { a, b, factor } => self.sim.slow(self.id(&a), self.id(&b), factor),
             FaultAction::Heal => self.sim.heal(),
             FaultAction::Command { node, text } => self.sim.command(self.id(&node), text),
+            FaultAction::Deliver(msg) => {
+                if !self.sim.release(msg) {
+                    let text = format!("ignored: message #{msg} is not held");
+                    self.sim.trace.record(self.sim.now(), crate::trace::EventKind::Note { node: None, text });
+                }
+            }
             FaultAction::Set { .. } => {}
         }
     }

@@ -167,11 +167,12 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let picked: Vec<String> =
         state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
-    let preview = matches!(scenario.lab.as_str(), "raft" | "paxos").then(|| {
-        "Preview: Raft runs with its four safety checks, the servers' ring and the log panel, and the \
-         paper's scenarios as presets. Paxos, the FLP adversary and the consensus charts are not built yet."
-            .to_string()
-    });
+    let preview = match scenario.lab.as_str() {
+        "raft" => Some("Preview of the Consensus lab: Raft runs with its four safety checks, the ring of servers, the log panel and the paper's scenarios; the consensus charts are not built yet."),
+        "paxos" | "flp" => Some("Preview of the Consensus lab, shown with the generic node view; Paxos and FLP run with their checks in full."),
+        _ => None,
+    }
+    .map(String::from);
     let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone(), preview];
     let notices = notices.into_iter().flatten().map(|text| {
         let close = dispatch.reform(|_: MouseEvent| Action::Notice(None));
@@ -179,7 +180,29 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     });
 
     let space = edited_run.space_time().map(Rc::new);
-    let ring = matches!(scenario.lab.as_str(), "raft" | "paxos");
+    let ring = matches!(scenario.lab.as_str(), "raft" | "paxos" | "flp");
+    let held = edited_run.held();
+    let held_panel = (!held.is_empty()).then(|| {
+        let rows = held.iter().take(40).map(|h| {
+            let msg = h.msg;
+            let onclick = dispatch.reform(move |_: MouseEvent| Action::Inject(FaultAction::Deliver(msg)));
+            let from = names.get(usize::from(h.from)).cloned().unwrap_or_default();
+            let to = names.get(usize::from(h.to)).cloned().unwrap_or_default();
+            html! {
+                <li>
+                    <button data-deliver={msg.to_string()} onclick={onclick}>{ "Deliver" }</button>
+                    { format!(" #{msg} {from} → {to} {} {}", h.kind, h.summary) }
+                </li>
+            }
+        });
+        html! {
+            <section class="panel held-panel" aria-labelledby="held-h">
+                <h2 id="held-h">{ format!("Held by the scheduler ({})", held.len()) }</h2>
+                <p class="help">{ "Every message waits here until it is delivered. Pick one to deliver it next, or let the automatic adversary choose." }</p>
+                <ul>{ for rows }</ul>
+            </section>
+        }
+    });
     let presets = info.filter(|i| !i.presets.is_empty()).map(|i| {
         let buttons = i.presets.iter().map(|p| {
             let load = p.scenario(i.name).ok();
@@ -294,6 +317,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     { for clock_panel }
                     { for raft_panel }
+                    { for held_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
                     { for menu }
                     { controls }

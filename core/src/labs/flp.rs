@@ -1,0 +1,373 @@
+//! # The FLP lab: an adversary that keeps consensus undecided
+//!
+//! Fischer, Lynch and Paterson (1985) proved that no deterministic protocol solves consensus
+//! in an asynchronous system if even one process may crash: an adversary that controls the
+//! order and timing of message delivery can always keep the system bivalent. Here the
+//! simulator's manual scheduler holds every message in flight; the adversary (you, or an
+//! automatic one that reads every process's state) picks which to deliver next.
+//!
+//! The protocol is Ben-Or's (1983) binary consensus. Its deterministic variant can be kept
+//! undecided forever by delivering to each process a balanced mix of values. Randomization
+//! (Ben-Or's coin) ends the game with probability 1, and so do timeouts once the network
+//! becomes timely after a global stabilization time (partial synchrony, Dwork, Lynch and
+//! Stockmeyer 1988): every process then hears everyone before it moves on.
+
+mod state;
+
+pub use state::{Msg, State, Variant};
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::fault::FaultAction;
+use crate::invariant::Verdict;
+use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Stepped};
+use crate::network::NetParams;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::{HeldView, NodeSetup, Sim, SimView};
+use crate::time::{Micros, MICROS_PER_MS};
+use crate::trace::{EventKind, MsgId, NodeId, Trace};
+use state::{Config, Obs};
+
+const fn int(
+    key: &'static str,
+    label: &'static str,
+    range: (i64, i64, &'static str),
+    default: &'static str,
+    help: &'static str,
+    live: bool,
+) -> ParamSpec {
+    let (min, max, unit) = range;
+    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
+}
+
+pub static PARAMS: &[ParamSpec] = &[
+    int("processes", "Processes", (3, 7, "nodes"), "3", "How many processes; up to a minority may crash.", false),
+    ParamSpec {
+        key: "inputs",
+        label: "Inputs",
+        kind: ParamKind::Choice(&["mixed", "all-0", "all-1"]),
+        default: "mixed",
+        help: "Initial values: alternating 0 and 1, or all the same.",
+        per_node: false,
+        live: false,
+    },
+    ParamSpec {
+        key: "variant",
+        label: "Protocol",
+        kind: ParamKind::Choice(&["deterministic", "randomized", "timeouts"]),
+        default: "deterministic",
+        help: "Ben-Or without a coin, with a coin, or waiting out a timeout for stragglers.",
+        per_node: false,
+        live: false,
+    },
+    ParamSpec {
+        key: "adversary",
+        label: "Scheduler",
+        kind: ParamKind::Choice(&["auto", "manual", "network"]),
+        default: "auto",
+        help: "auto: an adversary picks each delivery; manual: you do; network: delivery by latency.",
+        per_node: false,
+        live: true,
+    },
+    int(
+        "pace_ms",
+        "Adversary pace",
+        (1, 1_000, "ms"),
+        "5",
+        "The automatic adversary delivers one message this often.",
+        true,
+    ),
+    int(
+        "gst_ms",
+        "Stabilization time",
+        (0, 600_000, "ms"),
+        "3000",
+        "After this, every message arrives within half the patience (partial synchrony); 0 never.",
+        true,
+    ),
+    int(
+        "patience_ms",
+        "Patience",
+        (1, 10_000, "ms"),
+        "20",
+        "Timeouts variant: how long to wait for stragglers after n − f messages.",
+        false,
+    ),
+];
+
+/// The score of a delivery the adversary refuses to make.
+const STALL: i64 = -1_000;
+
+#[derive(Clone)]
+pub struct FlpLab {
+    driver: Driver<State>,
+    params: Params,
+    verdicts: Vec<Verdict>,
+    inputs: Vec<u8>,
+    decided: Vec<Option<u8>>,
+    next_pick: Micros,
+}
+
+impl FlpLab {
+    pub fn start(scenario: &Scenario) -> Result<FlpLab, ScenarioError> {
+        scenario.check_limits()?;
+        let params = Params::resolve(PARAMS, &scenario.params).map_err(ScenarioError::Param)?;
+        let n = params.int("processes") as NodeId;
+        let patience = params.int("patience_ms") as Micros * MICROS_PER_MS;
+        let variant = match params.choice("variant") {
+            "randomized" => Variant::Randomized,
+            "timeouts" => Variant::Timeouts { patience },
+            _ => Variant::Deterministic,
+        };
+        let inputs: Vec<u8> = (0..n)
+            .map(|i| match params.choice("inputs") {
+                "all-0" => 0,
+                "all-1" => 1,
+                _ => (i % 2) as u8,
+            })
+            .collect();
+        let setups = (0..n)
+            .map(|i| NodeSetup {
+                name: format!("p{}", i + 1),
+                role: "process",
+                config: Config {
+                    peers: (0..n).filter(|&p| p != i).collect(),
+                    input: inputs[usize::from(i)],
+                    faults_tolerated: (usize::from(n) - 1) / 2,
+                    variant,
+                },
+                region: 0,
+                version: 1,
+                cpu_cost: 0,
+                present: true,
+            })
+            .collect();
+        let mut sim = Sim::new(scenario.seed, NetParams::default(), setups);
+        sim.set_manual(params.choice("adversary") != "network");
+        let mut driver = Driver::new(sim, scenario.faults.clone());
+        for fault in &scenario.faults {
+            driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
+            super::network::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
+        }
+        driver.sim.take_observed();
+        let verdicts = alloc::vec![
+            Verdict::new("agreement", "No two processes decide differently."),
+            Verdict::new("validity", "A decided value is some process's input."),
+        ];
+        let pace = params.int("pace_ms") as Micros * MICROS_PER_MS;
+        Ok(FlpLab { driver, params, verdicts, decided: alloc::vec![None; usize::from(n)], inputs, next_pick: pace })
+    }
+
+    fn pace(&self) -> Micros {
+        self.params.int("pace_ms") as Micros * MICROS_PER_MS
+    }
+
+    fn gst(&self) -> Option<Micros> {
+        match self.params.int("gst_ms") {
+            0 => None,
+            ms => Some(ms as Micros * MICROS_PER_MS),
+        }
+    }
+
+    /// After stabilization, when the oldest held message must be delivered.
+    fn forced(&self) -> Option<(Micros, MsgId)> {
+        let gst = self.gst()?;
+        let delta = self.params.int("patience_ms") as Micros * MICROS_PER_MS / 2;
+        let oldest = self.driver.sim.held().into_iter().min_by_key(|h| (h.sent_at, h.msg))?;
+        Some(((oldest.sent_at + delta).max(gst), oldest.msg))
+    }
+
+    fn auto_pick_time(&self) -> Option<Micros> {
+        let auto = self.params.choice("adversary") == "auto";
+        (auto && !self.driver.sim.held().is_empty()).then(|| self.next_pick.max(self.driver.sim.now()))
+    }
+
+    /// The automatic adversary: deliver whatever keeps every receiver's view balanced, so
+    /// that no process sees a majority and no one can decide.
+    fn pick(&self) -> Option<MsgId> {
+        let sim = &self.driver.sim;
+        let n = self.decided.len();
+        let score = |held: &HeldView| -> i64 {
+            let (Some(p), Some(msg)) = (sim.process(held.to), sim.held_message(held.msg)) else { return 0 };
+            let (round, phase) = match *msg {
+                Msg::Report { round, .. } => (round, 1),
+                Msg::Propose { round, .. } => (round, 2),
+            };
+            let heard = p.received.get(&(round, phase)).map_or(0, Vec::len);
+            if (round, phase) == (p.round, p.phase) && heard + 1 == n {
+                // It would complete the receiver's view: stall it as long as we may.
+                return STALL;
+            }
+            match *msg {
+                Msg::Report { round, value } if (round, 1) == (p.round, p.phase) => {
+                    let (zeros, ones) = p.counts(round, 1);
+                    if value == 0 {
+                        ones as i64 - zeros as i64
+                    } else {
+                        zeros as i64 - ones as i64
+                    }
+                }
+                Msg::Propose { round, value: Some(_) } if round >= p.round => -10,
+                Msg::Report { round, .. } | Msg::Propose { round, .. } if round < p.round => 100,
+                Msg::Propose { value: None, .. } => 50,
+                _ => -1,
+            }
+        };
+        let best = sim.held().into_iter().map(|h| (score(&h), core::cmp::Reverse(h.msg))).max()?;
+        // Delivering nothing is allowed: asynchrony bounds no delay, as long as every
+        // message arrives eventually (it does, once it is stale or the network stabilizes).
+        (best.0 > STALL).then_some(best.1 .0)
+    }
+
+    fn collect(&mut self) {
+        for o in self.driver.sim.take_observed() {
+            let Obs::Decided { value, .. } = o.observation else { continue };
+            let index = usize::from(o.node);
+            if let Some(slot) = self.decided.get_mut(index) {
+                *slot = Some(value);
+            }
+            let names = &self.driver.names;
+            let mut violation = None;
+            if let Some((other, v)) =
+                self.decided.iter().enumerate().find_map(|(i, d)| d.filter(|&v| v != value).map(|v| (i, v)))
+            {
+                violation = Some((0, format!("{} decided {value} but {} decided {v}", names[index], names[other])));
+            } else if !self.inputs.contains(&value) {
+                violation = Some((1, format!("{} decided {value}, which was nobody's input", names[index])));
+            }
+            if let Some((which, detail)) = violation {
+                if self.verdicts[which].violate(o.at, o.seq, detail.clone()) {
+                    let invariant = self.verdicts[which].name;
+                    self.driver
+                        .sim
+                        .trace
+                        .record(o.at, EventKind::Verdict { invariant, holds: false, detail, culprit: Some(o.seq) });
+                }
+            }
+        }
+    }
+
+    fn set_live(&mut self, key: &str, value: &str) {
+        if self.params.set(key, value).is_err() {
+            return;
+        }
+        let manual = self.params.choice("adversary") != "network";
+        self.driver.sim.set_manual(manual);
+        let now = self.driver.sim.now();
+        self.driver.sim.trace.record(now, EventKind::Set { key: key.into(), value: value.into() });
+    }
+}
+
+impl LabRun for FlpLab {
+    fn lab(&self) -> &'static str {
+        "flp"
+    }
+
+    fn now(&self) -> Micros {
+        self.driver.sim.now()
+    }
+
+    fn step(&mut self) -> bool {
+        // Whichever comes first: a simulator event, a forced delivery after stabilization, or
+        // the adversary's next pick (on a tie, in that order).
+        let next = self.driver.next_time();
+        let forced = self.forced();
+        let pick = self.auto_pick_time();
+        let before = |t: Micros, other: Option<Micros>| other.is_none_or(|o| t < o);
+        if let Some((at, msg)) =
+            forced.filter(|&(at, _)| before(at, next.map(|n| n + 1)) && before(at, pick.map(|p| p + 1)))
+        {
+            self.driver.sim.advance_clock(at);
+            self.driver.sim.release(msg);
+            return true;
+        }
+        if let Some(at) = pick.filter(|&at| before(at, next.map(|n| n + 1))) {
+            self.driver.sim.advance_clock(at);
+            if let Some(msg) = self.pick() {
+                self.driver.sim.release(msg);
+            }
+            self.next_pick = at + self.pace();
+            return true;
+        }
+        let stepped = match self.driver.step() {
+            Stepped::Idle => false,
+            Stepped::Ran => true,
+            Stepped::Set(key, value) => {
+                self.set_live(&key, &value);
+                true
+            }
+        };
+        self.collect();
+        stepped
+    }
+
+    fn advance_clock(&mut self, t: Micros) {
+        self.driver.sim.advance_clock(t);
+    }
+
+    fn next_time(&self) -> Option<Micros> {
+        [self.driver.next_time(), self.forced().map(|f| f.0), self.auto_pick_time()].into_iter().flatten().min()
+    }
+
+    fn pending(&self) -> usize {
+        self.driver.sim.pending() + self.driver.sim.held().len()
+    }
+
+    fn processed(&self) -> u64 {
+        self.driver.sim.processed()
+    }
+
+    fn trace(&self) -> &Trace {
+        &self.driver.sim.trace
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.driver.names.clone()
+    }
+
+    fn verdicts(&self) -> &[Verdict] {
+        &self.verdicts
+    }
+
+    fn metrics(&self) -> Metrics {
+        let sim = &self.driver.sim;
+        let rounds = (0..self.decided.len() as NodeId)
+            .filter_map(|id| sim.process(id))
+            .map(|p| u64::from(p.round))
+            .max()
+            .unwrap_or(0);
+        let count = |name, value| Counter { name, value, unit: "" };
+        Metrics {
+            counters: alloc::vec![
+                count("decided processes", self.decided.iter().flatten().count() as u64),
+                count("highest round", rounds),
+                count("messages held", sim.held().len() as u64),
+                count("sent", sim.stats.sent),
+                count("delivered", sim.stats.delivered),
+            ],
+            histograms: Vec::new(),
+            series: alloc::vec![sim.stats.delivered_per_second.clone()],
+        }
+    }
+
+    fn view(&self) -> SimView {
+        self.driver.sim.view()
+    }
+
+    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
+        self.driver.check_nodes(&action)?;
+        super::network::check_live_set(&action, &self.params)?;
+        Ok(self.driver.inject(action))
+    }
+
+    fn held(&self) -> Vec<HeldView> {
+        self.driver.sim.held()
+    }
+
+    fn clone_box(&self) -> Box<dyn LabRun> {
+        Box::new(self.clone())
+    }
+}
