@@ -30,7 +30,7 @@ fn chosen(r: &dyn LabRun) -> u64 {
 
 #[test]
 fn agreement_holds_across_random_runs() {
-    let seeds = std::env::var("SWEEP_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(400u64);
+    let seeds = std::env::var("SWEEP_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000u64);
     for seed in 0..seeds {
         let mut rng = Rng::seeded(seed ^ 0x9A05);
         let acceptors = rng.between(1, 7);

@@ -198,6 +198,15 @@ fn raft_preview_runs_the_figure_8_presets() {
     b.click(&b.find("#play"));
     assert!(b.exists(".verdict.holds[data-verdict=election-safety]"));
     assert!(b.text(&b.find(".raft-panel")).contains("leader"));
+
+    // The client panel and the election-time chart.
+    b.goto(&format!("{}?lab=raft", site.base));
+    b.click(&b.find("button[data-action=client-submit]"));
+    b.click(&b.find("#step"));
+    b.until("the client's command is recorded", || b.text(&b.find(".log-list")).contains("command   c1 submit"));
+    b.click(&b.find("#measure-elections"));
+    let chart = b.text(&b.find(".raft-panel .bars"));
+    assert!(chart.contains("50–100 ms") && chart.contains("600–1200 ms"), "{chart}");
 }
 
 #[test]

@@ -145,6 +145,42 @@ pub const FIGURE_8: &str = "100ms do n1 timeout; 300ms partition n1,n2,c1 | n3,n
      1300ms do n1 timeout; 1600ms crash n1; 1700ms restart n5; 1700ms heal; 1800ms do n5 timeout; \
      1900ms do n5 timeout";
 
+/// Election-timeout ranges the curve measures, in milliseconds.
+pub const TIMEOUT_RANGES: [(u64, u64); 5] = [(50, 100), (150, 300), (300, 600), (150, 1_000), (600, 1_200)];
+
+/// The mean time to elect a new leader after the leader (n1) crashes, for each
+/// election-timeout range, over `seeds` runs each (Raft §9.3 measures the same).
+pub fn election_time_curve(seeds: u64) -> Vec<((u64, u64), Micros)> {
+    TIMEOUT_RANGES
+        .iter()
+        .map(|&(min, max)| {
+            let mut total = 0;
+            let mut runs = 0;
+            for seed in 0..seeds {
+                let mut scenario = Scenario::new("raft", seed);
+                scenario.set_param("election_min_ms", &format!("{min}"));
+                scenario.set_param("election_max_ms", &format!("{max}"));
+                scenario.set_param("client_rate", "0");
+                let crash_at = 2 * max * MICROS_PER_MS;
+                scenario.faults = alloc::vec![
+                    crate::fault::Fault {
+                        at: 10 * MICROS_PER_MS,
+                        action: FaultAction::Command { node: "n1".into(), text: "timeout".into() }
+                    },
+                    crate::fault::Fault { at: crash_at, action: FaultAction::Crash("n1".into()) },
+                ];
+                let Ok(mut lab) = RaftLab::start(&scenario) else { continue };
+                lab.run_until(crash_at + 10 * max * MICROS_PER_MS);
+                if let Some(time) = lab.checks.stats.last_election.filter(|_| lab.checks.stats.leaders >= 2) {
+                    total += time;
+                    runs += 1;
+                }
+            }
+            ((min, max), total.checked_div(runs).unwrap_or(0))
+        })
+        .collect()
+}
+
 fn config(params: &Params, kind: Kind) -> Config {
     let min = params.int("election_min_ms").max(1) as Micros * MICROS_PER_MS;
     Config {
@@ -365,14 +401,14 @@ impl LabRun for RaftLab {
         let s = &self.checks.stats;
         let net = &self.driver.sim.stats;
         let count = |name, value| Counter { name, value, unit: "" };
-        let per_entry = (net.sent * 10).checked_div(s.committed).unwrap_or(0);
+        let per_entry = (net.sent + s.committed / 2).checked_div(s.committed).unwrap_or(0);
         Metrics {
             counters: alloc::vec![
                 count("elections", s.elections),
                 count("leaders elected", s.leaders),
                 count("entries committed", s.committed),
                 count("client commands done", s.client_done),
-                Counter { name: "messages per committed entry", value: per_entry, unit: "tenths" },
+                count("messages per committed entry", per_entry),
                 count("sent", net.sent),
                 count("delivered", net.delivered),
                 count("dropped", net.total_dropped()),

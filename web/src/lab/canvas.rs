@@ -227,10 +227,15 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         };
         let queued = now < f.departs;
         html! {
-            <circle class={classes!("msg", kind_class(f.kind), fate_class(f.fate), queued.then_some("msg-queued"))}
-                cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
-                <title>{ format!("#{} {} {} B", f.msg, f.kind, f.bytes) }</title>
-            </circle>
+            <g>
+                <circle class={classes!("msg", kind_class(f.kind), fate_class(f.fate), queued.then_some("msg-queued"))}
+                    cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
+                    <title>{ format!("#{} {} {} B", f.msg, f.kind, f.bytes) }</title>
+                </circle>
+                if props.ring {
+                    <text class="flight-label" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y - 6.0)}>{ f.kind }</text>
+                }
+            </g>
         }
     });
 

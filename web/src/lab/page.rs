@@ -220,7 +220,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     });
     let raft_panel = edited_run
         .raft()
-        .map(|view| html! { <super::raftview::RaftPanel view={Rc::new(view)} names={names.clone()} /> });
+        .map(|view| html! { <super::raftview::RaftPanel view={Rc::new(view)} names={names.clone()} dispatch={dispatch.clone()} /> });
     let canvases = if let Some(space) = &space {
         html! {
             <div class="canvases">

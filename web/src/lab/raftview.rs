@@ -3,8 +3,13 @@
 
 use std::rc::Rc;
 
-use playground_core::labs::raft::{RaftView, Role};
+use playground_core::fault::FaultAction;
+use playground_core::labs::raft::{election_time_curve, RaftView, Role};
+use playground_core::time::format_duration;
 use yew::prelude::*;
+
+use super::charts;
+use super::state::Action;
 
 /// Term colours, cycling through the colour-blind-safe palette; the term number is also
 /// written in every entry.
@@ -14,10 +19,30 @@ const TERM_COLOURS: [&str; 7] = ["#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0
 pub struct RaftPanelProps {
     pub view: Rc<RaftView>,
     pub names: Rc<Vec<String>>,
+    pub dispatch: Callback<Action>,
 }
 
 #[function_component]
 pub fn RaftPanel(props: &RaftPanelProps) -> Html {
+    let curve = use_state(|| None::<Vec<((u64, u64), u64)>>);
+    let measure = {
+        let curve = curve.clone();
+        Callback::from(move |_: MouseEvent| curve.set(Some(election_time_curve(8))))
+    };
+    let clients: Vec<String> = props.names.iter().filter(|n| n.starts_with('c')).cloned().collect();
+    let submit = clients.iter().map(|c| {
+        let action = Action::Inject(FaultAction::Command { node: c.clone(), text: "submit".into() });
+        let onclick = props.dispatch.reform(move |_: MouseEvent| action.clone());
+        html! { <button data-action="client-submit" onclick={onclick}>{ format!("Submit a command from {c}") }</button> }
+    });
+    let chart = curve.as_ref().map(|points| {
+        let labels: Vec<(String, u64)> = points
+            .iter()
+            .map(|&((min, max), t)| (format!("{min}–{max} ms: {}", format_duration(t)), t / 1000))
+            .collect();
+        let items: Vec<(&str, u64)> = labels.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+        charts::bars("Time to elect a leader after a crash (ms), by election-timeout range, 8 seeds each", &items)
+    });
     let now = props.view.now;
     let rows = props.view.servers.iter().map(|s| {
         let name = props.names.get(usize::from(s.node)).cloned().unwrap_or_default();
@@ -64,6 +89,11 @@ pub fn RaftPanel(props: &RaftPanelProps) -> Html {
     html! {
         <section class="panel raft-panel" aria-labelledby="raft-h">
             <h2 id="raft-h">{ "Servers and logs" }</h2>
+            <div class="raft-tools">
+                { for submit }
+                <button id="measure-elections" onclick={measure}>{ "Measure election time against the timeout range" }</button>
+            </div>
+            { for chart }
             <table>
                 <thead><tr><th>{ "server" }</th><th>{ "timer" }</th><th>{ "role" }</th><th>{ "term" }</th><th>{ "voted for" }</th><th>{ "commit / last" }</th><th>{ "log (by term; committed outlined)" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>

@@ -37,6 +37,8 @@ pub struct RaftStats {
     pub client_latency: Histogram,
     /// From the moment no leader was known (crash or step-down) to the next leader.
     pub election_time: Histogram,
+    /// The most recent such election.
+    pub last_election: Option<Micros>,
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +111,7 @@ impl Checks {
                 self.stats.leaders += 1;
                 if let Some(since) = self.leaderless_since.take() {
                     self.stats.election_time.record(at - since);
+                    self.stats.last_election = Some(at - since);
                 }
                 if let Some(&other) = self.leaders.get(&term) {
                     if other != node {

@@ -27,6 +27,62 @@ pub enum CommitRule {
     AnyTerm,
 }
 
+/// Raft §5.3 and §5.4.2: the highest index a leader may commit, given its log's terms, its
+/// followers' match indices, its commit index so far and its current term.
+pub fn commit_point(
+    terms: &[Term],
+    follower_matches: &[Index],
+    commit: Index,
+    current_term: Term,
+    rule: CommitRule,
+) -> Index {
+    let cluster = follower_matches.len() + 1;
+    let majority = cluster / 2 + 1;
+    let mut best = commit;
+    for n in (commit + 1)..=terms.len() as Index {
+        let replicas = 1 + follower_matches.iter().filter(|&&m| m >= n).count();
+        let term_ok = match rule {
+            CommitRule::CurrentTerm => terms[n as usize - 1] == current_term,
+            CommitRule::AnyTerm => true,
+        };
+        if replicas >= majority && term_ok {
+            best = n;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_rule_table() {
+        use CommitRule::{AnyTerm, CurrentTerm};
+        // (log terms, followers' match indices, commit, current term, rule, expected)
+        type Row<'a> = (&'a [Term], &'a [Index], Index, Term, CommitRule, Index);
+        let table: &[Row] = &[
+            (&[1, 1], &[2, 2, 0, 0], 0, 1, CurrentTerm, 2),
+            (&[1, 1], &[2, 0, 0, 0], 0, 1, CurrentTerm, 0),
+            // Figure 8 (c): an old-term entry on a majority must not commit by counting...
+            (&[1, 2], &[1, 1, 0, 0], 0, 3, CurrentTerm, 0),
+            // ...unless the teaching variant counts it,
+            (&[1, 2], &[1, 1, 0, 0], 0, 3, AnyTerm, 1),
+            // and it commits with a current-term entry after it (Figure 8 (e)).
+            (&[1, 3], &[2, 2, 0, 0], 0, 3, CurrentTerm, 2),
+            (&[2, 2, 2], &[3, 1, 1, 1], 1, 2, CurrentTerm, 1),
+            (&[1], &[], 0, 1, CurrentTerm, 1),
+        ];
+        for &(terms, matches, commit, term, rule, expected) in table {
+            assert_eq!(
+                commit_point(terms, matches, commit, term, rule),
+                expected,
+                "{terms:?} {matches:?} term {term} {rule:?}"
+            );
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     Server { peers: Vec<NodeId> },
@@ -225,20 +281,10 @@ impl State {
         }
     }
 
-    /// Raft §5.3 and §5.4.2: commit the highest index stored on a majority, if the rule
-    /// allows its term.
     fn advance_commit(&mut self, out: &mut Out<Self>) {
-        let mut best = self.commit_index;
-        for n in (self.commit_index + 1)..=self.stable.last_index() {
-            let replicas = 1 + self.match_index.values().filter(|&&m| m >= n).count();
-            let term_ok = match self.config.commit_rule {
-                CommitRule::CurrentTerm => self.stable.term_at(n) == Some(self.stable.current_term),
-                CommitRule::AnyTerm => true,
-            };
-            if replicas >= self.majority() && term_ok {
-                best = n;
-            }
-        }
+        let terms: Vec<Term> = self.stable.log.iter().map(|e| e.term).collect();
+        let matches: Vec<Index> = self.match_index.values().copied().collect();
+        let best = commit_point(&terms, &matches, self.commit_index, self.stable.current_term, self.config.commit_rule);
         self.set_commit(best, out);
     }
 
