@@ -33,7 +33,8 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
     for (args, expected) in [
         (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
         (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
-        (vec!["run", "consensus"], "not built yet"),
+        (vec!["run", "replication"], "not built yet"),
+        (vec!["run", "consensus"], "run one of: raft, paxos, flp"),
         (vec!["run", "network", "--until", "10"], "no unit"),
         (vec!["run", "network", "--set", "loss=200"], "between 0 and 100"),
         (vec!["run", "network", "--set", "s9.rate=5"], "there is no node `s9`"),
@@ -102,6 +103,26 @@ fn clocks_replay_and_commit_wait_off_is_reported() {
     let off = playground(&["run", "clocks", "--seed", "3", "--until", "20s", "--set", "commit_wait=off"]);
     assert_eq!(off.status.code(), Some(3));
     assert!(stdout(&off).contains("VIOLATED  external-consistency"), "{}", stdout(&off));
+}
+
+#[test]
+fn raft_and_paxos_replay_byte_for_byte() {
+    for lab in ["raft", "paxos", "flp"] {
+        let args = ["run", lab, "--seed", "4", "--until", "10s", "--set", "loss=5", "--json"];
+        let args: Vec<&str> =
+            args.iter().copied().filter(|a| lab != "flp" || (*a != "--set" && *a != "loss=5")).collect();
+        let (a, b) = (playground(&args), playground(&args));
+        assert_eq!(a.status.code(), Some(0), "{lab}: {}", stderr(&a));
+        assert_eq!(a.stdout, b.stdout, "{lab}");
+    }
+    let bug = playground(&["run", "raft", "--scenario", &figure_8_link(), "--until", "3s"]);
+    assert_eq!(bug.status.code(), Some(3), "the Figure 8 teaching variant is reported");
+}
+
+fn figure_8_link() -> String {
+    let info = playground_core::lab::find("raft").unwrap();
+    let preset = info.presets.iter().find(|p| p.name.contains("committing old entries")).unwrap();
+    preset.scenario("raft").unwrap().encode()
 }
 
 #[test]

@@ -51,6 +51,11 @@ pub enum FaultAction {
     },
     /// The manual scheduler delivers message `#id` now.
     Deliver(u64),
+    /// Switches the manual scheduler on (`scheduler manual`: every message waits to be
+    /// delivered by hand) or off (`scheduler network`).
+    Scheduler {
+        manual: bool,
+    },
 }
 
 /// An action at a point in virtual time.
@@ -71,7 +76,9 @@ impl FaultAction {
             FaultAction::Partition(groups) => groups.iter().flatten().map(String::as_str).collect(),
             FaultAction::Cut { from, to, .. } => alloc::vec![from.as_str(), to.as_str()],
             FaultAction::Slow { a, b, .. } => alloc::vec![a.as_str(), b.as_str()],
-            FaultAction::Heal | FaultAction::Set { .. } | FaultAction::Deliver(_) => Vec::new(),
+            FaultAction::Heal | FaultAction::Set { .. } | FaultAction::Deliver(_) | FaultAction::Scheduler { .. } => {
+                Vec::new()
+            }
         }
     }
 }
@@ -94,6 +101,7 @@ impl fmt::Display for FaultAction {
             FaultAction::Set { key, value } => write!(f, "set {key}={value}"),
             FaultAction::Command { node, text } => write!(f, "do {node} {text}"),
             FaultAction::Deliver(msg) => write!(f, "deliver #{msg}"),
+            FaultAction::Scheduler { manual } => write!(f, "scheduler {}", if *manual { "manual" } else { "network" }),
         }
     }
 }
@@ -166,6 +174,11 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
             }
             return Ok(FaultAction::Partition(groups));
         }
+        "scheduler" => match words.next() {
+            Some("manual") => FaultAction::Scheduler { manual: true },
+            Some("network") => FaultAction::Scheduler { manual: false },
+            _ => return Err("`scheduler` takes manual or network".into()),
+        },
         "deliver" => {
             let id = words.next().ok_or("`deliver` needs a message id, like `deliver #12`")?;
             let msg = id.trim_start_matches('#').parse().map_err(|_| format!("`{id}` is not a message id like #12"))?;
@@ -188,7 +201,7 @@ pub fn parse_action(text: &str) -> Result<FaultAction, String> {
         }
         other => {
             return Err(format!(
-            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal, set, do or deliver)"
+            "unknown action `{other}` (expected crash, restart, pause, join, leave, partition, cut, slow, heal, set, do, deliver or scheduler)"
         ))
         }
     };

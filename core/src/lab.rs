@@ -89,8 +89,10 @@ pub trait LabRun {
         Vec::new()
     }
     /// Messages held by the manual scheduler, if it is on.
-    fn held(&self) -> Vec<crate::sim::HeldView> {
-        Vec::new()
+    fn held(&self) -> Vec<crate::sim::HeldView>;
+    /// Whether the manual scheduler holds arriving messages.
+    fn manual(&self) -> bool {
+        false
     }
     /// The Raft lab's servers and logs; other labs have none.
     fn raft(&self) -> Option<crate::labs::raft::RaftView> {
@@ -139,6 +141,8 @@ pub struct LabInfo {
     pub listed: bool,
     pub params: &'static [ParamSpec],
     pub presets: &'static [Preset],
+    /// A lab made of parts (consensus: raft, paxos, flp) opens its first part.
+    pub parts: &'static [&'static str],
 }
 
 /// All eight labs of DESIGN.md, in teaching order.
@@ -153,6 +157,9 @@ pub fn find(name: &str) -> Option<&'static LabInfo> {
 /// Starts a run of the scenario, after checking it against the lab's parameters.
 pub fn start(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
     let info = find(&scenario.lab).ok_or_else(|| ScenarioError::UnknownLab(scenario.lab.clone()))?;
+    if !info.parts.is_empty() {
+        return Err(ScenarioError::Parts(info.name, info.parts));
+    }
     if !info.available {
         return Err(ScenarioError::LabNotReady(info.name));
     }

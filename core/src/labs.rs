@@ -24,6 +24,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: network::PARAMS,
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "clocks",
@@ -36,35 +37,36 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: clocks::PARAMS,
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "consensus",
         title: "Consensus",
-        summary: "Will show Raft (elections, log replication, the Figure 8 commit rule) with its \
-                  own view, single-decree Paxos with dueling proposers, and an FLP adversary you \
-                  drive. Raft's simulation and safety checks already run, from the command line \
-                  (playground run raft) or at ?lab=raft; Paxos at ?lab=paxos and FLP at ?lab=flp.",
-        available: false,
+        summary: "Raft with its paper's scenarios (Figure 8, log repair, split votes), single-decree \
+                  Paxos with dueling proposers, and an FLP adversary that keeps consensus undecided \
+                  until a coin or timeouts end it. Safety is checked at every event.",
+        available: true,
         listed: true,
         params: &[],
         presets: &[],
+        parts: &["raft", "paxos", "flp"],
     },
     LabInfo {
         name: "raft",
-        title: "Raft (headless preview)",
+        title: "Consensus: Raft",
         summary: "Raft with randomized elections, terms, the voting and commit rules, log repair, \
                   persistence across crashes and client redirects, with election safety, log \
-                  matching, leader completeness and state-machine safety checked live. It runs \
-                  from the command line today (playground run raft); its browser view shows the \
-                  generic node and message view until the Raft view is built.",
+                  matching, leader completeness and state-machine safety checked live, and the \
+                  paper's scenarios as presets.",
         available: true,
         listed: false,
         params: raft::PARAMS,
         presets: raft::PRESETS,
+        parts: &[],
     },
     LabInfo {
         name: "paxos",
-        title: "Single-decree Paxos (preview)",
+        title: "Consensus: single-decree Paxos",
         summary: "Proposers, acceptors and learners with ballots; dueling proposers livelock, and \
                   randomized backoff or a distinguished proposer ends it. Agreement, learner \
                   agreement and validity are checked live.",
@@ -72,10 +74,11 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: false,
         params: paxos::PARAMS,
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "flp",
-        title: "FLP: an adversary against consensus (preview)",
+        title: "Consensus: the FLP adversary",
         summary: "Ben-Or's binary consensus with every message held by the scheduler: an \
                   automatic adversary, or you, picks each delivery and keeps the deterministic \
                   protocol undecided; a coin or timeouts after stabilization end the game.",
@@ -83,6 +86,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: false,
         params: flp::PARAMS,
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "consistency",
@@ -94,6 +98,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: &[],
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "replication",
@@ -104,6 +109,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: &[],
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "partitioning",
@@ -114,6 +120,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: &[],
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "transactions",
@@ -124,6 +131,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: &[],
         presets: &[],
+        parts: &[],
     },
     LabInfo {
         name: "failure",
@@ -134,6 +142,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         listed: true,
         params: &[],
         presets: &[],
+        parts: &[],
     },
 ];
 

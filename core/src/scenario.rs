@@ -42,11 +42,15 @@ pub enum ScenarioError {
     Empty,
     TooLong(usize),
     Base64(String),
-    Version { found: u8 },
+    Version {
+        found: u8,
+    },
     Malformed(String),
     Limit(String),
     UnknownLab(String),
     LabNotReady(&'static str),
+    /// The lab is made of parts; name one of them.
+    Parts(&'static str, &'static [&'static str]),
     Param(String),
     Fault(String),
 }
@@ -67,6 +71,7 @@ impl fmt::Display for ScenarioError {
             ScenarioError::Limit(why) => write!(f, "the scenario is too large: {why}"),
             ScenarioError::UnknownLab(lab) => write!(f, "there is no lab called `{lab}`"),
             ScenarioError::LabNotReady(lab) => write!(f, "the {lab} lab is not built yet"),
+            ScenarioError::Parts(lab, parts) => write!(f, "the {lab} lab has parts; run one of: {}", parts.join(", ")),
             ScenarioError::Param(why) => write!(f, "bad parameter: {why}"),
             ScenarioError::Fault(why) => write!(f, "bad fault script: {why}"),
         }

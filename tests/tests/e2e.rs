@@ -29,7 +29,8 @@ fn home_opens_the_network_lab_and_it_plays() {
     b.goto(&site.base);
     let cards = b.script("return document.querySelectorAll('.card').length");
     assert_eq!(cards, 8, "the home page lists all eight labs");
-    assert!(b.text(&b.find(".card[data-lab=consensus]")).contains("Not built yet"));
+    assert!(b.text(&b.find(".card[data-lab=replication]")).contains("Not built yet"));
+    assert!(b.exists(".card[data-lab=consensus] a[href='?lab=raft']"), "consensus links to its parts");
     b.click(&b.find(".card[data-lab=network] a"));
     b.find("svg g[data-node=s1]");
     assert!(b.url().contains("lab=network"));
@@ -190,7 +191,6 @@ fn raft_preview_runs_the_figure_8_presets() {
     let (b, site) = open();
     b.goto(&format!("{}?lab=raft", site.base));
     b.find("g[data-node=n1]");
-    assert!(b.text(&b.find(".notice")).contains("Preview"), "the page says honestly what is missing");
     b.script("for (const p of document.querySelectorAll('button.preset')) if (p.textContent === 'Figure 8, committing old entries') p.click();");
     b.script("for (let i = 0; i < 2; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: '+'}));");
     b.click(&b.find("#play"));

@@ -18,7 +18,12 @@ pub fn Home(props: &HomeProps) -> Html {
                 if !info.available { <p class="soon">{ "Not built yet." }</p> }
             </>
         };
-        if info.available {
+        if !info.parts.is_empty() {
+            let links = info.parts.iter().filter_map(|part| lab::find(part)).map(|part| {
+                html! { <li><a href={format!("?lab={}", part.name)}>{ part.title.trim_start_matches("Consensus: ") }</a></li> }
+            });
+            html! { <li class="card available" data-lab={info.name}>{ body }<ul class="parts">{ for links }</ul></li> }
+        } else if info.available {
             html! { <li class="card available" data-lab={info.name}><a href={format!("?lab={}", info.name)}>{ body }</a></li> }
         } else {
             html! { <li class="card soon" data-lab={info.name} aria-disabled="true">{ body }</li> }

@@ -99,6 +99,12 @@ impl<P: Process> Driver<P> {
                     self.sim.trace.record(self.sim.now(), crate::trace::EventKind::Note { node: None, text });
                 }
             }
+            FaultAction::Scheduler { manual } => {
+                self.sim.set_manual(manual);
+                let text =
+                    format!("scheduler: {}", if manual { "manual, messages wait to be delivered" } else { "network" });
+                self.sim.trace.record(self.sim.now(), crate::trace::EventKind::Note { node: None, text });
+            }
             FaultAction::Set { .. } => {}
         }
     }

@@ -367,6 +367,10 @@ impl LabRun for FlpLab {
         self.driver.sim.held()
     }
 
+    fn manual(&self) -> bool {
+        self.driver.sim.is_manual()
+    }
+
     fn clone_box(&self) -> Box<dyn LabRun> {
         Box::new(self.clone())
     }

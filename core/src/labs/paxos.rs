@@ -339,6 +339,14 @@ impl LabRun for PaxosLab {
         }
     }
 
+    fn held(&self) -> Vec<crate::sim::HeldView> {
+        self.driver.sim.held()
+    }
+
+    fn manual(&self) -> bool {
+        self.driver.sim.is_manual()
+    }
+
     fn clone_box(&self) -> Box<dyn LabRun> {
         Box::new(self.clone())
     }

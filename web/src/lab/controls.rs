@@ -1,6 +1,7 @@
 //! Transport controls: play, step, speed, reset, seed, the timeline scrubber, fork, and the
 //! share and embed buttons.
 
+use playground_core::fault::FaultAction;
 use playground_core::time::{format_time, Micros};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -19,6 +20,8 @@ pub struct ControlsProps {
     pub events: u64,
     pub pending: usize,
     pub digest: u64,
+    /// The manual scheduler holds messages.
+    pub manual: bool,
     pub dispatch: Callback<Action>,
     pub on_share: Callback<()>,
     pub on_embed: Callback<()>,
@@ -53,6 +56,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let fork =
         if props.forked { d.reform(|_: MouseEvent| Action::DropFork) } else { d.reform(|_: MouseEvent| Action::Fork) };
     let share = props.on_share.reform(|_: MouseEvent| ());
+    let manual = props.manual;
+    let toggle_scheduler = d.reform(move |_: MouseEvent| Action::Inject(FaultAction::Scheduler { manual: !manual }));
     let embed = props.on_embed.reform(|_: MouseEvent| ());
     html! {
         <section class="panel controls" aria-label="Playback controls">
@@ -79,6 +84,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <label>{ "Seed " }<input id="seed" type="number" min="0" value={props.seed.to_string()} onchange={seed} /></label>
                     <button id="fork" onclick={fork} title="Branch from here and compare (F)">
                         { if props.forked { "Close branch" } else { "Fork from here" } }
+                    </button>
+                    <button id="scheduler" aria-pressed={props.manual.to_string()} onclick={toggle_scheduler}
+                        title="Hold every message until you deliver it (the FLP adversary's power)">
+                        { if props.manual { "Release: network delivers" } else { "Hold messages (manual scheduler)" } }
                     </button>
                     <button id="share" onclick={share} title="Copy a link to this exact moment (S)">{ "Share link" }</button>
                     <button id="embed" onclick={embed}>{ "Embed" }</button>

@@ -167,13 +167,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let picked: Vec<String> =
         state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
-    let preview = match scenario.lab.as_str() {
-        "raft" => Some("Preview of the Consensus lab: Raft runs with its four safety checks, the ring of servers, the log panel and the paper's scenarios; the consensus charts are not built yet."),
-        "paxos" | "flp" => Some("Preview of the Consensus lab, shown with the generic node view; Paxos and FLP run with their checks in full."),
-        _ => None,
-    }
-    .map(String::from);
-    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone(), preview];
+    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone()];
     let notices = notices.into_iter().flatten().map(|text| {
         let close = dispatch.reform(|_: MouseEvent| Action::Notice(None));
         html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
@@ -259,7 +253,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     });
     let controls = html! {
         <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
-            forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()}
+            forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()} manual={edited_run.manual()}
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
     };
     let specs = info.map_or(&[][..], |i| i.params);
