@@ -8,8 +8,8 @@ mod driver;
 mod params;
 mod schedule;
 
-pub use driver::{Driver, Stepped};
-pub use params::{ParamKind, ParamSpec, Params};
+pub use driver::{check_live_set, Driver, Lab, Stepped};
+pub use params::{int_param, ParamKind, ParamSpec, Params};
 pub use schedule::FaultSchedule;
 
 use alloc::boxed::Box;
@@ -125,6 +125,101 @@ impl Preset {
         }
         scenario.faults = crate::fault::parse_script(self.faults)?;
         Ok(scenario)
+    }
+}
+
+/// Every lab is a [`LabRun`]: the shared parts come from the [`Driver`], the rest from the
+/// lab's [`Lab`] implementation.
+impl<L: Lab> LabRun for L {
+    fn lab(&self) -> &'static str {
+        L::NAME
+    }
+
+    fn now(&self) -> Micros {
+        self.driver().sim.now()
+    }
+
+    fn step(&mut self) -> bool {
+        let next = self.driver().next_time();
+        if self.own_step(next) {
+            return true;
+        }
+        let stepped = match self.driver_mut().step() {
+            Stepped::Idle => false,
+            Stepped::Ran => true,
+            Stepped::Set(key, value) => {
+                self.apply_set(&key, &value);
+                true
+            }
+        };
+        self.absorb();
+        stepped
+    }
+
+    fn advance_clock(&mut self, t: Micros) {
+        self.driver_mut().sim.advance_clock(t);
+    }
+
+    fn next_time(&self) -> Option<Micros> {
+        [self.driver().next_time(), self.own_next_time()].into_iter().flatten().min()
+    }
+
+    fn pending(&self) -> usize {
+        self.driver().sim.pending() + self.driver().sim.held().len()
+    }
+
+    fn processed(&self) -> u64 {
+        self.driver().sim.processed()
+    }
+
+    fn trace(&self) -> &Trace {
+        &self.driver().sim.trace
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.driver().names.clone()
+    }
+
+    fn verdicts(&self) -> &[Verdict] {
+        Lab::verdicts(self)
+    }
+
+    fn metrics(&self) -> Metrics {
+        Lab::metrics(self)
+    }
+
+    fn view(&self) -> SimView {
+        self.driver().sim.view()
+    }
+
+    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
+        self.driver().check_nodes(&action)?;
+        check_live_set(&action, self.params())?;
+        Ok(self.driver_mut().inject(action))
+    }
+
+    fn commands(&self, node: crate::trace::NodeId) -> Vec<(String, String)> {
+        Lab::commands(self, node)
+    }
+
+    fn held(&self) -> Vec<crate::sim::HeldView> {
+        self.driver().sim.held()
+    }
+
+    fn manual(&self) -> bool {
+        self.driver().sim.is_manual()
+    }
+
+    fn raft(&self) -> Option<crate::labs::raft::RaftView> {
+        Lab::raft(self)
+    }
+
+    fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
+        Lab::space_time(self)
+    }
+
+    fn clone_box(&self) -> Box<dyn LabRun> {
+        Box::new(self.clone())
     }
 }
 

@@ -5,8 +5,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::FaultSchedule;
+use super::{FaultSchedule, Metrics, Params};
 use crate::fault::{Fault, FaultAction};
+use crate::invariant::Verdict;
 use crate::process::Process;
 use crate::sim::Sim;
 use crate::time::Micros;
@@ -123,4 +124,50 @@ impl<P: Process> Driver<P> {
         self.schedule.insert(Fault { at, action });
         at
     }
+}
+
+/// What differs from lab to lab. Everything else a [`super::LabRun`] offers comes from the
+/// shared [`Driver`] through a blanket implementation.
+pub trait Lab: Clone + 'static {
+    type Proc: Process;
+    const NAME: &'static str;
+    fn driver(&self) -> &Driver<Self::Proc>;
+    fn driver_mut(&mut self) -> &mut Driver<Self::Proc>;
+    fn params(&self) -> &Params;
+    /// Applies a `set key=value` that is due (already validated).
+    fn apply_set(&mut self, key: &str, value: &str);
+    /// Reads the simulator's new observations into the lab's checkers.
+    fn absorb(&mut self);
+    fn verdicts(&self) -> &[Verdict];
+    fn metrics(&self) -> Metrics;
+    /// Commands a person can give `node`, as (label, command text).
+    fn commands(&self, _node: NodeId) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
+        None
+    }
+    fn raft(&self) -> Option<crate::labs::raft::RaftView> {
+        None
+    }
+    /// When a lab-driven action of its own (FLP's adversary) is next due.
+    fn own_next_time(&self) -> Option<Micros> {
+        None
+    }
+    /// Performs that action if it comes before the simulator's `next` event; true if it did.
+    fn own_step(&mut self, _next: Option<Micros>) -> bool {
+        false
+    }
+}
+
+/// A `set` must name a known knob that may change while the run goes.
+pub fn check_live_set(action: &FaultAction, params: &Params) -> Result<(), String> {
+    if let FaultAction::Set { key, value } = action {
+        let mut probe = params.clone();
+        let spec = probe.set(key, value)?;
+        if !spec.live {
+            return Err(format!("`{}` can only be chosen before the run starts", spec.key));
+        }
+    }
+    Ok(())
 }

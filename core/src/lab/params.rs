@@ -31,6 +31,20 @@ pub struct ParamSpec {
     pub live: bool,
 }
 
+/// An integer knob; `range` is (min, max, unit).
+pub const fn int_param(
+    key: &'static str,
+    label: &'static str,
+    range: (i64, i64, &'static str),
+    default: &'static str,
+    help: &'static str,
+    per_node: bool,
+    live: bool,
+) -> ParamSpec {
+    let (min, max, unit) = range;
+    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live }
+}
+
 impl ParamSpec {
     /// Checks a value and returns it in canonical form.
     pub fn check(&self, value: &str) -> Result<String, String> {

@@ -27,18 +27,15 @@ pub use checks::EventRecord;
 pub use node::{ClockNode, EventKind as ClockEventKind, Msg, Stamps};
 pub use params::PARAMS;
 
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::digest::encoded_len;
-use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, Driver, LabRun, Metrics, Params, Stepped};
+use crate::lab::{Counter, Driver, Lab, Metrics, Params};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{Sim, SimView};
-use crate::time::Micros;
-use crate::trace::{EventKind, NodeId, Trace};
+use crate::sim::Sim;
+use crate::trace::{EventKind, NodeId};
 use checks::Checks;
 
 /// One process's clock against true time, right now.
@@ -129,7 +126,7 @@ impl ClocksLab {
         let driver = Driver::new(sim, scenario.faults.clone());
         for fault in &scenario.faults {
             driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            crate::labs::network::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
+            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
         }
         let mut lab = ClocksLab { driver, checks: Checks::new(processes), params, processes };
         lab.collect_observations();
@@ -220,50 +217,28 @@ impl ClocksLab {
     }
 }
 
-impl LabRun for ClocksLab {
-    fn lab(&self) -> &'static str {
-        "clocks"
+impl Lab for ClocksLab {
+    type Proc = ClockNode;
+    const NAME: &'static str = "clocks";
+
+    fn driver(&self) -> &Driver<ClockNode> {
+        &self.driver
     }
 
-    fn now(&self) -> Micros {
-        self.driver.sim.now()
+    fn driver_mut(&mut self) -> &mut Driver<ClockNode> {
+        &mut self.driver
     }
 
-    fn step(&mut self) -> bool {
-        let stepped = match self.driver.step() {
-            Stepped::Idle => false,
-            Stepped::Ran => true,
-            Stepped::Set(key, value) => {
-                self.set_live(&key, &value);
-                true
-            }
-        };
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn apply_set(&mut self, key: &str, value: &str) {
+        self.set_live(key, value);
+    }
+
+    fn absorb(&mut self) {
         self.collect_observations();
-        stepped
-    }
-
-    fn advance_clock(&mut self, t: Micros) {
-        self.driver.sim.advance_clock(t);
-    }
-
-    fn next_time(&self) -> Option<Micros> {
-        self.driver.next_time()
-    }
-
-    fn pending(&self) -> usize {
-        self.driver.sim.pending()
-    }
-
-    fn processed(&self) -> u64 {
-        self.driver.sim.processed()
-    }
-
-    fn trace(&self) -> &Trace {
-        &self.driver.sim.trace
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.driver.names.clone()
     }
 
     fn verdicts(&self) -> &[Verdict] {
@@ -297,16 +272,6 @@ impl LabRun for ClocksLab {
         }
     }
 
-    fn view(&self) -> SimView {
-        self.driver.sim.view()
-    }
-
-    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        self.driver.check_nodes(&action)?;
-        crate::labs::network::check_live_set(&action, &self.params)?;
-        Ok(self.driver.inject(action))
-    }
-
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {
         if usize::from(node) >= self.processes {
             return Vec::new();
@@ -322,18 +287,6 @@ impl LabRun for ClocksLab {
     }
 
     fn space_time(&self) -> Option<SpaceTime> {
-        Some(ClocksLab::space_time(self))
-    }
-
-    fn held(&self) -> Vec<crate::sim::HeldView> {
-        self.driver.sim.held()
-    }
-
-    fn manual(&self) -> bool {
-        self.driver.sim.is_manual()
-    }
-
-    fn clone_box(&self) -> Box<dyn LabRun> {
-        Box::new(self.clone())
+        Some(self.space_time())
     }
 }

@@ -16,35 +16,28 @@ mod state;
 
 pub use state::{Msg, State, Variant};
 
-use alloc::boxed::Box;
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Stepped};
+use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{HeldView, NodeSetup, Sim, SimView};
+use crate::sim::{HeldView, NodeSetup, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
-use crate::trace::{EventKind, MsgId, NodeId, Trace};
+use crate::trace::{EventKind, MsgId, NodeId};
 use state::{Config, Obs};
 
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    range: (i64, i64, &'static str),
-    default: &'static str,
-    help: &'static str,
-    live: bool,
-) -> ParamSpec {
-    let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
-}
-
 pub static PARAMS: &[ParamSpec] = &[
-    int("processes", "Processes", (3, 7, "nodes"), "3", "How many processes; up to a minority may crash.", false),
+    int(
+        "processes",
+        "Processes",
+        (3, 7, "nodes"),
+        "3",
+        "How many processes; up to a minority may crash.",
+        false,
+        false,
+    ),
     ParamSpec {
         key: "inputs",
         label: "Inputs",
@@ -78,6 +71,7 @@ pub static PARAMS: &[ParamSpec] = &[
         (1, 1_000, "ms"),
         "5",
         "The automatic adversary delivers one message this often.",
+        false,
         true,
     ),
     int(
@@ -86,6 +80,7 @@ pub static PARAMS: &[ParamSpec] = &[
         (0, 600_000, "ms"),
         "3000",
         "After this, every message arrives within half the patience (partial synchrony); 0 never.",
+        false,
         true,
     ),
     int(
@@ -94,6 +89,7 @@ pub static PARAMS: &[ParamSpec] = &[
         (1, 10_000, "ms"),
         "20",
         "Timeouts variant: how long to wait for stragglers after n − f messages.",
+        false,
         false,
     ),
 ];
@@ -150,7 +146,7 @@ impl FlpLab {
         let mut driver = Driver::new(sim, scenario.faults.clone());
         for fault in &scenario.faults {
             driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            super::network::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
+            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
         }
         driver.sim.take_observed();
         let verdicts = alloc::vec![
@@ -261,71 +257,28 @@ impl FlpLab {
     }
 }
 
-impl LabRun for FlpLab {
-    fn lab(&self) -> &'static str {
-        "flp"
+impl Lab for FlpLab {
+    type Proc = State;
+    const NAME: &'static str = "flp";
+
+    fn driver(&self) -> &Driver<State> {
+        &self.driver
     }
 
-    fn now(&self) -> Micros {
-        self.driver.sim.now()
+    fn driver_mut(&mut self) -> &mut Driver<State> {
+        &mut self.driver
     }
 
-    fn step(&mut self) -> bool {
-        // Whichever comes first: a simulator event, a forced delivery after stabilization, or
-        // the adversary's next pick (on a tie, in that order).
-        let next = self.driver.next_time();
-        let forced = self.forced();
-        let pick = self.auto_pick_time();
-        let before = |t: Micros, other: Option<Micros>| other.is_none_or(|o| t < o);
-        if let Some((at, msg)) =
-            forced.filter(|&(at, _)| before(at, next.map(|n| n + 1)) && before(at, pick.map(|p| p + 1)))
-        {
-            self.driver.sim.advance_clock(at);
-            self.driver.sim.release(msg);
-            return true;
-        }
-        if let Some(at) = pick.filter(|&at| before(at, next.map(|n| n + 1))) {
-            self.driver.sim.advance_clock(at);
-            if let Some(msg) = self.pick() {
-                self.driver.sim.release(msg);
-            }
-            self.next_pick = at + self.pace();
-            return true;
-        }
-        let stepped = match self.driver.step() {
-            Stepped::Idle => false,
-            Stepped::Ran => true,
-            Stepped::Set(key, value) => {
-                self.set_live(&key, &value);
-                true
-            }
-        };
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn apply_set(&mut self, key: &str, value: &str) {
+        self.set_live(key, value);
+    }
+
+    fn absorb(&mut self) {
         self.collect();
-        stepped
-    }
-
-    fn advance_clock(&mut self, t: Micros) {
-        self.driver.sim.advance_clock(t);
-    }
-
-    fn next_time(&self) -> Option<Micros> {
-        [self.driver.next_time(), self.forced().map(|f| f.0), self.auto_pick_time()].into_iter().flatten().min()
-    }
-
-    fn pending(&self) -> usize {
-        self.driver.sim.pending() + self.driver.sim.held().len()
-    }
-
-    fn processed(&self) -> u64 {
-        self.driver.sim.processed()
-    }
-
-    fn trace(&self) -> &Trace {
-        &self.driver.sim.trace
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.driver.names.clone()
     }
 
     fn verdicts(&self) -> &[Verdict] {
@@ -352,26 +305,31 @@ impl LabRun for FlpLab {
             series: alloc::vec![sim.stats.delivered_per_second.clone()],
         }
     }
-
-    fn view(&self) -> SimView {
-        self.driver.sim.view()
+    fn own_next_time(&self) -> Option<Micros> {
+        [self.forced().map(|f| f.0), self.auto_pick_time()].into_iter().flatten().min()
     }
 
-    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        self.driver.check_nodes(&action)?;
-        super::network::check_live_set(&action, &self.params)?;
-        Ok(self.driver.inject(action))
-    }
-
-    fn held(&self) -> Vec<HeldView> {
-        self.driver.sim.held()
-    }
-
-    fn manual(&self) -> bool {
-        self.driver.sim.is_manual()
-    }
-
-    fn clone_box(&self) -> Box<dyn LabRun> {
-        Box::new(self.clone())
+    fn own_step(&mut self, next: Option<Micros>) -> bool {
+        // Whichever comes first: a simulator event, a forced delivery after stabilization, or
+        // the adversary's next pick (on a tie, in that order).
+        let forced = self.forced();
+        let pick = self.auto_pick_time();
+        let before = |t: Micros, other: Option<Micros>| other.is_none_or(|o| t < o);
+        if let Some((at, msg)) =
+            forced.filter(|&(at, _)| before(at, next.map(|n| n + 1)) && before(at, pick.map(|p| p + 1)))
+        {
+            self.driver.sim.advance_clock(at);
+            self.driver.sim.release(msg);
+            return true;
+        }
+        if let Some(at) = pick.filter(|&at| before(at, next.map(|n| n + 1))) {
+            self.driver.sim.advance_clock(at);
+            if let Some(msg) = self.pick() {
+                self.driver.sim.release(msg);
+            }
+            self.next_pick = at + self.pace();
+            return true;
+        }
+        false
     }
 }

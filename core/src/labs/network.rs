@@ -26,18 +26,17 @@ pub use msg::Msg;
 pub use node::{Change, NetNode, NodeConfig, Obs, Role, Stable, Timer};
 pub use params::PARAMS;
 
-use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, Driver, LabRun, Metrics, Params, Stepped};
+use crate::lab::{check_live_set, Counter, Driver, Lab, Metrics, Params};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{Sim, SimView};
+use crate::sim::Sim;
 use crate::time::{Micros, MICROS_PER_SEC};
-use crate::trace::{DropReason, EventKind, NodeId, Trace};
+use crate::trace::{DropReason, EventKind, NodeId};
 use checks::Checks;
 
 /// A running Network lab.
@@ -107,18 +106,6 @@ fn check_fault(action: &FaultAction, names: &[String], params: &Params) -> Resul
     check_live_set(action, params)
 }
 
-/// A `set` must name a known knob that may change while the run goes.
-pub(crate) fn check_live_set(action: &FaultAction, params: &Params) -> Result<(), String> {
-    if let FaultAction::Set { key, value } = action {
-        let mut probe = params.clone();
-        let spec = probe.set(key, value)?;
-        if !spec.live {
-            return Err(format!("`{}` can only be chosen before the run starts", spec.key));
-        }
-    }
-    Ok(())
-}
-
 fn drop_counter(reason: DropReason) -> &'static str {
     match reason {
         DropReason::Loss => "dropped: loss",
@@ -131,50 +118,28 @@ fn drop_counter(reason: DropReason) -> &'static str {
     }
 }
 
-impl LabRun for NetworkLab {
-    fn lab(&self) -> &'static str {
-        "network"
+impl Lab for NetworkLab {
+    type Proc = NetNode;
+    const NAME: &'static str = "network";
+
+    fn driver(&self) -> &Driver<NetNode> {
+        &self.driver
     }
 
-    fn now(&self) -> Micros {
-        self.driver.sim.now()
+    fn driver_mut(&mut self) -> &mut Driver<NetNode> {
+        &mut self.driver
     }
 
-    fn step(&mut self) -> bool {
-        let stepped = match self.driver.step() {
-            Stepped::Idle => false,
-            Stepped::Ran => true,
-            Stepped::Set(key, value) => {
-                self.set_live(&key, &value);
-                true
-            }
-        };
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn apply_set(&mut self, key: &str, value: &str) {
+        self.set_live(key, value);
+    }
+
+    fn absorb(&mut self) {
         self.collect_observations();
-        stepped
-    }
-
-    fn advance_clock(&mut self, t: Micros) {
-        self.driver.sim.advance_clock(t);
-    }
-
-    fn next_time(&self) -> Option<Micros> {
-        self.driver.next_time()
-    }
-
-    fn pending(&self) -> usize {
-        self.driver.sim.pending()
-    }
-
-    fn processed(&self) -> u64 {
-        self.driver.sim.processed()
-    }
-
-    fn trace(&self) -> &Trace {
-        &self.driver.sim.trace
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.driver.names.clone()
     }
 
     fn verdicts(&self) -> &[Verdict] {
@@ -224,33 +189,11 @@ impl LabRun for NetworkLab {
         }
     }
 
-    fn view(&self) -> SimView {
-        self.driver.sim.view()
-    }
-
-    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        self.driver.check_nodes(&action)?;
-        check_live_set(&action, &self.params)?;
-        Ok(self.driver.inject(action))
-    }
-
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {
         match self.driver.sim.view().nodes.get(usize::from(node)) {
             Some(n) if n.role == "client" => alloc::vec![("Send a request now".into(), "request".into())],
             _ => Vec::new(),
         }
-    }
-
-    fn held(&self) -> Vec<crate::sim::HeldView> {
-        self.driver.sim.held()
-    }
-
-    fn manual(&self) -> bool {
-        self.driver.sim.is_manual()
-    }
-
-    fn clone_box(&self) -> Box<dyn LabRun> {
-        Box::new(self.clone())
     }
 }
 

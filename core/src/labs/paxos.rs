@@ -20,39 +20,25 @@ mod state;
 
 pub use state::{Ballot, Contention, Msg, State};
 
-use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Stepped};
+use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params};
 use crate::metrics::Histogram;
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{NodeSetup, Observed, Sim, SimView};
+use crate::sim::{NodeSetup, Observed, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
-use crate::trace::{EventKind, NodeId, Trace};
+use crate::trace::{EventKind, NodeId};
 use state::{Config, Kind, Obs};
 
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    range: (i64, i64, &'static str),
-    default: &'static str,
-    help: &'static str,
-    live: bool,
-) -> ParamSpec {
-    let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
-}
-
 pub static PARAMS: &[ParamSpec] = &[
-    int("proposers", "Proposers", (1, 4, "nodes"), "2", "Proposers that compete to get their value chosen.", false),
-    int("acceptors", "Acceptors", (1, 7, "nodes"), "3", "Acceptors; any majority of them decides.", false),
-    int("learners", "Learners", (1, 3, "nodes"), "1", "Learners that learn the chosen value.", false),
+    int("proposers", "Proposers", (1, 4, "nodes"), "2", "Proposers that compete to get their value chosen.", false, false),
+    int("acceptors", "Acceptors", (1, 7, "nodes"), "3", "Acceptors; any majority of them decides.", false, false),
+    int("learners", "Learners", (1, 3, "nodes"), "1", "Learners that learn the chosen value.", false, false),
     ParamSpec {
         key: "contention",
         label: "Contention",
@@ -62,10 +48,10 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
     },
-    int("retry_ms", "Retry after", (1, 10_000, "ms"), "1", "How long a proposer waits for a phase before retrying; 1 ms is shorter than a round trip, so dueling proposers livelock.", true),
-    int("loss", "Loss", (0, 100, "%"), "0", "Chance each message is lost.", true),
-    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each message is delivered twice.", true),
-    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", true),
+    int("retry_ms", "Retry after", (1, 10_000, "ms"), "1", "How long a proposer waits for a phase before retrying; 1 ms is shorter than a round trip, so dueling proposers livelock.", false, true),
+    int("loss", "Loss", (0, 100, "%"), "0", "Chance each message is lost.", false, true),
+    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each message is delivered twice.", false, true),
+    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true),
 ];
 
 fn contention(params: &Params) -> Contention {
@@ -164,7 +150,7 @@ impl PaxosLab {
         let driver = Driver::new(sim, scenario.faults.clone());
         for fault in &scenario.faults {
             driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            super::network::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
+            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
         }
         let verdicts = alloc::vec![
             Verdict::new("agreement", "At most one value is chosen."),
@@ -255,50 +241,28 @@ impl PaxosLab {
     }
 }
 
-impl LabRun for PaxosLab {
-    fn lab(&self) -> &'static str {
-        "paxos"
+impl Lab for PaxosLab {
+    type Proc = State;
+    const NAME: &'static str = "paxos";
+
+    fn driver(&self) -> &Driver<State> {
+        &self.driver
     }
 
-    fn now(&self) -> Micros {
-        self.driver.sim.now()
+    fn driver_mut(&mut self) -> &mut Driver<State> {
+        &mut self.driver
     }
 
-    fn step(&mut self) -> bool {
-        let stepped = match self.driver.step() {
-            Stepped::Idle => false,
-            Stepped::Ran => true,
-            Stepped::Set(key, value) => {
-                self.set_live(&key, &value);
-                true
-            }
-        };
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn apply_set(&mut self, key: &str, value: &str) {
+        self.set_live(key, value);
+    }
+
+    fn absorb(&mut self) {
         self.collect();
-        stepped
-    }
-
-    fn advance_clock(&mut self, t: Micros) {
-        self.driver.sim.advance_clock(t);
-    }
-
-    fn next_time(&self) -> Option<Micros> {
-        self.driver.next_time()
-    }
-
-    fn pending(&self) -> usize {
-        self.driver.sim.pending()
-    }
-
-    fn processed(&self) -> u64 {
-        self.driver.sim.processed()
-    }
-
-    fn trace(&self) -> &Trace {
-        &self.driver.sim.trace
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.driver.names.clone()
     }
 
     fn verdicts(&self) -> &[Verdict] {
@@ -322,32 +286,10 @@ impl LabRun for PaxosLab {
         }
     }
 
-    fn view(&self) -> SimView {
-        self.driver.sim.view()
-    }
-
-    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        self.driver.check_nodes(&action)?;
-        super::network::check_live_set(&action, &self.params)?;
-        Ok(self.driver.inject(action))
-    }
-
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {
         match self.driver.sim.view().nodes.get(usize::from(node)) {
             Some(n) if n.role == "proposer" => alloc::vec![("Propose now (a higher ballot)".into(), "propose".into())],
             _ => Vec::new(),
         }
-    }
-
-    fn held(&self) -> Vec<crate::sim::HeldView> {
-        self.driver.sim.held()
-    }
-
-    fn manual(&self) -> bool {
-        self.driver.sim.is_manual()
-    }
-
-    fn clone_box(&self) -> Box<dyn LabRun> {
-        Box::new(self.clone())
     }
 }

@@ -25,43 +25,31 @@ pub use log::{Entry, Index, Term};
 pub use msg::Msg;
 pub use state::{CommitRule, Role, State};
 
-use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{Counter, Driver, LabRun, Metrics, ParamKind, ParamSpec, Params, Preset, Stepped};
+use crate::lab::{int_param as int, Counter, Driver, Lab, LabRun, Metrics, ParamKind, ParamSpec, Params, Preset};
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{NodeSetup, NodeStatus, Sim, SimView};
+use crate::sim::{NodeSetup, NodeStatus, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
-use crate::trace::{EventKind, NodeId, Trace};
+use crate::trace::{EventKind, NodeId};
 use checks::Checks;
 use state::{Config, Kind};
 
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    range: (i64, i64, &'static str),
-    default: &'static str,
-    help: &'static str,
-    live: bool,
-) -> ParamSpec {
-    let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
-}
-
 pub static PARAMS: &[ParamSpec] = &[
-    int("servers", "Servers", (1, 9, "nodes"), "5", "How many Raft servers.", false),
-    int("clients", "Clients", (0, 3, "nodes"), "1", "Clients that submit commands and follow redirects.", false),
+    int("servers", "Servers", (1, 9, "nodes"), "5", "How many Raft servers.", false, false),
+    int("clients", "Clients", (0, 3, "nodes"), "1", "Clients that submit commands and follow redirects.", false, false),
     int(
         "election_min_ms",
         "Election timeout from",
         (10, 60_000, "ms"),
         "150",
         "The shortest randomized election timeout (§5.2).",
+        false,
         true,
     ),
     int(
@@ -70,10 +58,19 @@ pub static PARAMS: &[ParamSpec] = &[
         (10, 60_000, "ms"),
         "300",
         "The longest randomized election timeout.",
+        false,
         true,
     ),
-    int("heartbeat_ms", "Heartbeat", (5, 1_000, "ms"), "50", "How often a leader sends AppendEntries when idle.", true),
-    int("client_rate", "Client rate", (0, 100, "per s"), "5", "Commands per second each client submits.", true),
+    int(
+        "heartbeat_ms",
+        "Heartbeat",
+        (5, 1_000, "ms"),
+        "50",
+        "How often a leader sends AppendEntries when idle.",
+        false,
+        true,
+    ),
+    int("client_rate", "Client rate", (0, 100, "per s"), "5", "Commands per second each client submits.", false, true),
     ParamSpec {
         key: "commit_rule",
         label: "Commit rule",
@@ -83,9 +80,9 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
     },
-    int("loss", "Loss", (0, 100, "%"), "0", "Chance each RPC is lost.", true),
-    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each RPC is delivered twice.", true),
-    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", true),
+    int("loss", "Loss", (0, 100, "%"), "0", "Chance each RPC is lost.", false, true),
+    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each RPC is delivered twice.", false, true),
+    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true),
 ];
 
 const QUIET: &[(&str, &str)] = &[("client_rate", "0"), ("election_min_ms", "10000"), ("election_max_ms", "20000")];
@@ -170,7 +167,7 @@ pub fn election_time_curve(seeds: u64) -> Vec<((u64, u64), Micros)> {
                     crate::fault::Fault { at: crash_at, action: FaultAction::Crash("n1".into()) },
                 ];
                 let Ok(mut lab) = RaftLab::start(&scenario) else { continue };
-                lab.run_until(crash_at + 10 * max * MICROS_PER_MS);
+                LabRun::run_until(&mut lab, crash_at + 10 * max * MICROS_PER_MS);
                 if let Some(time) = lab.checks.stats.last_election.filter(|_| lab.checks.stats.leaders >= 2) {
                     total += time;
                     runs += 1;
@@ -277,7 +274,7 @@ impl RaftLab {
         let driver = Driver::new(sim, scenario.faults.clone());
         for fault in &scenario.faults {
             driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            super::network::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
+            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
         }
         let mut lab = RaftLab { driver, checks: Checks::new(), params, servers, leader_alive: false };
         lab.collect();
@@ -347,50 +344,28 @@ impl RaftLab {
     }
 }
 
-impl LabRun for RaftLab {
-    fn lab(&self) -> &'static str {
-        "raft"
+impl Lab for RaftLab {
+    type Proc = State;
+    const NAME: &'static str = "raft";
+
+    fn driver(&self) -> &Driver<State> {
+        &self.driver
     }
 
-    fn now(&self) -> Micros {
-        self.driver.sim.now()
+    fn driver_mut(&mut self) -> &mut Driver<State> {
+        &mut self.driver
     }
 
-    fn step(&mut self) -> bool {
-        let stepped = match self.driver.step() {
-            Stepped::Idle => false,
-            Stepped::Ran => true,
-            Stepped::Set(key, value) => {
-                self.set_live(&key, &value);
-                true
-            }
-        };
+    fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn apply_set(&mut self, key: &str, value: &str) {
+        self.set_live(key, value);
+    }
+
+    fn absorb(&mut self) {
         self.collect();
-        stepped
-    }
-
-    fn advance_clock(&mut self, t: Micros) {
-        self.driver.sim.advance_clock(t);
-    }
-
-    fn next_time(&self) -> Option<Micros> {
-        self.driver.next_time()
-    }
-
-    fn pending(&self) -> usize {
-        self.driver.sim.pending()
-    }
-
-    fn processed(&self) -> u64 {
-        self.driver.sim.processed()
-    }
-
-    fn trace(&self) -> &Trace {
-        &self.driver.sim.trace
-    }
-
-    fn names(&self) -> Vec<String> {
-        self.driver.names.clone()
     }
 
     fn verdicts(&self) -> &[Verdict] {
@@ -422,20 +397,6 @@ impl LabRun for RaftLab {
         }
     }
 
-    fn view(&self) -> SimView {
-        self.driver.sim.view()
-    }
-
-    fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        self.driver.check_nodes(&action)?;
-        super::network::check_live_set(&action, &self.params)?;
-        Ok(self.driver.inject(action))
-    }
-
-    fn raft(&self) -> Option<RaftView> {
-        Some(self.raft_view())
-    }
-
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {
         if self.servers.contains(&node) {
             alloc::vec![("Time out now (start an election)".into(), "timeout".into())]
@@ -444,15 +405,7 @@ impl LabRun for RaftLab {
         }
     }
 
-    fn held(&self) -> Vec<crate::sim::HeldView> {
-        self.driver.sim.held()
-    }
-
-    fn manual(&self) -> bool {
-        self.driver.sim.is_manual()
-    }
-
-    fn clone_box(&self) -> Box<dyn LabRun> {
-        Box::new(self.clone())
+    fn raft(&self) -> Option<RaftView> {
+        Some(self.raft_view())
     }
 }

@@ -4,27 +4,15 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use super::node::{NodeConfig, Role};
-use crate::lab::{ParamKind, ParamSpec, Params};
+use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::rng::Rng;
 use crate::sim::NodeSetup;
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    range: (i64, i64, &'static str),
-    default: &'static str,
-    help: &'static str,
-    live: bool,
-) -> ParamSpec {
-    let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node: false, live }
-}
-
 pub static PARAMS: &[ParamSpec] = &[
-    int("processes", "Processes", (2, 8, "nodes"), "4", "How many processes exchange messages.", false),
+    int("processes", "Processes", (2, 8, "nodes"), "4", "How many processes exchange messages.", false, false),
     int(
         "max_skew_ms",
         "Initial skew",
@@ -32,14 +20,16 @@ pub static PARAMS: &[ParamSpec] = &[
         "20",
         "Clocks start up to this far from true time, either way.",
         false,
+        false,
     ),
-    int("max_drift_ppm", "Drift", (0, 1_000, "ppm"), "50", "Clocks run fast or slow by up to this rate.", false),
+    int("max_drift_ppm", "Drift", (0, 1_000, "ppm"), "50", "Clocks run fast or slow by up to this rate.", false, false),
     int(
         "sync_ms",
         "NTP interval",
         (0, 60_000, "ms"),
         "2000",
         "How often each process syncs with the time server; 0 never.",
+        false,
         true,
     ),
     int(
@@ -49,11 +39,28 @@ pub static PARAMS: &[ParamSpec] = &[
         "1",
         "0 is the processes' datacenter; farther means longer, less certain round trips.",
         false,
+        false,
     ),
-    int("jitter", "Jitter", (0, 200, "% of latency"), "20", "Uneven delays make NTP's round trips asymmetric.", true),
-    int("events", "Event rate", (1, 200, "per s"), "5", "Events per second at each process.", true),
-    int("send", "Sends", (0, 100, "%"), "50", "Share of events that send a message to another process.", true),
-    int("txn_rate", "Transactions", (0, 100, "per s"), "4", "TrueTime transactions per second at each process.", true),
+    int(
+        "jitter",
+        "Jitter",
+        (0, 200, "% of latency"),
+        "20",
+        "Uneven delays make NTP's round trips asymmetric.",
+        false,
+        true,
+    ),
+    int("events", "Event rate", (1, 200, "per s"), "5", "Events per second at each process.", false, true),
+    int("send", "Sends", (0, 100, "%"), "50", "Share of events that send a message to another process.", false, true),
+    int(
+        "txn_rate",
+        "Transactions",
+        (0, 100, "per s"),
+        "4",
+        "TrueTime transactions per second at each process.",
+        false,
+        true,
+    ),
     ParamSpec {
         key: "commit_wait",
         label: "Commit-wait",
@@ -69,9 +76,18 @@ pub static PARAMS: &[ParamSpec] = &[
         (0, 1_000, "ppm"),
         "200",
         "The worst drift a node assumes when widening ε.",
+        false,
         true,
     ),
-    int("epsilon_pct", "ε scale", (10, 400, "%"), "100", "Below 100 % the nodes understate their uncertainty.", true),
+    int(
+        "epsilon_pct",
+        "ε scale",
+        (10, 400, "%"),
+        "100",
+        "Below 100 % the nodes understate their uncertainty.",
+        false,
+        true,
+    ),
 ];
 
 /// Processes p1..pN, then the time server `ntp`.

@@ -4,25 +4,11 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use super::node::{NodeConfig, Role};
-use crate::lab::{ParamKind, ParamSpec, Params};
+use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
 use crate::network::{Attacker, NetParams};
 use crate::sim::NodeSetup;
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
-
-/// An integer knob; `range` is (min, max, unit).
-const fn int(
-    key: &'static str,
-    label: &'static str,
-    range: (i64, i64, &'static str),
-    default: &'static str,
-    help: &'static str,
-    per_node: bool,
-    live: bool,
-) -> ParamSpec {
-    let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live }
-}
 
 const fn flag(
     key: &'static str,
