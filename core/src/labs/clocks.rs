@@ -24,7 +24,7 @@ mod params;
 pub mod physical;
 
 pub use checks::EventRecord;
-pub use node::{ClockNode, EventKind as ClockEventKind, Msg, Stamps};
+pub use node::{EventKind as ClockEventKind, Msg, Stamps, State};
 pub use params::PARAMS;
 
 use alloc::string::String;
@@ -110,7 +110,7 @@ pub fn relation(a: &EventRecord, b: &EventRecord) -> Relation {
 
 #[derive(Clone)]
 pub struct ClocksLab {
-    driver: Driver<ClockNode>,
+    driver: Driver<State>,
     checks: Checks,
     params: Params,
     processes: usize,
@@ -218,14 +218,14 @@ impl ClocksLab {
 }
 
 impl Lab for ClocksLab {
-    type Proc = ClockNode;
+    type Proc = State;
     const NAME: &'static str = "clocks";
 
-    fn driver(&self) -> &Driver<ClockNode> {
+    fn driver(&self) -> &Driver<State> {
         &self.driver
     }
 
-    fn driver_mut(&mut self) -> &mut Driver<ClockNode> {
+    fn driver_mut(&mut self) -> &mut Driver<State> {
         &mut self.driver
     }
 

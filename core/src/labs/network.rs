@@ -23,7 +23,7 @@ mod params;
 
 pub use checks::{EXACTLY_ONCE, INTEGRITY};
 pub use msg::Msg;
-pub use node::{Change, NetNode, NodeConfig, Obs, Role, Stable, Timer};
+pub use node::{Change, Config, Obs, Role, Stable, State, Timer};
 pub use params::PARAMS;
 
 use alloc::format;
@@ -42,7 +42,7 @@ use checks::Checks;
 /// A running Network lab.
 #[derive(Clone)]
 pub struct NetworkLab {
-    driver: Driver<NetNode>,
+    driver: Driver<State>,
     checks: Checks,
     params: Params,
 }
@@ -119,14 +119,14 @@ fn drop_counter(reason: DropReason) -> &'static str {
 }
 
 impl Lab for NetworkLab {
-    type Proc = NetNode;
+    type Proc = State;
     const NAME: &'static str = "network";
 
-    fn driver(&self) -> &Driver<NetNode> {
+    fn driver(&self) -> &Driver<State> {
         &self.driver
     }
 
-    fn driver_mut(&mut self) -> &mut Driver<NetNode> {
+    fn driver_mut(&mut self) -> &mut Driver<State> {
         &mut self.driver
     }
 

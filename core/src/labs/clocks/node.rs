@@ -64,7 +64,7 @@ pub enum Role {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeConfig {
+pub struct Config {
     pub role: Role,
     pub initial_offset: i64,
     pub drift_ppm: i64,
@@ -193,8 +193,8 @@ struct Txn {
 }
 
 #[derive(Clone, Debug)]
-pub struct ClockNode {
-    config: NodeConfig,
+pub struct State {
+    config: Config,
     clock: PhysicalClock,
     lamport: Lamport,
     vector: VectorClock,
@@ -214,7 +214,7 @@ fn interval(mean_per_sec: u32, entropy: u64) -> Micros {
     mean / 2 + entropy % (mean + 1)
 }
 
-impl ClockNode {
+impl State {
     fn pt(&self, ctx: &Ctx) -> i64 {
         match self.config.role {
             Role::TimeServer => ctx.now as i64,
@@ -345,14 +345,14 @@ impl ClockNode {
     }
 }
 
-impl Process for ClockNode {
+impl Process for State {
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
     type Obs = Obs;
-    type Config = NodeConfig;
+    type Config = Config;
 
-    fn boot(_me: NodeId, config: &NodeConfig, stable: &Stable) -> Self {
+    fn boot(_me: NodeId, config: &Config, stable: &Stable) -> Self {
         let (index, count) = match config.role {
             Role::Process { index, count } => (index, count),
             Role::TimeServer => (0, 1),
@@ -360,7 +360,7 @@ impl Process for ClockNode {
         if let Some(saved) = &stable.saved {
             let mut vector = VectorClock::new(index, count);
             vector.entries.clone_from(&saved.vector);
-            return ClockNode {
+            return State {
                 config: config.clone(),
                 clock: saved.clock,
                 lamport: saved.lamport,
@@ -373,7 +373,7 @@ impl Process for ClockNode {
                 ntp_pending: Vec::new(),
             };
         }
-        ClockNode {
+        State {
             config: config.clone(),
             clock: PhysicalClock::new(config.initial_offset, config.drift_ppm),
             lamport: Lamport::default(),
@@ -463,7 +463,7 @@ impl Process for ClockNode {
         }
     }
 
-    fn reconfigure(&mut self, config: &NodeConfig) {
+    fn reconfigure(&mut self, config: &Config) {
         self.config = config.clone();
     }
 

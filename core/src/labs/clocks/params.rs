@@ -3,7 +3,7 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use super::node::{NodeConfig, Role};
+use super::node::{Config, Role};
 use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::rng::Rng;
@@ -91,7 +91,7 @@ pub static PARAMS: &[ParamSpec] = &[
 ];
 
 /// Processes p1..pN, then the time server `ntp`.
-pub fn node_setups(params: &Params, seed: u64) -> Vec<NodeSetup<NodeConfig>> {
+pub fn node_setups(params: &Params, seed: u64) -> Vec<NodeSetup<Config>> {
     let count = params.int("processes") as usize;
     let max_skew = params.int("max_skew_ms") * MICROS_PER_MS as i64;
     let max_drift = params.int("max_drift_ppm");
@@ -102,7 +102,7 @@ pub fn node_setups(params: &Params, seed: u64) -> Vec<NodeSetup<NodeConfig>> {
     for index in 0..=count {
         let is_server = index == count;
         let spread = |rng: &mut Rng, bound: i64| rng.below(2 * bound as u64 + 1) as i64 - bound;
-        let config = NodeConfig {
+        let config = Config {
             role: if is_server { Role::TimeServer } else { Role::Process { index, count } },
             initial_offset: if is_server { 0 } else { spread(&mut rng, max_skew) },
             drift_ppm: if is_server { 0 } else { spread(&mut rng, max_drift) },
@@ -133,7 +133,7 @@ pub fn node_setups(params: &Params, seed: u64) -> Vec<NodeSetup<NodeConfig>> {
 }
 
 /// Re-reads the knobs that may change mid-run.
-pub fn refresh_config(config: &mut NodeConfig, params: &Params) {
+pub fn refresh_config(config: &mut Config, params: &Params) {
     config.events_per_sec = params.int("events") as u32;
     config.send_percent = params.int("send") as u32;
     config.sync_interval = params.int("sync_ms") as Micros * MICROS_PER_MS;

@@ -30,7 +30,7 @@ pub enum Role {
 
 /// One node's configuration. Nodes may disagree: each administrator sets their own.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeConfig {
+pub struct Config {
     pub role: Role,
     /// Every server id, in order: the shard map clients route with.
     pub servers: Vec<NodeId>,
@@ -157,14 +157,14 @@ struct Outstanding {
 }
 
 #[derive(Clone, Debug)]
-pub struct NetNode {
+pub struct State {
     me: NodeId,
-    config: NodeConfig,
+    config: Config,
     stable: Stable,
     outstanding: BTreeMap<u32, Outstanding>,
 }
 
-impl NetNode {
+impl State {
     /// Applies a change to the node's own copy and records it durably.
     fn persist(&mut self, change: Change, out: &mut Out<Self>) {
         self.stable.apply(change.clone());
@@ -275,15 +275,15 @@ impl NetNode {
     }
 }
 
-impl Process for NetNode {
+impl Process for State {
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
     type Obs = Obs;
-    type Config = NodeConfig;
+    type Config = Config;
 
-    fn boot(me: NodeId, config: &NodeConfig, stable: &Stable) -> Self {
-        NetNode { me, config: config.clone(), stable: stable.clone(), outstanding: BTreeMap::new() }
+    fn boot(me: NodeId, config: &Config, stable: &Stable) -> Self {
+        State { me, config: config.clone(), stable: stable.clone(), outstanding: BTreeMap::new() }
     }
 
     fn on_start(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
@@ -325,7 +325,7 @@ impl Process for NetNode {
         }
     }
 
-    fn reconfigure(&mut self, config: &NodeConfig) {
+    fn reconfigure(&mut self, config: &Config) {
         self.config = config.clone();
     }
 

@@ -3,7 +3,7 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use super::node::{NodeConfig, Role};
+use super::node::{Config, Role};
 use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
 use crate::network::{Attacker, NetParams};
 use crate::sim::NodeSetup;
@@ -132,7 +132,7 @@ pub static PARAMS: &[ParamSpec] = &[
     flag("auth", "Authenticate", "off", "Frames carry a keyed tag; tampered ones are detected and dropped.", false),
 ];
 
-pub fn node_setups(params: &Params) -> Vec<NodeSetup<NodeConfig>> {
+pub fn node_setups(params: &Params) -> Vec<NodeSetup<Config>> {
     let clients = params.int("clients") as NodeId;
     let servers = params.int("servers") as NodeId;
     let spares = params.int("spares") as NodeId;
@@ -144,7 +144,7 @@ pub fn node_setups(params: &Params) -> Vec<NodeSetup<NodeConfig>> {
         let name = if is_client { format!("c{}", index + 1) } else { format!("s{}", index - clients + 1) };
         let role = if is_client { Role::Client { account: index } } else { Role::Server };
         let region = if is_client { 0 } else { ((index - clients) as u8) % regions };
-        let mut config = NodeConfig {
+        let mut config = Config {
             role,
             servers: server_ids.clone(),
             rate_per_sec: 0,
@@ -171,7 +171,7 @@ pub fn node_setups(params: &Params) -> Vec<NodeSetup<NodeConfig>> {
 }
 
 /// Re-reads every per-node knob for `name`.
-pub fn refresh_config(config: &mut NodeConfig, params: &Params, name: &str) {
+pub fn refresh_config(config: &mut Config, params: &Params, name: &str) {
     config.rate_per_sec = params.int_for(name, "rate") as u32;
     config.timeout = params.int_for(name, "timeout_ms") as Micros * MICROS_PER_MS;
     config.retries = params.int_for(name, "retries") as u32;
