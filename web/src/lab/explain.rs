@@ -59,3 +59,74 @@ pub fn clocks() -> Html {
         </section>
     }
 }
+
+fn panel(paragraphs: &[&str], steps: &[&str]) -> Html {
+    html! {
+        <section class="panel explain" aria-labelledby="explain-h">
+            <h2 id="explain-h">{ "What is going on" }</h2>
+            { for paragraphs.iter().map(|p| html! { <p>{ *p }</p> }) }
+            <h3>{ "Try this" }</h3>
+            <ol>{ for steps.iter().map(|s| html! { <li>{ *s }</li> }) }</ol>
+        </section>
+    }
+}
+
+pub fn raft() -> Html {
+    panel(
+        &[
+            "Raft keeps a replicated log consistent with one leader at a time. A follower that hears \
+             nothing from a leader for a randomized timeout stands for election in a new term; it \
+             wins with votes from a majority, and a server votes at most once per term and only for \
+             a candidate whose log is at least as up to date as its own.",
+            "The leader appends client commands and replicates them; a follower accepts entries only \
+             if its log matches the leader's at the previous index, so logs are repaired from the \
+             point they diverge. An entry is committed once a majority stores it, but the leader \
+             counts replicas only for entries of its own term: the Figure 8 scenario shows why.",
+        ],
+        &[
+            "Press Leader crash: watch a follower's timer ring run out and a new leader take over.",
+            "Press Split vote: identical timeouts split the vote forever. Set the timeout range to \
+             150–300 ms and it ends.",
+            "Press Figure 8, committing old entries: the checker flags leader completeness and \
+             state-machine safety. Compare with Figure 8, which stays safe.",
+            "Click Measure election time: wider timeout ranges make elections slower but rarer to split.",
+        ],
+    )
+}
+
+pub fn paxos() -> Html {
+    panel(
+        &[
+            "Single-decree Paxos chooses one value. A proposer first asks a majority of acceptors to \
+             promise to ignore lower ballots; their promises report what they already accepted, and \
+             the proposer must propose the value of the highest-numbered of those. Any two \
+             majorities overlap, so once a value is chosen every later ballot proposes it again.",
+            "Safety never depends on timing, but progress does: two proposers that keep preempting \
+             each other with higher ballots can go on forever.",
+        ],
+        &[
+            "Play with Contention set to duel: ballots climb and nothing is chosen.",
+            "Switch Contention to backoff or leader: a value is chosen within a few ballots.",
+            "Crash an acceptor, or add loss: agreement still holds.",
+        ],
+    )
+}
+
+pub fn flp() -> Html {
+    panel(
+        &[
+            "Fischer, Lynch and Paterson proved that no deterministic protocol can always reach \
+             consensus in an asynchronous system where one process may crash. Here every message \
+             waits until the scheduler delivers it; the automatic adversary reads every process's \
+             state and delivers whatever keeps each one looking at a balanced mix of values.",
+            "The protocol is Ben-Or's. Without a coin it stays undecided round after round. With a \
+             coin, processes eventually agree by chance. With timeouts, they decide once the network \
+             becomes timely after the stabilization time: partial synchrony.",
+        ],
+        &[
+            "Play with the deterministic protocol and stabilization time 0: the rounds climb, nobody decides.",
+            "Set Protocol to randomized: a decision comes within a few rounds.",
+            "Set Scheduler to manual and deliver the held messages yourself: can you keep it undecided?",
+        ],
+    )
+}

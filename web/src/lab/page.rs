@@ -294,6 +294,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let explain = match scenario.lab.as_str() {
         "network" => explain::network(),
         "clocks" => explain::clocks(),
+        "raft" => explain::raft(),
+        "paxos" => explain::paxos(),
+        "flp" => explain::flp(),
         _ => html! {},
     };
     html! {
