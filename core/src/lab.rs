@@ -165,7 +165,7 @@ impl<L: Lab> LabRun for L {
     }
 
     fn pending(&self) -> usize {
-        self.driver().sim.pending() + self.driver().sim.held().len()
+        self.driver().sim.pending() + self.driver().sim.held_count()
     }
 
     fn processed(&self) -> u64 {

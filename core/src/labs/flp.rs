@@ -23,7 +23,7 @@ use crate::invariant::Verdict;
 use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{HeldView, NodeSetup, Sim};
+use crate::sim::{NodeSetup, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::{EventKind, MsgId, NodeId};
 use state::{Config, Obs};
@@ -172,13 +172,13 @@ impl FlpLab {
     fn forced(&self) -> Option<(Micros, MsgId)> {
         let gst = self.gst()?;
         let delta = self.params.int("patience_ms") as Micros * MICROS_PER_MS / 2;
-        let oldest = self.driver.sim.held().into_iter().min_by_key(|h| (h.sent_at, h.msg))?;
-        Some(((oldest.sent_at + delta).max(gst), oldest.msg))
+        let (sent_at, msg) = self.driver.sim.held_brief().map(|(msg, _, sent_at)| (sent_at, msg)).min()?;
+        Some(((sent_at + delta).max(gst), msg))
     }
 
     fn auto_pick_time(&self) -> Option<Micros> {
         let auto = self.params.choice("adversary") == "auto";
-        (auto && !self.driver.sim.held().is_empty()).then(|| self.next_pick.max(self.driver.sim.now()))
+        (auto && self.driver.sim.held_count() > 0).then(|| self.next_pick.max(self.driver.sim.now()))
     }
 
     /// The automatic adversary: deliver whatever keeps every receiver's view balanced, so
@@ -186,8 +186,8 @@ impl FlpLab {
     fn pick(&self) -> Option<MsgId> {
         let sim = &self.driver.sim;
         let n = self.decided.len();
-        let score = |held: &HeldView| -> i64 {
-            let (Some(p), Some(msg)) = (sim.process(held.to), sim.held_message(held.msg)) else { return 0 };
+        let score = |id: MsgId, to: NodeId| -> i64 {
+            let (Some(p), Some(msg)) = (sim.process(to), sim.held_message(id)) else { return 0 };
             let (round, phase) = match *msg {
                 Msg::Report { round, .. } => (round, 1),
                 Msg::Propose { round, .. } => (round, 2),
@@ -212,7 +212,7 @@ impl FlpLab {
                 _ => -1,
             }
         };
-        let best = sim.held().into_iter().map(|h| (score(&h), core::cmp::Reverse(h.msg))).max()?;
+        let best = sim.held_brief().map(|(id, to, _)| (score(id, to), core::cmp::Reverse(id))).max()?;
         // Delivering nothing is allowed: asynchrony bounds no delay, as long as every
         // message arrives eventually (it does, once it is stale or the network stabilizes).
         (best.0 > STALL).then_some(best.1 .0)
@@ -297,7 +297,7 @@ impl Lab for FlpLab {
             counters: alloc::vec![
                 count("decided processes", self.decided.iter().flatten().count() as u64),
                 count("highest round", rounds),
-                count("messages held", sim.held().len() as u64),
+                count("messages held", sim.held_count() as u64),
                 count("sent", sim.stats.sent),
                 count("delivered", sim.stats.delivered),
             ],

@@ -69,6 +69,19 @@ impl<P: Process> Sim<P> {
             .collect()
     }
 
+    /// How many messages are held.
+    pub fn held_count(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Held messages as (id, receiver, sent at), cheaply, oldest id first.
+    pub fn held_brief(&self) -> impl Iterator<Item = (MsgId, NodeId, Micros)> + '_ {
+        self.held.iter().filter_map(|(&msg, (sent_at, pending))| match pending {
+            Pending::Deliver { to, .. } => Some((msg, *to, *sent_at)),
+            _ => None,
+        })
+    }
+
     /// The message a held frame carries, for an adversary that reads everything.
     pub fn held_message(&self, msg: MsgId) -> Option<&P::Msg> {
         match self.held.get(&msg) {
