@@ -8,6 +8,7 @@ mod driver;
 mod params;
 mod schedule;
 
+pub(crate) use driver::lab_plumbing;
 pub use driver::{check_live_set, Driver, Lab, Stepped};
 pub use params::{int_param, ParamKind, ParamSpec, Params};
 pub use schedule::FaultSchedule;

@@ -107,6 +107,12 @@ impl<P: Process> Out<P> {
     pub fn persist(&mut self, change: StableChange<P>) {
         self.effects.push(Effect::Persist(change));
     }
+    /// Applies a change to the node's own copy of its stable state, then records it durably,
+    /// so the copy in memory and the one on disk never disagree.
+    pub fn persist_applied(&mut self, stable: &mut P::Stable, change: StableChange<P>) {
+        stable.apply(change.clone());
+        self.persist(change);
+    }
     pub fn observe(&mut self, observation: P::Obs) {
         self.effects.push(Effect::Observe(observation));
     }

@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::secs;
+use common::{run_to as run, secs};
 use playground_core::fault::{Fault, FaultAction};
-use playground_core::lab::{self, LabRun};
+use playground_core::lab::LabRun;
 use playground_core::rng::Rng;
 use playground_core::scenario::Scenario;
 use playground_core::time::MICROS_PER_MS;
@@ -17,12 +17,6 @@ fn flp(seed: u64, params: &[(&str, &str)]) -> Scenario {
         s.set_param(k, v);
     }
     s
-}
-
-fn run(s: &Scenario, until: u64) -> Box<dyn LabRun> {
-    let mut r = lab::start(s).unwrap();
-    r.run_until(until);
-    r
 }
 
 fn decided(r: &dyn LabRun) -> u64 {

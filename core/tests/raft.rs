@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{secs, text_trace};
+use common::{run_to as run, secs, text_trace};
 use playground_core::fault::{format_script, parse_script, Fault, FaultAction};
 use playground_core::lab::{self, LabRun};
 use playground_core::rng::Rng;
@@ -18,12 +18,6 @@ fn raft(seed: u64, params: &[(&str, &str)], faults: &str) -> Scenario {
     }
     s.faults = parse_script(faults).unwrap();
     s
-}
-
-fn run(s: &Scenario, until: u64) -> Box<dyn LabRun> {
-    let mut r = lab::start(s).unwrap();
-    r.run_until(until);
-    r
 }
 
 fn violated(r: &dyn LabRun) -> Vec<&'static str> {

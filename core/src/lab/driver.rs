@@ -36,6 +36,17 @@ impl<P: Process> Driver<P> {
         Driver { sim, schedule: FaultSchedule::new(faults), names }
     }
 
+    /// A driver for a scenario's fault script, after checking that every fault names real
+    /// nodes and that every `set` names a knob that may change mid-run.
+    pub fn with_script(sim: Sim<P>, faults: &[Fault], params: &Params) -> Result<Self, crate::scenario::ScenarioError> {
+        let driver = Driver::new(sim, faults.to_vec());
+        for fault in faults {
+            driver.check_nodes(&fault.action).map_err(crate::scenario::ScenarioError::Fault)?;
+            check_live_set(&fault.action, params).map_err(crate::scenario::ScenarioError::Fault)?;
+        }
+        Ok(driver)
+    }
+
     pub fn id(&self, name: &str) -> NodeId {
         self.sim.node_id(name).unwrap_or(NodeId::MAX)
     }
@@ -125,6 +136,36 @@ impl<P: Process> Driver<P> {
         at
     }
 }
+
+/// The parts of a [`Lab`] implementation that are the same for every lab whose struct has
+/// `driver` and `params` fields and inherent `set_live` and `collect` methods.
+macro_rules! lab_plumbing {
+    ($proc:ty, $name:literal) => {
+        type Proc = $proc;
+        const NAME: &'static str = $name;
+
+        fn driver(&self) -> &$crate::lab::Driver<$proc> {
+            &self.driver
+        }
+
+        fn driver_mut(&mut self) -> &mut $crate::lab::Driver<$proc> {
+            &mut self.driver
+        }
+
+        fn params(&self) -> &$crate::lab::Params {
+            &self.params
+        }
+
+        fn apply_set(&mut self, key: &str, value: &str) {
+            self.set_live(key, value);
+        }
+
+        fn absorb(&mut self) {
+            self.collect();
+        }
+    };
+}
+pub(crate) use lab_plumbing;
 
 /// What differs from lab to lab. Everything else a [`super::LabRun`] offers comes from the
 /// shared [`Driver`] through a blanket implementation.

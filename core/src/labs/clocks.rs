@@ -123,17 +123,13 @@ impl ClocksLab {
         let setups = params::node_setups(&params, scenario.seed);
         let processes = setups.len() - 1;
         let sim = Sim::new(scenario.seed, params::net_params(&params), setups);
-        let driver = Driver::new(sim, scenario.faults.clone());
-        for fault in &scenario.faults {
-            driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
-        }
+        let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let mut lab = ClocksLab { driver, checks: Checks::new(processes), params, processes };
-        lab.collect_observations();
+        lab.collect();
         Ok(lab)
     }
 
-    fn collect_observations(&mut self) {
+    fn collect(&mut self) {
         let driver = &mut self.driver;
         for observed in driver.sim.take_observed() {
             self.checks.observe(observed, &mut driver.sim.trace, &driver.names);
@@ -218,28 +214,7 @@ impl ClocksLab {
 }
 
 impl Lab for ClocksLab {
-    type Proc = State;
-    const NAME: &'static str = "clocks";
-
-    fn driver(&self) -> &Driver<State> {
-        &self.driver
-    }
-
-    fn driver_mut(&mut self) -> &mut Driver<State> {
-        &mut self.driver
-    }
-
-    fn params(&self) -> &Params {
-        &self.params
-    }
-
-    fn apply_set(&mut self, key: &str, value: &str) {
-        self.set_live(key, value);
-    }
-
-    fn absorb(&mut self) {
-        self.collect_observations();
-    }
+    crate::lab::lab_plumbing!(State, "clocks");
 
     fn verdicts(&self) -> &[Verdict] {
         &self.checks.verdicts

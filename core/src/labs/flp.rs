@@ -143,11 +143,7 @@ impl FlpLab {
             .collect();
         let mut sim = Sim::new(scenario.seed, NetParams::default(), setups);
         sim.set_manual(params.choice("adversary") != "network");
-        let mut driver = Driver::new(sim, scenario.faults.clone());
-        for fault in &scenario.faults {
-            driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
-        }
+        let mut driver = Driver::with_script(sim, &scenario.faults, &params)?;
         driver.sim.take_observed();
         let verdicts = alloc::vec![
             Verdict::new("agreement", "No two processes decide differently."),
@@ -258,28 +254,7 @@ impl FlpLab {
 }
 
 impl Lab for FlpLab {
-    type Proc = State;
-    const NAME: &'static str = "flp";
-
-    fn driver(&self) -> &Driver<State> {
-        &self.driver
-    }
-
-    fn driver_mut(&mut self) -> &mut Driver<State> {
-        &mut self.driver
-    }
-
-    fn params(&self) -> &Params {
-        &self.params
-    }
-
-    fn apply_set(&mut self, key: &str, value: &str) {
-        self.set_live(key, value);
-    }
-
-    fn absorb(&mut self) {
-        self.collect();
-    }
+    crate::lab::lab_plumbing!(State, "flp");
 
     fn verdicts(&self) -> &[Verdict] {
         &self.verdicts

@@ -63,7 +63,7 @@ impl NetworkLab {
         let sim = Sim::new(scenario.seed, params::net_params(&params), setups);
         let driver = Driver::new(sim, scenario.faults.clone());
         let mut lab = NetworkLab { driver, checks: Checks::new(horizon), params };
-        lab.collect_observations();
+        lab.collect();
         Ok(lab)
     }
 
@@ -83,7 +83,7 @@ impl NetworkLab {
         sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
     }
 
-    fn collect_observations(&mut self) {
+    fn collect(&mut self) {
         let driver = &mut self.driver;
         for observed in driver.sim.take_observed() {
             self.checks.observe(observed, &mut driver.sim.trace, &driver.names);
@@ -119,28 +119,7 @@ fn drop_counter(reason: DropReason) -> &'static str {
 }
 
 impl Lab for NetworkLab {
-    type Proc = State;
-    const NAME: &'static str = "network";
-
-    fn driver(&self) -> &Driver<State> {
-        &self.driver
-    }
-
-    fn driver_mut(&mut self) -> &mut Driver<State> {
-        &mut self.driver
-    }
-
-    fn params(&self) -> &Params {
-        &self.params
-    }
-
-    fn apply_set(&mut self, key: &str, value: &str) {
-        self.set_live(key, value);
-    }
-
-    fn absorb(&mut self) {
-        self.collect_observations();
-    }
+    crate::lab::lab_plumbing!(State, "network");
 
     fn verdicts(&self) -> &[Verdict] {
         &self.checks.verdicts

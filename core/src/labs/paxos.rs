@@ -147,11 +147,7 @@ impl PaxosLab {
             });
         }
         let sim = Sim::new(scenario.seed, net_params(&params), setups);
-        let driver = Driver::new(sim, scenario.faults.clone());
-        for fault in &scenario.faults {
-            driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
-        }
+        let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let verdicts = alloc::vec![
             Verdict::new("agreement", "At most one value is chosen."),
             Verdict::new("learners-agree", "No two learners learn different values."),
@@ -242,28 +238,7 @@ impl PaxosLab {
 }
 
 impl Lab for PaxosLab {
-    type Proc = State;
-    const NAME: &'static str = "paxos";
-
-    fn driver(&self) -> &Driver<State> {
-        &self.driver
-    }
-
-    fn driver_mut(&mut self) -> &mut Driver<State> {
-        &mut self.driver
-    }
-
-    fn params(&self) -> &Params {
-        &self.params
-    }
-
-    fn apply_set(&mut self, key: &str, value: &str) {
-        self.set_live(key, value);
-    }
-
-    fn absorb(&mut self) {
-        self.collect();
-    }
+    crate::lab::lab_plumbing!(State, "paxos");
 
     fn verdicts(&self) -> &[Verdict] {
         &self.verdicts

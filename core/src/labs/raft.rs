@@ -271,11 +271,7 @@ impl RaftLab {
             });
         }
         let sim = Sim::new(scenario.seed, net_params(&params), setups);
-        let driver = Driver::new(sim, scenario.faults.clone());
-        for fault in &scenario.faults {
-            driver.check_nodes(&fault.action).map_err(ScenarioError::Fault)?;
-            crate::lab::check_live_set(&fault.action, &params).map_err(ScenarioError::Fault)?;
-        }
+        let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let mut lab = RaftLab { driver, checks: Checks::new(), params, servers, leader_alive: false };
         lab.collect();
         Ok(lab)
@@ -345,28 +341,7 @@ impl RaftLab {
 }
 
 impl Lab for RaftLab {
-    type Proc = State;
-    const NAME: &'static str = "raft";
-
-    fn driver(&self) -> &Driver<State> {
-        &self.driver
-    }
-
-    fn driver_mut(&mut self) -> &mut Driver<State> {
-        &mut self.driver
-    }
-
-    fn params(&self) -> &Params {
-        &self.params
-    }
-
-    fn apply_set(&mut self, key: &str, value: &str) {
-        self.set_live(key, value);
-    }
-
-    fn absorb(&mut self) {
-        self.collect();
-    }
+    crate::lab::lab_plumbing!(State, "raft");
 
     fn verdicts(&self) -> &[Verdict] {
         &self.checks.verdicts

@@ -165,12 +165,6 @@ pub struct State {
 }
 
 impl State {
-    /// Applies a change to the node's own copy and records it durably.
-    fn persist(&mut self, change: Change, out: &mut Out<Self>) {
-        self.stable.apply(change.clone());
-        out.persist(change);
-    }
-
     fn account(&self) -> u16 {
         match self.config.role {
             Role::Client { account } => account,
@@ -214,7 +208,7 @@ impl State {
             return;
         }
         let req = self.stable.next_req;
-        self.persist(Change::NextRequest(req + 1), out);
+        out.persist_applied(&mut self.stable, Change::NextRequest(req + 1));
         let amount = 1 + (ctx.entropy % 100) as i32;
         match self.send_request(ctx, req, amount, out) {
             Some(server) => {
@@ -259,7 +253,7 @@ impl State {
                 return;
             }
             if done_below > self.stable.floor.get(&client).copied().unwrap_or(0) {
-                self.persist(Change::Forget { client, below: done_below }, out);
+                out.persist_applied(&mut self.stable, Change::Forget { client, below: done_below });
             }
             if let Some(&balance) = self.stable.applied.get(&(client, req)) {
                 out.observe(Obs::DedupHit { client, req });
@@ -269,7 +263,7 @@ impl State {
         }
         let balance = self.stable.balances.get(&account).copied().unwrap_or(0) + i64::from(amount);
         let key = self.config.dedup.then_some((client, req));
-        self.persist(Change::Applied { account, balance, key }, out);
+        out.persist_applied(&mut self.stable, Change::Applied { account, balance, key });
         out.observe(Obs::Applied { client, req, amount, balance });
         out.send(from, Msg::Ack { v, req, balance });
     }

@@ -196,15 +196,10 @@ impl State {
         self.config.acceptors.len() / 2 + 1
     }
 
-    fn persist(&mut self, change: Change, out: &mut Out<Self>) {
-        self.stable.apply(change.clone());
-        out.persist(change);
-    }
-
     /// Phase 1a: a new, higher ballot.
     fn prepare(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         let round = self.stable.round + 1;
-        self.persist(Change::Round(round), out);
+        out.persist_applied(&mut self.stable, Change::Round(round));
         self.ballot = Ballot { round, proposer: self.me };
         self.attempts += 1;
         self.phase = Phase::Preparing { promises: BTreeMap::new() };
@@ -262,7 +257,7 @@ impl State {
             Msg::Nack { ballot, promised } if ballot == self.ballot && promised > self.ballot => {
                 // Preempted: remember the round and retry (at once when dueling).
                 if promised.round > self.stable.round {
-                    self.persist(Change::Round(promised.round), out);
+                    out.persist_applied(&mut self.stable, Change::Round(promised.round));
                 }
                 if self.config.contention == Contention::Duel {
                     self.prepare(ctx, out);
@@ -276,13 +271,13 @@ impl State {
         match msg {
             // Phase 1b: promise never to accept a lower ballot.
             Msg::Prepare { ballot } if ballot > self.stable.promised => {
-                self.persist(Change::Promise(ballot), out);
+                out.persist_applied(&mut self.stable, Change::Promise(ballot));
                 out.observe(Obs::Promised { ballot });
                 out.send(from, Msg::Promise { ballot, accepted: self.stable.accepted });
             }
             // Phase 2b: accept unless a higher ballot was promised.
             Msg::Accept { ballot, value } if ballot >= self.stable.promised => {
-                self.persist(Change::Accept(ballot, value), out);
+                out.persist_applied(&mut self.stable, Change::Accept(ballot, value));
                 out.observe(Obs::AcceptedValue { ballot, value });
                 out.send(from, Msg::Accepted { ballot, value });
                 for &l in &self.config.learners {

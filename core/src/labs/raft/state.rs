@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use super::log::{Change, Entry, Index, Stable, Term};
 use super::msg::{Msg, Outcome};
-use crate::process::{Ctx, Durable, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::{format_duration, Micros};
 use crate::trace::NodeId;
 
@@ -209,11 +209,6 @@ impl State {
         cluster / 2 + 1
     }
 
-    fn persist(&mut self, change: Change, out: &mut Out<Self>) {
-        self.stable.apply(change.clone());
-        out.persist(change);
-    }
-
     fn arm_election(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         let span = self.config.election_max.saturating_sub(self.config.election_min);
         let timeout = self.config.election_min + ctx.entropy % (span + 1);
@@ -224,7 +219,7 @@ impl State {
     /// Figure 2, "All Servers": a higher term makes us a follower of that term.
     fn observe_term(&mut self, term: Term, out: &mut Out<Self>) {
         if term > self.stable.current_term {
-            self.persist(Change::Term { term, voted_for: None }, out);
+            out.persist_applied(&mut self.stable, Change::Term { term, voted_for: None });
             if self.role != Role::Follower {
                 out.observe(Obs::SteppedDown { term });
                 out.cancel_timer(Timer::Heartbeat);
@@ -236,7 +231,7 @@ impl State {
 
     fn start_election(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         let term = self.stable.current_term + 1;
-        self.persist(Change::Term { term, voted_for: Some(self.me) }, out);
+        out.persist_applied(&mut self.stable, Change::Term { term, voted_for: Some(self.me) });
         self.role = Role::Candidate;
         self.leader = None;
         self.votes = BTreeSet::from([self.me]);
@@ -338,7 +333,10 @@ impl State {
         }
         if let Some(offset) = first_new {
             let from_index = prev_index + 1 + offset as Index;
-            self.persist(Change::Splice { from: from_index, entries: entries[offset..].to_vec() }, out);
+            out.persist_applied(
+                &mut self.stable,
+                Change::Splice { from: from_index, entries: entries[offset..].to_vec() },
+            );
             self.waiting.retain(|&i, _| i < from_index);
             out.observe(Obs::LogChanged { from: from_index });
         }
@@ -356,7 +354,7 @@ impl State {
         }
         let term = self.stable.current_term;
         let index = self.stable.last_index() + 1;
-        self.persist(Change::Splice { from: index, entries: vec![Entry { term, command }] }, out);
+        out.persist_applied(&mut self.stable, Change::Splice { from: index, entries: vec![Entry { term, command }] });
         out.observe(Obs::LogChanged { from: index });
         self.waiting.insert(index, (from, command));
         self.broadcast(out);
@@ -427,7 +425,7 @@ impl Process for State {
                 let granted =
                     term == current && free && self.stable.candidate_up_to_date(last_log_term, last_log_index);
                 if granted {
-                    self.persist(Change::Term { term, voted_for: Some(from) }, out);
+                    out.persist_applied(&mut self.stable, Change::Term { term, voted_for: Some(from) });
                     self.arm_election(ctx, out);
                 }
                 out.send(from, Msg::Vote { term: current, granted });
