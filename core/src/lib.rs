@@ -17,6 +17,7 @@ extern crate alloc;
 pub mod base64url;
 pub mod digest;
 pub mod fault;
+pub mod hardware_time;
 pub mod invariant;
 pub mod lab;
 pub mod labs;

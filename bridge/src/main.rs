@@ -1,0 +1,49 @@
+//! `playground-bridge`: see the library's documentation and `--help`.
+
+use playground_bridge::args::{self, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let config = match args::parse(&arguments) {
+        Ok(Command::Run(config)) => config,
+        Ok(Command::Help) => {
+            print!("{}", args::HELP);
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Version) => {
+            println!("playground-bridge {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => {
+            eprintln!("playground-bridge: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let level = if config.verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
+    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("playground-bridge: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        if !config.bind.is_loopback() {
+            tracing::warn!("listening on {}, not loopback: other machines can read this clock", config.bind);
+        }
+        match playground_bridge::start(config).await {
+            Ok(running) => {
+                tracing::info!("serving ws://{}/ (Ctrl-C stops)", running.address);
+                let _ = tokio::signal::ctrl_c().await;
+                tracing::info!("stopping");
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                tracing::error!("{why}");
+                ExitCode::from(2)
+            }
+        }
+    })
+}
