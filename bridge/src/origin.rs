@@ -43,9 +43,12 @@ impl OriginPolicy {
 /// Validates an origin given on the command line: `scheme://host[:port]`, nothing after.
 pub fn parse_origin(text: &str) -> Result<String, String> {
     let trimmed = text.trim_end_matches('/');
-    let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| format!("{text:?} is not an origin like https://example.org"))?;
+    let (scheme, rest) =
+        trimmed.split_once("://").ok_or_else(|| format!("{text:?} is not an origin like https://example.org"))?;
     if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains('/') || rest.contains('*') {
-        return Err(format!("{text:?} is not an origin like https://example.org (http or https, a host, an optional port)"));
+        return Err(format!(
+            "{text:?} is not an origin like https://example.org (http or https, a host, an optional port)"
+        ));
     }
     Ok(trimmed.to_string())
 }
@@ -107,7 +110,8 @@ mod tests {
     fn origins_on_the_command_line_are_validated() {
         assert_eq!(parse_origin("https://example.org/").unwrap(), "https://example.org");
         assert_eq!(parse_origin("http://example.org:8080").unwrap(), "http://example.org:8080");
-        for bad in ["example.org", "ftp://example.org", "https://example.org/path", "https://*.example.org", "https://"] {
+        for bad in ["example.org", "ftp://example.org", "https://example.org/path", "https://*.example.org", "https://"]
+        {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }

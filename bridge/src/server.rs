@@ -114,7 +114,10 @@ struct Slot<'a>(&'a AtomicUsize);
 
 impl<'a> Slot<'a> {
     fn take(clients: &'a AtomicUsize, max: usize) -> Option<Slot<'a>> {
-        clients.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1)).ok().map(|_| Slot(clients))
+        clients
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
+            .ok()
+            .map(|_| Slot(clients))
     }
 }
 
@@ -130,6 +133,8 @@ fn refuse(status: StatusCode, why: String) -> ErrorResponse {
     response
 }
 
+// tungstenite fixes the callback's error type, an HTTP response.
+#[allow(clippy::result_large_err)]
 async fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     shrink_send_buffer(&stream);
     let slot = Slot::take(&shared.clients, shared.settings.max_clients);
@@ -151,7 +156,8 @@ async fn handle(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
         }
         verdict
     };
-    let config = WebSocketConfig::default().max_message_size(Some(MAX_CLIENT_FRAME)).max_frame_size(Some(MAX_CLIENT_FRAME));
+    let config =
+        WebSocketConfig::default().max_message_size(Some(MAX_CLIENT_FRAME)).max_frame_size(Some(MAX_CLIENT_FRAME));
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, check, Some(config));
     let ws = match tokio::time::timeout(shared.settings.handshake_timeout, handshake).await {
         Ok(Ok(ws)) => ws,

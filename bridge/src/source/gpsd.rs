@@ -99,14 +99,17 @@ impl GpsState {
     }
 
     fn serial_offset(&self, offset_ns: i64, at_system_ns: i64, serial_latency_ns: u64) -> Offset {
-        let ept_ns = (self.ept_s.unwrap_or(1.0).max(0.0) * 1e9).ceil() as u64;
-        let ept_what =
-            if self.ept_s.is_some() { "receiver time error (ept)" } else { "receiver time error (no ept: 1 s)" };
-        let bound = vec![
-            term(ept_what, ept_ns),
-            BoundTerm { what: "serial latency after the fix".into(), below_ns: 0, above_ns: serial_latency_ns },
-        ];
-        Offset { offset_ns, at_system_ns, bound }
+        let latency =
+            BoundTerm { what: "serial latency after the fix".into(), below_ns: 0, above_ns: serial_latency_ns };
+        Offset { offset_ns, at_system_ns, bound: vec![latency] }
+    }
+
+    /// The receiver's time error from the latest fix, or a second when it gives none.
+    fn ept_term(&self) -> BoundTerm {
+        match self.ept_s {
+            Some(ept) => term("receiver time error (ept)", (ept.max(0.0) * 1e9).ceil() as u64),
+            None => term("receiver time error (no ept: 1 s)", 1_000_000_000),
+        }
     }
 
     /// A reading at system time `now_ns` from the freshest usable report, PPS first.
@@ -122,6 +125,9 @@ impl GpsState {
         };
         let age = (now_ns - offset.at_system_ns) as u64;
         let mut bound = offset.bound.clone();
+        if what == "serial time" {
+            bound.insert(0, self.ept_term());
+        }
         bound.push(term("drift since the report (500 ppm)", age * DRIFT_BOUND_PPM as u64 / 1_000_000));
         Ok(Reading {
             reading_ns: now_ns + offset.offset_ns,
@@ -186,8 +192,12 @@ impl GpsdSource {
         GpsdSource { address, state }
     }
 
-    /// Whether gpsd answered with a fix within `wait`.
+    /// Whether gpsd answered with a fix within `wait`; says at once when nothing listens.
     pub async fn wait_for_fix(&mut self, wait: Duration) -> Result<(), String> {
+        let probe = tokio::time::timeout(Duration::from_secs(1), TcpStream::connect(&self.address)).await;
+        if !matches!(probe, Ok(Ok(_))) {
+            return Err(format!("gpsd is not running at {} (nothing answers there)", self.address));
+        }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let result = self.read().map(|_| ());

@@ -263,7 +263,8 @@ mod tests {
 
     #[test]
     fn an_empty_device_is_an_error() {
-        let mut source = PtpSource { device: Recorded { triples: vec![], precise: None }, settings: Default::default() };
+        let mut source =
+            PtpSource { device: Recorded { triples: vec![], precise: None }, settings: Default::default() };
         assert!(source.reading().unwrap_err().contains("no usable read window"));
     }
 
