@@ -306,6 +306,26 @@ impl CommitWait {
     }
 }
 
+/// A span of nanoseconds for people: `850 ns`, `12.3 µs`, `4.56 ms`, `16.000 s`.
+pub fn format_span_ns(ns: i64) -> String {
+    let size = ns.unsigned_abs();
+    let sign = if ns < 0 { "−" } else { "" };
+    match size {
+        0..=999 => alloc::format!("{sign}{size} ns"),
+        1_000..=999_999 => alloc::format!("{sign}{:.1} µs", size as f64 / 1e3),
+        1_000_000..=999_999_999 => alloc::format!("{sign}{:.2} ms", size as f64 / 1e6),
+        _ => alloc::format!("{sign}{:.3} s", size as f64 / 1e9),
+    }
+}
+
+/// The UTC time of day of a Unix-epoch instant, to the microsecond: `22:10:03.123456`.
+pub fn format_time_of_day_ns(ns: i64) -> String {
+    let micros = ns.div_euclid(1_000);
+    let of_day = micros.rem_euclid(86_400_000_000);
+    let seconds = of_day / 1_000_000;
+    alloc::format!("{:02}:{:02}:{:02}.{:06}", seconds / 3_600, seconds / 60 % 60, seconds % 60, of_day % 1_000_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +352,15 @@ mod tests {
         assert_eq!(s.earliest_ns.0, 1_795_651_199_995_000_000);
         assert_eq!(s.latest_ns.0, 1_795_651_200_505_000_000);
         assert_eq!(s.epsilon_ns(), 255_000_000);
+    }
+
+    #[test]
+    fn spans_and_times_of_day_read_well() {
+        assert_eq!(format_span_ns(850), "850 ns");
+        assert_eq!(format_span_ns(12_345), "12.3 µs");
+        assert_eq!(format_span_ns(-4_560_000), "−4.56 ms");
+        assert_eq!(format_span_ns(16_000_000_000), "16.000 s");
+        assert_eq!(format_time_of_day_ns(1_795_644_603_123_456_789), "22:10:03.123456");
     }
 
     #[test]

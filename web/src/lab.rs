@@ -4,6 +4,7 @@ mod canvas;
 mod charts;
 mod controls;
 mod explain;
+mod hardware;
 mod keys;
 mod knobs;
 mod log;

@@ -4,6 +4,7 @@
 //! person's actions back as scenario edits; it holds no simulation logic of its own.
 
 mod app;
+mod bridge;
 mod dom;
 mod home;
 pub mod lab;

@@ -248,6 +248,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 { super::spacetime::relation_panel(space, &state.picked_events, &names) }
                 { super::spacetime::clock_bars(space, &names) }
                 { super::spacetime::comparison_table(space) }
+                <super::hardware::HardwarePanel model_epsilon_ns={space.readings.iter().map(|r| r.epsilon).max().unwrap_or(0) * 1_000} />
             </section>
         }
     });
