@@ -1,9 +1,11 @@
 //! The end-to-end harness: a static file server for `dist/` on loopback, and a small
 //! WebDriver client for chromedriver (plain HTTP/1.1 and JSON; nothing else is needed).
 
+mod bridge;
 mod server;
 mod webdriver;
 
+pub use bridge::Bridge;
 pub use server::Site;
 pub use webdriver::{Browser, Element};
 

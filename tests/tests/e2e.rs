@@ -4,7 +4,7 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use playground_core::scenario::Scenario;
-use playground_e2e::{dist, Browser, Site};
+use playground_e2e::{dist, Bridge, Browser, Site};
 
 fn open() -> (Browser, Site) {
     let site = Site::serve(dist());
@@ -224,4 +224,33 @@ fn flp_lets_a_person_schedule_every_delivery() {
     b.until("message #1 was delivered", || b.text(&b.find(".log-list")).contains("deliver   #1"));
     assert!(!b.exists("button[data-deliver='1']"), "#1 is no longer held");
     assert!(b.exists("button[data-deliver='2']"), "the others still are");
+}
+
+#[test]
+fn the_truetime_view_shows_hardware_time_while_a_bridge_runs() {
+    let bridge = Bridge::start(0);
+    let port = bridge.address.port();
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=clocks&bridge=ws://127.0.0.1:{port}/", site.base));
+    let badge = || b.text(&b.find(".time-source"));
+    b.until("the hardware badge", || badge().starts_with("hardware: system (adjtimex), ε = "));
+    let bound = b.text(&b.find(".bound-table"));
+    assert!(bound.contains("kernel maxerror"), "the bound's terms are shown: {bound}");
+    assert!(!b.exists(".notice.fallback"), "no fallback notice while the bridge serves");
+
+    // Commit-wait runs on the real interval.
+    b.click(&b.find("button.commit"));
+    let commits = b.text(&b.find(".commit-waits"));
+    assert!(commits.contains("commit-waiting") || commits.contains("acknowledged after"), "{commits}");
+    assert!(commits.contains("hardware: system") || commits.contains("2ε"), "{commits}");
+
+    // The bridge goes away: the view falls back to the model and says so.
+    drop(bridge);
+    b.until("the fallback", || badge().starts_with("simulated clock model"));
+    let notice = b.text(&b.find(".notice.fallback"));
+    assert!(notice.contains("dropped") && notice.contains("Retrying in"), "{notice}");
+
+    // It comes back on the same port: the view reconnects by itself.
+    let _again = Bridge::start(port);
+    b.until("the reconnection", || badge().starts_with("hardware: system"));
 }

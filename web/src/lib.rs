@@ -4,7 +4,7 @@
 //! person's actions back as scenario edits; it holds no simulation logic of its own.
 
 mod app;
-mod bridge;
+pub mod bridge;
 mod dom;
 mod home;
 pub mod lab;

@@ -103,3 +103,28 @@ async fn controls_change_the_state() {
     assert_eq!(root.query_selector_all("figure.canvas").unwrap().length(), 2, "a fork shows both runs side by side");
     find(&root, "table.comparison");
 }
+
+/// A frame exactly as the bridge writes it parses in the browser, nanoseconds intact (they
+/// exceed what a JavaScript number holds exactly), and garbage is an error, not a panic.
+#[wasm_bindgen_test]
+fn bridge_frames_parse_exactly_in_the_browser() {
+    use playground_core::hardware_time::{BridgeMessage, SourceKind};
+    use playground_web::bridge::parse;
+    let frame = r#"{"type":"sample","seq":7,"source":"gpsd","device":"127.0.0.1:2947 (serial time)","synchronized":true,
+        "earliest_ns":"1795651199995000001","latest_ns":"1795651200505000003","read_system_ns":"1795651100000000007",
+        "bound":[{"what":"receiver time error (ept)","below_ns":5000000,"above_ns":5000000}]}"#;
+    let Ok(BridgeMessage::Sample(sample)) = parse(frame) else { panic!("a sample: {:?}", parse(frame)) };
+    assert_eq!(sample.source, SourceKind::Gpsd);
+    assert_eq!(sample.earliest_ns.0, 1_795_651_199_995_000_001);
+    assert_eq!(sample.latest_ns.0, 1_795_651_200_505_000_003);
+    assert_eq!(sample.read_system_ns.0, 1_795_651_100_000_000_007);
+    assert!(matches!(
+        parse(r#"{"type":"hello","version":1,"bridge":"b","source":"system","rate_hz":10}"#),
+        Ok(BridgeMessage::Hello { rate_hz: 10, .. })
+    ));
+    for bad in
+        ["", "{", "[1]", r#"{"type":"sample"}"#, r#"{"type":"nonsense"}"#, r#"{"type":"sample","earliest_ns":"x"}"#]
+    {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+}

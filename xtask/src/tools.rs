@@ -118,6 +118,14 @@ fn ensure_chromium() -> Result<(), String> {
     apt_install(&["chromium", "chromium-driver"])
 }
 
+/// gpsd and gpsfake, for the bridge's integration test against a real gpsd.
+fn ensure_gpsd() -> Result<(), String> {
+    if Path::new("/usr/bin/gpsfake").exists() && Path::new("/usr/sbin/gpsd").exists() {
+        return Ok(());
+    }
+    apt_install(&["--no-install-recommends", "gpsd", "gpsd-clients", "python3-gps"])
+}
+
 /// Installs whatever is missing for serving.
 pub fn ensure_for_serve() -> Result<(), String> {
     ensure_targets()?;
@@ -129,5 +137,6 @@ pub fn ensure_for_serve() -> Result<(), String> {
 /// Installs whatever is missing for the whole test suite.
 pub fn ensure_for_test() -> Result<(), String> {
     ensure_for_serve()?;
-    ensure_chromium()
+    ensure_chromium()?;
+    ensure_gpsd()
 }
