@@ -22,7 +22,14 @@ fn main() -> ExitCode {
     };
     let level = if config.verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_max_level(level).with_ansi(colour).with_writer(std::io::stderr).init();
+    // A closed stderr (a launcher that went away) must not stop the bridge: tracing would
+    // otherwise report the failed write with eprintln!, which panics.
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false)
+        .init();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

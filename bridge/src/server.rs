@@ -1,8 +1,8 @@
 //! The WebSocket server: one sampler, many clients, each at its own rate.
 //!
 //! A single task samples the clock chain at the bridge's rate and publishes the newest
-//! sample on a `watch` channel; each client's task sends the newest sample at the client's
-//! rate. A stale time sample is worthless, so nothing queues: a client that reads slowly
+//! sample on a `watch` channel; each client's task sends each new sample as it appears (or
+//! every k-th, at a lower rate the client asked for). A stale time sample is worthless, so nothing queues: a client that reads slowly
 //! skips samples, its socket gets a small send buffer, and a send that cannot complete within
 //! the send timeout disconnects it. The handshake refuses (with an HTTP status and a
 //! sentence) a path other than `/`, an origin outside the policy, and clients beyond the cap;
@@ -207,15 +207,22 @@ async fn stream_to(mut ws: WebSocketStream<TcpStream>, shared: &Shared) -> Resul
         rate_hz: settings.rate_hz,
     };
     send(&mut ws, &hello, settings.send_timeout).await?;
-    let mut ticks = tokio::time::interval(Duration::from_secs(1) / settings.rate_hz.max(1));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_sent = 0;
+    // Each new sample goes out as soon as it is taken, so it arrives fresh; a client that
+    // asked for a lower rate gets every k-th one. Half a sampler period of slack keeps the
+    // two rates from beating against each other.
+    let sampler_period = Duration::from_secs(1) / settings.rate_hz.max(1);
+    let mut period = sampler_period;
+    let mut last_sent: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
-            _ = ticks.tick() => {
+            changed = samples.changed() => {
+                if changed.is_err() {
+                    return Err("the sampler stopped".into());
+                }
+                let due = last_sent.is_none_or(|at| at.elapsed() + sampler_period / 2 >= period);
                 let newest = samples.borrow_and_update().clone();
-                if let Some(sample) = newest.filter(|sample| sample.seq != last_sent) {
-                    last_sent = sample.seq;
+                if let Some(sample) = newest.filter(|_| due) {
+                    last_sent = Some(tokio::time::Instant::now());
                     send(&mut ws, &BridgeMessage::Sample(sample), settings.send_timeout).await?;
                 }
             }
@@ -234,8 +241,7 @@ async fn stream_to(mut ws: WebSocketStream<TcpStream>, shared: &Shared) -> Resul
                 };
                 match reply {
                     Ok(rate_hz) => {
-                        ticks = tokio::time::interval(Duration::from_secs(1) / rate_hz);
-                        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                        period = Duration::from_secs(1) / rate_hz;
                         let message = format!("sending {rate_hz} samples a second");
                         send(&mut ws, &BridgeMessage::Notice { message }, settings.send_timeout).await?;
                     }

@@ -55,7 +55,11 @@ pub async fn next<S: AsyncRead + AsyncWrite + Unpin>(
     loop {
         let frame = tokio::time::timeout(wait, client.next()).await.expect("a frame in time");
         match frame {
-            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+            None | Some(Ok(Message::Close(_))) => return None,
+            Some(Err(error)) => {
+                eprintln!("connection error: {error}");
+                return None;
+            }
             Some(Ok(Message::Text(text))) => {
                 return Some(serde_json::from_str(text.as_str()).expect("every frame parses as a BridgeMessage"))
             }
