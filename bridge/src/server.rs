@@ -12,7 +12,9 @@
 use crate::origin::OriginPolicy;
 use crate::source::Sampler;
 use futures_util::{SinkExt, StreamExt};
-use playground_core::hardware_time::{BridgeMessage, ClientMessage, HardwareSample, SourceKind, PROTOCOL_VERSION};
+use playground_core::hardware_time::{
+    BridgeMessage, ClientMessage, HardwareSample, Hello, SourceKind, PROTOCOL_VERSION,
+};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -200,12 +202,12 @@ async fn stream_to(mut ws: WebSocketStream<TcpStream>, shared: &Shared) -> Resul
     let mut samples = shared.samples.clone();
     let mut notices = shared.notices.subscribe();
     let source = samples.borrow().as_ref().map_or(SourceKind::System, |sample| sample.source);
-    let hello = BridgeMessage::Hello {
+    let hello = BridgeMessage::Hello(Hello {
         version: PROTOCOL_VERSION,
         bridge: format!("playground-bridge {}", env!("CARGO_PKG_VERSION")),
         source,
         rate_hz: settings.rate_hz,
-    };
+    });
     send(&mut ws, &hello, settings.send_timeout).await?;
     // Each new sample goes out as soon as it is taken, so it arrives fresh; a client that
     // asked for a lower rate gets every k-th one. Half a sampler period of slack keeps the
@@ -228,7 +230,7 @@ async fn stream_to(mut ws: WebSocketStream<TcpStream>, shared: &Shared) -> Resul
             }
             notice = notices.recv() => {
                 if let Ok(message) = notice {
-                    send(&mut ws, &BridgeMessage::Notice { message }, settings.send_timeout).await?;
+                    send(&mut ws, &BridgeMessage::notice(message), settings.send_timeout).await?;
                 }
             }
             incoming = ws.next() => {
@@ -243,9 +245,9 @@ async fn stream_to(mut ws: WebSocketStream<TcpStream>, shared: &Shared) -> Resul
                     Ok(rate_hz) => {
                         period = Duration::from_secs(1) / rate_hz;
                         let message = format!("sending {rate_hz} samples a second");
-                        send(&mut ws, &BridgeMessage::Notice { message }, settings.send_timeout).await?;
+                        send(&mut ws, &BridgeMessage::notice(message), settings.send_timeout).await?;
                     }
-                    Err(message) => send(&mut ws, &BridgeMessage::Error { message }, settings.send_timeout).await?,
+                    Err(message) => send(&mut ws, &BridgeMessage::error(message), settings.send_timeout).await?,
                 }
             }
         }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use playground_core::hardware_time::{BridgeMessage, SourceKind};
+use playground_core::hardware_time::{BridgeMessage, Said, SourceKind};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -90,11 +90,11 @@ async fn gpsd_time_from_a_replayed_receiver_then_fallback_when_gpsd_stops() {
     let notice = until(
         &mut client,
         Duration::from_secs(10),
-        |message| matches!(message, BridgeMessage::Notice { message } if message.contains("serving time from system")),
+        |message| matches!(message, BridgeMessage::Notice(Said { message }) if message.contains("serving time from system")),
     )
     .await;
     assert!(
-        matches!(&notice, BridgeMessage::Notice { message } if message.starts_with("gpsd stopped answering")),
+        matches!(&notice, BridgeMessage::Notice(Said { message }) if message.starts_with("gpsd stopped answering")),
         "{notice:?}"
     );
     assert_eq!(next_sample(&mut client).await.source, SourceKind::System);

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use playground_bridge::source::system_now_ns;
-use playground_core::hardware_time::{BridgeMessage, SourceKind};
+use playground_core::hardware_time::{BridgeMessage, Hello, Said, SourceKind};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -14,7 +14,7 @@ async fn a_localhost_page_receives_samples_whose_interval_contains_the_local_clo
     let address = bridge(SourceKind::System, |_| {}).await;
     let mut client = connect(address, "http://localhost:8080").await.expect("a localhost origin is allowed");
     match next(&mut client, Duration::from_secs(5)).await {
-        Some(BridgeMessage::Hello { version: 1, source: SourceKind::System, rate_hz: 20, .. }) => {}
+        Some(BridgeMessage::Hello(Hello { version: 1, source: SourceKind::System, rate_hz: 20, .. })) => {}
         other => panic!("expected hello first, got {other:?}"),
     }
     let mut seqs = Vec::new();
@@ -66,20 +66,20 @@ async fn malformed_frames_get_an_error_and_the_stream_goes_on() {
     let address = bridge(SourceKind::System, |_| {}).await;
     let mut client = connect(address, "http://localhost:8080").await.unwrap();
     send_text(&mut client, "this is not JSON").await;
-    let error = until(&mut client, Duration::from_secs(5), |m| matches!(m, BridgeMessage::Error { .. })).await;
-    assert!(matches!(&error, BridgeMessage::Error { message } if message.contains("subscribe")), "{error:?}");
+    let error = until(&mut client, Duration::from_secs(5), |m| matches!(m, BridgeMessage::Error(_))).await;
+    assert!(matches!(&error, BridgeMessage::Error(Said { message }) if message.contains("subscribe")), "{error:?}");
     send_text(&mut client, r#"{"type":"subscribe","rate_hz":"fast"}"#).await;
-    until(&mut client, Duration::from_secs(5), |m| matches!(m, BridgeMessage::Error { .. })).await;
+    until(&mut client, Duration::from_secs(5), |m| matches!(m, BridgeMessage::Error(_))).await;
     futures_util::SinkExt::send(&mut client, Message::binary(vec![1, 2, 3])).await.unwrap();
-    let error = until(&mut client, Duration::from_secs(5), |m| matches!(m, BridgeMessage::Error { .. })).await;
-    assert!(matches!(&error, BridgeMessage::Error { message } if message.contains("binary")), "{error:?}");
+    let error = until(&mut client, Duration::from_secs(5), |m| matches!(m, BridgeMessage::Error(_))).await;
+    assert!(matches!(&error, BridgeMessage::Error(Said { message }) if message.contains("binary")), "{error:?}");
     next_sample(&mut client).await;
 
     send_text(&mut client, r#"{"type":"subscribe","rate_hz":2}"#).await;
     until(
         &mut client,
         Duration::from_secs(5),
-        |m| matches!(m, BridgeMessage::Notice { message } if message.contains("2 samples")),
+        |m| matches!(m, BridgeMessage::Notice(Said { message }) if message.contains("2 samples")),
     )
     .await;
     let started = tokio::time::Instant::now();

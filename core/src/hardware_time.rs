@@ -184,14 +184,41 @@ fn clamp(ns: u64) -> i64 {
     i64::try_from(ns).unwrap_or(i64::MAX)
 }
 
-/// A frame from the bridge.
+/// The first frame on every connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub version: u32,
+    pub bridge: String,
+    pub source: SourceKind,
+    pub rate_hz: u32,
+}
+
+/// A sentence from the bridge: a notice (a source handed over, a rate changed) or an error
+/// (a client frame it could not take).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    pub message: String,
+}
+
+/// A frame from the bridge. Each variant wraps a struct, so a reader that has already looked
+/// at `type` (the browser does, to keep its bundle small) can read the struct alone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BridgeMessage {
-    Hello { version: u32, bridge: String, source: SourceKind, rate_hz: u32 },
+    Hello(Hello),
     Sample(HardwareSample),
-    Notice { message: String },
-    Error { message: String },
+    Notice(Said),
+    Error(Said),
+}
+
+impl BridgeMessage {
+    /// A notice or an error with this text.
+    pub fn notice(message: String) -> BridgeMessage {
+        BridgeMessage::Notice(Said { message })
+    }
+    pub fn error(message: String) -> BridgeMessage {
+        BridgeMessage::Error(Said { message })
+    }
 }
 
 /// A frame from the browser.
@@ -378,6 +405,8 @@ mod tests {
         assert_eq!(ok, ClientMessage::Subscribe { rate_hz: 4 });
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"subscrbe"}"#).is_err());
         assert!(serde_json::from_str::<BridgeMessage>(r#"{"type":"sample","earliest_ns":"x"}"#).is_err());
+        let notice = serde_json::to_string(&BridgeMessage::notice("hi".into())).unwrap();
+        assert_eq!(notice, r#"{"type":"notice","message":"hi"}"#);
     }
 
     #[test]

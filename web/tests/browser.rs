@@ -120,7 +120,7 @@ fn bridge_frames_parse_exactly_in_the_browser() {
     assert_eq!(sample.read_system_ns.0, 1_795_651_100_000_000_007);
     assert!(matches!(
         parse(r#"{"type":"hello","version":1,"bridge":"b","source":"system","rate_hz":10}"#),
-        Ok(BridgeMessage::Hello { rate_hz: 10, .. })
+        Ok(BridgeMessage::Hello(h)) if h.rate_hz == 10
     ));
     for bad in
         ["", "{", "[1]", r#"{"type":"sample"}"#, r#"{"type":"nonsense"}"#, r#"{"type":"sample","earliest_ns":"x"}"#]

@@ -9,7 +9,7 @@
 
 use gloo_timers::callback::{Interval, Timeout};
 use playground_core::hardware_time::{
-    format_span_ns, format_time_of_day_ns, BridgeMessage, CommitWait, HardwareSample, LiveInterval,
+    format_span_ns, format_time_of_day_ns, BridgeMessage, CommitWait, HardwareSample, Hello, LiveInterval, Said,
 };
 use playground_core::labs::clocks::physical::{interval_with_fallback, ModelSource, TimeSource, TtInterval};
 use yew::prelude::*;
@@ -71,14 +71,16 @@ impl HardwarePanel {
 
     fn take_frame(&mut self, message: BridgeMessage) {
         match message {
-            BridgeMessage::Hello { bridge, source, rate_hz, .. } => {
+            BridgeMessage::Hello(Hello { bridge, source, rate_hz, .. }) => {
                 self.hello = Some(format!("{bridge}, serving {}, {rate_hz} samples/s", source.name()))
             }
             BridgeMessage::Sample(sample) => {
                 self.live = Some(LiveInterval::arrived(sample, monotonic_ns(), wall_ns(), WALL_RESOLUTION_NS))
             }
-            BridgeMessage::Notice { message } => self.said = Some(format!("The bridge says: {message}")),
-            BridgeMessage::Error { message } => self.said = Some(format!("The bridge refused a message: {message}")),
+            BridgeMessage::Notice(Said { message }) => self.said = Some(format!("The bridge says: {message}")),
+            BridgeMessage::Error(Said { message }) => {
+                self.said = Some(format!("The bridge refused a message: {message}"))
+            }
         }
     }
 
