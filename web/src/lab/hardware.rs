@@ -180,8 +180,9 @@ impl Component for HardwarePanel {
         html! {
             <div class="hardware-time" aria-labelledby="hardware-h">
                 <h3 id="hardware-h">{ "TrueTime on this machine's clock" }</h3>
-                <p class={classes!("time-source", if on_hardware { "hardware" } else { "simulated" })} role="status">
-                    { format!("{source}, ε = {}", format_span_ns(epsilon)) }
+                // Only the source is a live region: ε changes five times a second.
+                <p class={classes!("time-source", if on_hardware { "hardware" } else { "simulated" })}>
+                    <span role="status">{ source }</span>{ format!(", ε = {}", format_span_ns(epsilon)) }
                 </p>
                 { self.fallback_notice(on_hardware) }
                 { interval_bar(tt) }
