@@ -86,7 +86,20 @@ pub fn run(step: Step) -> Result<(), String> {
 
 fn serve() -> Result<(), String> {
     tools::ensure_for_serve()?;
-    run(Step::new("serve the app on http://127.0.0.1:8080/", "trunk", &["serve", "--release"]))
+    // The bridge beside the app, so the Clocks lab shows this machine's real clock; it stops
+    // with the server. If it cannot start (say, one is already running), the app still serves.
+    run(Step::new("build playground-bridge", "cargo", &["build", "--release", "-p", "playground-bridge"]))?;
+    let bridge = Command::new(root().join("target/release/playground-bridge")).spawn();
+    match &bridge {
+        Ok(_) => println!("==> playground-bridge serves this machine's clock on ws://127.0.0.1:7374/"),
+        Err(error) => println!("==> playground-bridge did not start ({error}); the Clocks lab will use its model"),
+    }
+    let served = run(Step::new("serve the app on http://127.0.0.1:8080/", "trunk", &["serve", "--release"]));
+    if let Ok(mut bridge) = bridge {
+        let _ = bridge.kill();
+        let _ = bridge.wait();
+    }
+    served
 }
 
 fn test() -> Result<(), String> {
