@@ -156,8 +156,8 @@ impl HardwareSample {
         (reading_ns, read_system_ns): (i64, i64),
         bound: Vec<BoundTerm>,
     ) -> HardwareSample {
-        let below: u64 = bound.iter().map(|term| term.below_ns).sum();
-        let above: u64 = bound.iter().map(|term| term.above_ns).sum();
+        let below = bound.iter().fold(0u64, |sum, term| sum.saturating_add(term.below_ns));
+        let above = bound.iter().fold(0u64, |sum, term| sum.saturating_add(term.above_ns));
         HardwareSample {
             seq,
             source,
@@ -176,7 +176,7 @@ impl HardwareSample {
 
     /// Half the interval's width: TrueTime's ε.
     pub fn epsilon_ns(&self) -> i64 {
-        (self.latest_ns.0 - self.earliest_ns.0) / 2
+        self.latest_ns.0.saturating_sub(self.earliest_ns.0) / 2
     }
 }
 
@@ -248,7 +248,7 @@ pub struct LiveInterval {
 impl LiveInterval {
     /// A sample arriving at monotonic `now_ns` when the wall clock reads `wall_ns`.
     pub fn arrived(sample: HardwareSample, now_ns: i64, wall_ns: i64, resolution_ns: i64) -> LiveInterval {
-        let age_ns = (wall_ns - sample.read_system_ns.0).clamp(0, STALE_AFTER_NS);
+        let age_ns = wall_ns.saturating_sub(sample.read_system_ns.0).clamp(0, STALE_AFTER_NS);
         LiveInterval { sample, received_ns: now_ns, age_ns, resolution_ns }
     }
 
@@ -256,18 +256,18 @@ impl LiveInterval {
     /// the reading (the least it can be for `earliest`, the most for `latest`) and widen by
     /// [`DRIFT_BOUND_PPM`] of it.
     pub fn at(&self, now_ns: i64) -> TtInterval {
-        let since_arrival = (now_ns - self.received_ns).max(0);
+        let since_arrival = now_ns.saturating_sub(self.received_ns).clamp(0, i64::MAX / 4);
         let least = since_arrival + (self.age_ns - self.resolution_ns).max(0);
         let most = since_arrival + self.age_ns + self.resolution_ns;
         let widen = |elapsed: i64| elapsed.saturating_mul(DRIFT_BOUND_PPM) / 1_000_000;
         TtInterval {
-            earliest: self.sample.earliest_ns.0 + least - widen(least),
-            latest: self.sample.latest_ns.0 + most + widen(most),
+            earliest: self.sample.earliest_ns.0.saturating_add(least - widen(least)),
+            latest: self.sample.latest_ns.0.saturating_add(most + widen(most)),
         }
     }
 
     pub fn is_stale(&self, now_ns: i64) -> bool {
-        now_ns - self.received_ns > STALE_AFTER_NS
+        now_ns.saturating_sub(self.received_ns) > STALE_AFTER_NS
     }
 
     /// A [`TimeSource`] view of this interval at `now_ns`, `None` once stale.
@@ -311,7 +311,7 @@ impl CommitWait {
             timestamp: tt.latest,
             started_ns: now_ns,
             finished_ns: None,
-            epsilon_ns: (tt.latest - tt.earliest) / 2,
+            epsilon_ns: tt.latest.saturating_sub(tt.earliest) / 2,
         }
     }
 
@@ -329,7 +329,7 @@ impl CommitWait {
 
     /// How long the wait took, once finished.
     pub fn waited_ns(&self) -> Option<i64> {
-        self.finished_ns.map(|end| end - self.started_ns)
+        self.finished_ns.map(|end| end.saturating_sub(self.started_ns))
     }
 }
 
@@ -430,6 +430,24 @@ mod tests {
         assert_eq!(tt.latest, sample().latest_ns.0 + 5_000_000 + 2_500);
         let from_the_future = LiveInterval::arrived(sample(), 50, read_at - 9, 1_000_000);
         assert_eq!(from_the_future.age_ns, 0, "a wall clock behind the reading never ages it backwards");
+    }
+
+    #[test]
+    fn extreme_frames_saturate_instead_of_overflowing() {
+        let mut wild = sample();
+        wild.earliest_ns = EpochNanos(i64::MIN);
+        wild.latest_ns = EpochNanos(i64::MAX);
+        wild.read_system_ns = EpochNanos(i64::MIN);
+        assert_eq!(wild.epsilon_ns(), i64::MAX / 2);
+        let live = LiveInterval::arrived(wild, i64::MIN, i64::MAX, 1_000_000);
+        let tt = live.at(i64::MAX);
+        assert!(tt.earliest <= tt.latest);
+        let mut wait = CommitWait::start(tt, i64::MIN);
+        assert!(wait.advance(tt, i64::MAX).is_some());
+        assert_eq!(wait.waited_ns(), None);
+        let big = BoundTerm { what: "huge".into(), below_ns: u64::MAX, above_ns: u64::MAX };
+        let s = HardwareSample::from_reading(1, SourceKind::Ptp, "x".into(), true, (0, 0), vec![big.clone(), big]);
+        assert_eq!((s.earliest_ns.0, s.latest_ns.0), (-i64::MAX, i64::MAX));
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl GpsState {
             "TOFF" => {
                 if let Some((real, clock)) = pair(&value) {
                     self.saw_toff = true;
-                    self.serial = Some(self.serial_offset(real - clock, clock, serial_latency_ns));
+                    self.serial = Some(self.serial_offset(real.saturating_sub(clock), clock, serial_latency_ns));
                 }
             }
             "PPS" => {
@@ -76,7 +76,7 @@ impl GpsState {
                     let precision = value.get("precision").and_then(Value::as_i64).unwrap_or(-1).clamp(-40, 10);
                     let edge_ns = (2f64.powi(precision as i32) * 1e9).ceil() as u64;
                     let bound = vec![term(format!("PPS edge (precision 2^{precision} s)"), edge_ns)];
-                    self.pps = Some(Offset { offset_ns: real - clock, at_system_ns: clock, bound });
+                    self.pps = Some(Offset { offset_ns: real.saturating_sub(clock), at_system_ns: clock, bound });
                 }
             }
             _ => {}
@@ -93,7 +93,8 @@ impl GpsState {
         // serial measurement, with gpsd's processing folded into the latency.
         if !self.saw_toff {
             if let Some(time) = value.get("time").and_then(Value::as_str).and_then(parse_utc) {
-                self.serial = Some(self.serial_offset(time - received_ns, received_ns, serial_latency_ns));
+                self.serial =
+                    Some(self.serial_offset(time.saturating_sub(received_ns), received_ns, serial_latency_ns));
             }
         }
     }
@@ -117,20 +118,20 @@ impl GpsState {
         if self.mode < 2 && self.pps.is_none() {
             return Err(format!("gpsd at {device} has no fix yet"));
         }
-        let fresh = |offset: &&Offset| (0..=FRESH_FOR_NS).contains(&(now_ns - offset.at_system_ns));
+        let fresh = |offset: &&Offset| (0..=FRESH_FOR_NS).contains(&now_ns.saturating_sub(offset.at_system_ns));
         let (offset, what) = match (self.pps.as_ref().filter(fresh), self.serial.as_ref().filter(fresh)) {
             (Some(pps), _) => (pps, "PPS"),
             (None, Some(serial)) => (serial, "serial time"),
             (None, None) => return Err(format!("gpsd at {device} sent no time report in the last 3 s")),
         };
-        let age = (now_ns - offset.at_system_ns) as u64;
+        let age = now_ns.saturating_sub(offset.at_system_ns) as u64; // within FRESH_FOR_NS
         let mut bound = offset.bound.clone();
         if what == "serial time" {
             bound.insert(0, self.ept_term());
         }
         bound.push(term("drift since the report (500 ppm)", age * DRIFT_BOUND_PPM as u64 / 1_000_000));
         Ok(Reading {
-            reading_ns: now_ns + offset.offset_ns,
+            reading_ns: now_ns.saturating_add(offset.offset_ns),
             read_system_ns: now_ns,
             synchronized: true,
             device: format!("{device} ({what})"),
@@ -156,7 +157,9 @@ pub fn parse_utc(text: &str) -> Option<i64> {
     let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
     let mut time_parts = hms.splitn(3, ':').map(|part| part.parse::<i64>().ok());
     let (hour, minute, second) = (time_parts.next()??, time_parts.next()??, time_parts.next()??);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    // Unix-epoch nanoseconds in an i64 reach 2262.
+    let plausible = (1970..=2200).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day);
+    if !plausible || !(0..=23).contains(&hour) || !(0..=59).contains(&minute) || !(0..=60).contains(&second) {
         return None;
     }
     if fraction.len() > 9 || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -278,8 +281,15 @@ mod tests {
         assert_eq!(parse_utc("2026-11-25T12:00:04.25Z"), Some(NOON + 4_250_000_000));
         assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_utc("2000-02-29T00:00:00Z"), Some(951_782_400_000_000_000));
-        for bad in ["2026-13-01T00:00:00Z", "2026-11-25 12:00:00Z", "2026-11-25T12:00:00", "x", "2026-11-25T12:0a:00Z"]
-        {
+        for bad in [
+            "99999999999999999-01-01T00:00:00Z",
+            "2026-11-25T-1:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-25 12:00:00Z",
+            "2026-11-25T12:00:00",
+            "x",
+            "2026-11-25T12:0a:00Z",
+        ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
     }
@@ -342,5 +352,48 @@ mod tests {
         gps.take_line(r#"{"class":"TOFF","real_sec":"x"}"#, 0, LATENCY).unwrap();
         gps.take_line(r#"{"class":"SKY","satellites":[]}"#, 0, LATENCY).unwrap();
         assert!(gps.reading(0, "gpsd").unwrap_err().contains("no fix"));
+    }
+
+    /// Real gpsd lines, cut short and with bytes changed at random: whatever arrives is
+    /// taken or refused, and a reading is a reading or a reason, never a panic.
+    #[test]
+    fn mangled_gpsd_output_never_panics() {
+        let lines = [
+            r#"{"class":"TPV","device":"/dev/pts/1","mode":3,"time":"2026-11-25T12:00:04.000Z","ept":0.005,"lat":48.1173}"#,
+            r#"{"class":"TOFF","device":"/dev/pts/1","real_sec":1795608004, "real_nsec":0,"clock_sec":1795643920,"clock_nsec":226637481}"#,
+            r#"{"class":"PPS","real_sec":1795608005,"real_nsec":0,"clock_sec":1795608005,"clock_nsec":120,"precision":-20}"#,
+            r#"{"class":"TOFF","real_sec":9223372036,"real_nsec":999999999,"clock_sec":-9223372036,"clock_nsec":0}"#,
+            r#"{"class":"TPV","mode":3,"ept":1e300,"time":"9999-12-31T23:59:60.999999999Z"}"#,
+        ];
+        let mut rng = playground_core::rng::Rng::seeded(6);
+        let mut gps = GpsState::default();
+        let mut readings = 0;
+        for _ in 0..20_000 {
+            let mut bytes = lines[rng.below(lines.len() as u64) as usize].as_bytes().to_vec();
+            for _ in 0..rng.below(4) {
+                let at = rng.below(bytes.len() as u64) as usize;
+                let alphabet = b"0123456789-.:,\"{}[]eZT x";
+                bytes[at] = alphabet[rng.below(alphabet.len() as u64) as usize];
+            }
+            bytes.truncate(rng.between(1, bytes.len() as u64 + 1) as usize);
+            let line = String::from_utf8_lossy(&bytes);
+            // Mostly near the recorded clock, so readings happen; sometimes anywhere at all.
+            let near = 1_795_643_920_000_000_000 + rng.below(2_000_000_000) as i64;
+            let now = if rng.chance_ppm(900_000) { near } else { rng.next_u64() as i64 };
+            let _ = gps.take_line(&line, now, LATENCY);
+            if let Ok(reading) = gps.reading(now, "gpsd") {
+                readings += 1;
+                let sample = playground_core::hardware_time::HardwareSample::from_reading(
+                    1,
+                    SourceKind::Gpsd,
+                    reading.device,
+                    true,
+                    (reading.reading_ns, reading.read_system_ns),
+                    reading.bound,
+                );
+                assert!(sample.earliest_ns <= sample.latest_ns);
+            }
+        }
+        assert!(readings > 1_000, "the reading path ran ({readings} times)");
     }
 }

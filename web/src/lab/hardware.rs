@@ -172,7 +172,7 @@ impl Component for HardwarePanel {
         let (tt, source) = self.current(ctx);
         let fresh = self.live.as_ref().filter(|live| !live.is_stale(monotonic_ns()));
         let on_hardware = fresh.is_some();
-        let epsilon = (tt.latest - tt.earliest) / 2;
+        let epsilon = tt.latest.saturating_sub(tt.earliest) / 2;
         let oninput = ctx.link().callback(|event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             Msg::Address(input.value())
@@ -237,8 +237,11 @@ fn capitalised(text: &str) -> String {
 /// The interval against this browser's clock (the line).
 fn interval_bar(tt: TtInterval) -> Html {
     let wall = wall_ns();
-    let reach = (tt.earliest - wall).abs().max((tt.latest - wall).abs()).max(1) as f64 * 1.15;
-    let x = |at: i64| 150.0 + 140.0 * (at - wall) as f64 / reach;
+    let reach =
+        tt.earliest.saturating_sub(wall).saturating_abs().max(tt.latest.saturating_sub(wall).saturating_abs()).max(1)
+            as f64
+            * 1.15;
+    let x = |at: i64| 150.0 + 140.0 * at.saturating_sub(wall) as f64 / reach;
     let label = format!(
         "Interval from {} to {} UTC; this browser's clock reads {}",
         format_time_of_day_ns(tt.earliest),
@@ -289,14 +292,14 @@ fn commit_list(commits: &[Commit]) -> Html {
                 "s = {} UTC: acknowledged after {} (2ε was {}) on {}",
                 format_time_of_day_ns(wait.timestamp),
                 format_span_ns(waited),
-                format_span_ns(2 * wait.epsilon_ns),
+                format_span_ns(wait.epsilon_ns.saturating_mul(2)),
                 commit.source
             ),
             None => format!(
                 "s = {} UTC: commit-waiting, {} so far (expect about 2ε = {})",
                 format_time_of_day_ns(wait.timestamp),
-                format_span_ns(now - wait.started_ns),
-                format_span_ns(2 * wait.epsilon_ns)
+                format_span_ns(now.saturating_sub(wait.started_ns)),
+                format_span_ns(wait.epsilon_ns.saturating_mul(2))
             ),
         };
         html! { <li class={classes!(wait.finished_ns.is_none().then_some("waiting"))}>{ text }</li> }

@@ -73,7 +73,7 @@ impl TtInterval {
 /// How long commit-wait must still wait before `TT.after(s)` holds, judged by `tt`;
 /// `None` once it holds.
 pub fn commit_wait_remaining(tt: TtInterval, s: i64) -> Option<i64> {
-    (tt.earliest <= s).then(|| s - tt.earliest + 1)
+    (tt.earliest <= s).then(|| s.saturating_sub(tt.earliest).saturating_add(1))
 }
 
 /// Where TrueTime intervals come from. The simulated clock model is one source; real clock
