@@ -83,6 +83,25 @@ fn understating_epsilon_is_caught() {
     assert!(violated(drifty.as_ref()).contains(&"truetime-interval"));
 }
 
+/// The hardware panel's "Use in the simulation" sets `epsilon_floor_us` mid-run through the
+/// fault script: commit-wait then lasts about 2ε, every guarantee still holds (a wider
+/// interval is never wrong), and the run replays.
+#[test]
+fn a_real_clocks_epsilon_lengthens_commit_wait_and_keeps_every_guarantee() {
+    let wait = |r: &dyn LabRun| r.metrics().counter("mean commit-wait").unwrap();
+    let model = run(&clocks(5, &[]), secs(30));
+    let mut hardware = clocks(5, &[]);
+    hardware.faults.push(Fault {
+        at: secs(1),
+        action: FaultAction::Set { key: "epsilon_floor_us".into(), value: "500000".into() },
+    });
+    let floored = run(&hardware, secs(30));
+    assert!(violated(floored.as_ref()).is_empty(), "{:?}", violated(floored.as_ref()));
+    assert!(wait(model.as_ref()) < 100_000, "the model's ε is tens of ms: {}", wait(model.as_ref()));
+    assert!(wait(floored.as_ref()) > 800_000, "about 2 × 500 ms after the floor: {}", wait(floored.as_ref()));
+    assert_eq!(floored.trace().digest(), run(&hardware, secs(30)).trace().digest());
+}
+
 #[test]
 fn ntp_shrinks_skew_but_never_removes_it() {
     let unsynced = run(&clocks(4, &[("sync_ms", "0".into()), ("max_skew_ms", "100".into())]), secs(20));

@@ -24,6 +24,8 @@ const LONGEST_RETRY_S: u32 = 30;
 pub struct Props {
     /// The simulated ε to fall back on, in nanoseconds.
     pub model_epsilon_ns: i64,
+    /// Sets the simulation's ε floor to this many microseconds (a recorded knob change).
+    pub on_use_epsilon: Callback<i64>,
 }
 
 pub enum Msg {
@@ -190,6 +192,12 @@ impl Component for HardwarePanel {
                 <div class="bridge-controls">
                     <label>{ "Bridge " }<input type="url" value={self.address.clone()} {oninput} aria-label="Bridge address" /></label>
                     <button onclick={ctx.link().callback(|_| Msg::Connect)}>{ "Connect" }</button>
+                    if on_hardware {
+                        <button class="use-epsilon" onclick={let use_it = ctx.props().on_use_epsilon.clone(); move |_| use_it.emit((epsilon + 999) / 1_000)}
+                            title="Set the simulation's ε floor to this machine's ε; the change is recorded in the fault script, so the run still replays">
+                            { "Use this ε in the simulation" }
+                        </button>
+                    }
                     <button class="commit" onclick={ctx.link().callback(|_| Msg::Commit)}
                         title="Take s = TT.now().latest and wait until TT.after(s), as Spanner does before acknowledging">
                         { "Commit a write (commit-wait)" }

@@ -248,7 +248,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 { super::spacetime::relation_panel(space, &state.picked_events, &names) }
                 { super::spacetime::clock_bars(space, &names) }
                 { super::spacetime::comparison_table(space) }
-                <super::hardware::HardwarePanel model_epsilon_ns={space.readings.iter().map(|r| r.epsilon).max().unwrap_or(0) * 1_000} />
+                <super::hardware::HardwarePanel model_epsilon_ns={space.readings.iter().map(|r| r.epsilon).max().unwrap_or(0) * 1_000}
+                    on_use_epsilon={dispatch.reform(|micros: i64| Action::SetParam("epsilon_floor_us".into(), micros.clamp(0, 60_000_000).to_string()))} />
             </section>
         }
     });

@@ -83,6 +83,8 @@ pub struct Config {
     pub assumed_drift_ppm: i64,
     /// Scales ε; below 100 the node understates its uncertainty.
     pub epsilon_percent: i64,
+    /// ε is never below this, in microseconds: a real clock's uncertainty, from the bridge.
+    pub epsilon_floor: i64,
 }
 
 /// What survives a crash: the hardware clock keeps running, and the logical clocks are
@@ -228,7 +230,7 @@ impl State {
             Some((at, half_rtt)) => half_rtt + (pt - at).max(0) * self.config.assumed_drift_ppm / 1_000_000,
             None => self.config.initial_epsilon + pt.max(0) * self.config.assumed_drift_ppm / 1_000_000,
         };
-        raw * self.config.epsilon_percent / 100
+        (raw * self.config.epsilon_percent / 100).max(self.config.epsilon_floor)
     }
 
     /// The clock's reading and the node's ε at true time `now`, for the lab's displays.

@@ -88,6 +88,15 @@ pub static PARAMS: &[ParamSpec] = &[
         false,
         true,
     ),
+    int(
+        "epsilon_floor_us",
+        "ε floor",
+        (0, 60_000_000, "µs"),
+        "0",
+        "ε is at least this. The hardware panel's “Use in the simulation” sets it from this machine's real clock.",
+        false,
+        true,
+    ),
 ];
 
 /// Processes p1..pN, then the time server `ntp`.
@@ -116,6 +125,7 @@ pub fn node_setups(params: &Params, seed: u64) -> Vec<NodeSetup<Config>> {
             initial_epsilon: max_skew,
             assumed_drift_ppm: 0,
             epsilon_percent: 100,
+            epsilon_floor: 0,
         };
         let mut config = config;
         refresh_config(&mut config, params);
@@ -141,6 +151,7 @@ pub fn refresh_config(config: &mut Config, params: &Params) {
     config.commit_wait = params.flag("commit_wait");
     config.assumed_drift_ppm = params.int("assumed_drift_ppm");
     config.epsilon_percent = params.int("epsilon_pct");
+    config.epsilon_floor = params.int("epsilon_floor_us");
 }
 
 pub fn net_params(params: &Params) -> NetParams {
