@@ -62,6 +62,15 @@ async fn foreign_origins_wrong_paths_and_surplus_clients_are_refused_with_a_reas
 }
 
 #[tokio::test]
+async fn a_hosted_site_given_with_allow_origin_is_served() {
+    let address =
+        bridge(SourceKind::System, |config| config.allowed_origins = vec!["https://course.example.edu".into()]).await;
+    let mut hosted = connect(address, "https://course.example.edu").await.expect("an origin given with --allow-origin");
+    next_sample(&mut hosted).await;
+    assert_eq!(connect(address, "https://course.example.edu.evil").await.expect_err("refused").0, 403);
+}
+
+#[tokio::test]
 async fn malformed_frames_get_an_error_and_the_stream_goes_on() {
     let address = bridge(SourceKind::System, |_| {}).await;
     let mut client = connect(address, "http://localhost:8080").await.unwrap();

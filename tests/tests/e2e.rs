@@ -248,7 +248,8 @@ fn the_truetime_view_shows_hardware_time_while_a_bridge_runs() {
     b.click(&b.find("button.use-epsilon"));
     b.click(&b.find("#step")); // the change takes effect at the next instant
     b.until("the ε floor knob is set", || {
-        b.property(&b.find("#knob-epsilon_floor_us"), "value").as_str().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) > 0
+        b.property(&b.find("#knob-epsilon_floor_us"), "value").as_str().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            > 0
     });
 
     // The bridge goes away: the view falls back to the model and says so.
