@@ -56,8 +56,13 @@ fn safety_holds_across_random_faults() {
         let loss = rng.below(25).to_string();
         let dup = rng.below(25).to_string();
         let servers_text = servers.to_string();
-        let mut s =
-            raft(seed, &[("servers", &servers_text), ("loss", &loss), ("dup", &dup), ("client_rate", "20")], "");
+        // Half the sweep runs with PreVote, which must be exactly as safe.
+        let prevote = if seed % 2 == 0 { "on" } else { "off" };
+        let mut s = raft(
+            seed,
+            &[("servers", &servers_text), ("loss", &loss), ("dup", &dup), ("client_rate", "20"), ("prevote", prevote)],
+            "",
+        );
         s.faults = faults;
         let r = run(&s, secs(12));
         assert!(
@@ -194,4 +199,24 @@ fn figure_7_logs_are_repaired() {
     assert!(logs.windows(2).all(|w| w[0] == w[1]), "every server ends with the same log and commit: {logs:?}");
     let trace = text_trace(&preset("Figure 7 log repair"), secs(3));
     assert!(trace.contains("state     n1 log changed from index 2"), "n1's conflicting suffix is replaced");
+}
+
+/// Raft thesis §9.6. A follower cut off alone keeps timing out. Without PreVote it raises its
+/// term each time and, on its return, forces the healthy leader to step down; with PreVote
+/// its polls fail, its term stays, and the leader it returns to keeps leading.
+#[test]
+fn prevote_keeps_a_returning_follower_from_disrupting_the_leader() {
+    let without = run(&preset("Returning follower"), secs(6));
+    let with = run(&preset("Returning follower, with PreVote"), secs(6));
+    for r in [&without, &with] {
+        assert!(violated(r.as_ref()).is_empty(), "{:?}", violated(r.as_ref()));
+    }
+    assert!(counter(without.as_ref(), "elections") > 5, "n5 campaigns alone, term after term");
+    assert!(counter(without.as_ref(), "leaders elected") >= 2, "its return unseats the leader");
+    assert_eq!(counter(without.as_ref(), "pre-vote rounds"), 0);
+
+    assert_eq!(counter(with.as_ref(), "elections"), 1, "only n1's forced timeout became an election");
+    assert_eq!(counter(with.as_ref(), "leaders elected"), 1, "n1 leads throughout");
+    assert!(counter(with.as_ref(), "pre-vote rounds") > 5, "n5 polled and lost, again and again");
+    assert!(counter(with.as_ref(), "entries committed") > counter(without.as_ref(), "entries committed") / 2);
 }

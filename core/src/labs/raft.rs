@@ -14,7 +14,14 @@
 //! exactly that so the checker can catch it. currentTerm, votedFor and the log are persisted
 //! before any reply, and survive crashes. Clients are redirected to the leader.
 //!
-//! Not built: PreVote and membership changes.
+//! PreVote (Ongaro, "Consensus: Bridging Theory and Practice", 2014, §9.6), `prevote=on`:
+//! before a real election a server asks whether the others would vote for it in the next
+//! term, without changing anyone's term; a server says yes only if it would grant the vote
+//! and has not heard from a leader within the minimum election timeout. A server cut off
+//! from the majority then never inflates its term, so its return does not unseat a healthy
+//! leader (the "Returning follower" presets show both).
+//!
+//! Not built: membership changes.
 
 mod checks;
 pub mod log;
@@ -80,6 +87,15 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
     },
+    ParamSpec {
+        key: "prevote",
+        label: "PreVote",
+        kind: ParamKind::Bool,
+        default: "off",
+        help: "Poll a majority before a real election (thesis §9.6), so a cut-off server does not inflate its term and disrupt the leader on return.",
+        per_node: false,
+        live: true,
+    },
     int("loss", "Loss", (0, 100, "%"), "0", "Chance each RPC is lost.", false, true),
     int("dup", "Duplication", (0, 100, "%"), "0", "Chance each RPC is delivered twice.", false, true),
     int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true),
@@ -133,7 +149,23 @@ pub static PRESETS: &[Preset] = &[
                  700ms do c1 submit n1; 800ms partition n1,c1 | n2,n3,n4 | n5; 900ms do n2 timeout; \
                  1000ms partition n1 | n2,n3,n4,c1 | n5; 1100ms do c1 submit n2; 1200ms do c1 submit n2; 1500ms heal",
     },
+    Preset {
+        name: "Returning follower",
+        about: "n5 is cut off alone from 1 s to 4 s. Each election timeout it starts an election it cannot win, raising its term; when it returns, that term forces the healthy leader to step down.",
+        seed: 3,
+        params: &[],
+        faults: RETURNING_FOLLOWER,
+    },
+    Preset {
+        name: "Returning follower, with PreVote",
+        about: "The same run with PreVote (thesis §9.6): n5 first asks whether it could win, is told no, and keeps its term; when it returns, it simply follows the leader.",
+        seed: 3,
+        params: &[("prevote", "on")],
+        faults: RETURNING_FOLLOWER,
+    },
 ];
+
+const RETURNING_FOLLOWER: &str = "100ms do n1 timeout; 1s partition n5 | n1,n2,n3,n4,c1; 4s heal";
 
 /// Raft Figure 8, driven with partitions, crashes and forced timeouts.
 pub const FIGURE_8: &str = "100ms do n1 timeout; 300ms partition n1,n2,c1 | n3,n4,n5; 400ms do c1 submit n1; \
@@ -192,6 +224,7 @@ fn config(params: &Params, kind: Kind) -> Config {
         },
         client_rate: params.int("client_rate") as u32,
         client_timeout: 4 * params.int("election_max_ms") as Micros * MICROS_PER_MS,
+        prevote: params.flag("prevote"),
     }
 }
 
@@ -355,6 +388,7 @@ impl Lab for RaftLab {
         Metrics {
             counters: alloc::vec![
                 count("elections", s.elections),
+                count("pre-vote rounds", s.pre_vote_rounds),
                 count("leaders elected", s.leaders),
                 count("entries committed", s.committed),
                 count("client commands done", s.client_done),

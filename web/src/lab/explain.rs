@@ -90,6 +90,9 @@ pub fn raft() -> Html {
             "Press Figure 8, committing old entries: the checker flags leader completeness and \
              state-machine safety. Compare with Figure 8, which stays safe.",
             "Click Measure election time: wider timeout ranges make elections slower but rarer to split.",
+            "Press Returning follower: n5, cut off alone, raises its term again and again and unseats \
+             the leader when it returns. Then press Returning follower, with PreVote: it asks first, \
+             is told no, and rejoins quietly.",
         ],
     )
 }

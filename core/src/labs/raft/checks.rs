@@ -31,6 +31,8 @@ const MATCH_WINDOW: usize = 256;
 #[derive(Clone, Debug, Default)]
 pub struct RaftStats {
     pub elections: u64,
+    /// PreVote polls started (thesis §9.6).
+    pub pre_vote_rounds: u64,
     pub leaders: u64,
     pub committed: u64,
     pub client_done: u64,
@@ -106,6 +108,7 @@ impl Checks {
         let (at, seq, node) = (o.at, o.seq, o.node);
         match o.observation {
             Obs::BecameCandidate { .. } => self.stats.elections += 1,
+            Obs::PreVoting { .. } => self.stats.pre_vote_rounds += 1,
             Obs::SteppedDown { .. } => {}
             Obs::BecameLeader { term } => {
                 self.stats.leaders += 1;

@@ -49,6 +49,17 @@ pub enum Msg {
         command: u32,
         outcome: Outcome,
     },
+    /// Raft thesis §9.6: "would you vote for me in `term`?", asked without changing any
+    /// server's term.
+    PreVote {
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    },
+    PreVoteReply {
+        term: Term,
+        granted: bool,
+    },
 }
 
 impl Message for Msg {
@@ -61,6 +72,8 @@ impl Message for Msg {
             Msg::AppendReply { .. } => "AppendReply",
             Msg::Request { .. } => "ClientRequest",
             Msg::Reply { .. } => "ClientReply",
+            Msg::PreVote { .. } => "PreVote",
+            Msg::PreVoteReply { .. } => "PreVoteReply",
         }
     }
 
@@ -78,6 +91,12 @@ impl Message for Msg {
             }
             Msg::Request { command } => format!("command {command}"),
             Msg::Reply { command, outcome } => format!("command {command} {outcome:?}"),
+            Msg::PreVote { term, last_log_index, last_log_term } => {
+                format!("would vote in term {term}? last log ({last_log_index}, term {last_log_term})")
+            }
+            Msg::PreVoteReply { term, granted } => {
+                format!("term {term} {}", if *granted { "would vote" } else { "would not" })
+            }
         }
     }
 }

@@ -99,6 +99,8 @@ pub struct Config {
     /// Client: commands per second (0 for none).
     pub client_rate: u32,
     pub client_timeout: Micros,
+    /// Raft thesis §9.6: poll a majority before starting a real election.
+    pub prevote: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +149,7 @@ pub enum Obs {
     Applied { index: Index, term: Term, command: u32 },
     Submitted { command: u32, to: NodeId },
     Done { command: u32, index: Index, latency: Micros },
+    PreVoting { term: Term },
 }
 
 impl Observation for Obs {
@@ -170,6 +173,7 @@ impl Observation for Obs {
             Obs::Done { command, index, latency } => {
                 format!("command {command} committed at index {index} after {}", format_duration(*latency))
             }
+            Obs::PreVoting { term } => format!("asks whether it would win term {term} (PreVote)"),
         }
     }
 }
@@ -184,6 +188,10 @@ pub struct State {
     pub commit_index: Index,
     pub last_applied: Index,
     votes: BTreeSet<NodeId>,
+    /// Pre-votes gathered while polling before an election (PreVote only).
+    pre_votes: Option<BTreeSet<NodeId>>,
+    /// When this server last heard from a leader of its term (PreVote's leader stickiness).
+    heard_from_leader: Option<Micros>,
     next_index: BTreeMap<NodeId, Index>,
     pub match_index: BTreeMap<NodeId, Index>,
     /// Leader: which client waits for which index.
@@ -226,10 +234,44 @@ impl State {
             }
             self.role = Role::Follower;
             self.leader = None;
+            self.pre_votes = None;
         }
     }
 
+    /// Thesis §9.6: ask the others whether they would vote for us in the next term, without
+    /// incrementing our own; only a majority of yeses starts a real election. A server cut
+    /// off from the majority therefore never inflates its term.
+    fn start_pre_vote(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
+        let term = self.stable.current_term + 1;
+        self.pre_votes = Some(BTreeSet::from([self.me]));
+        out.observe(Obs::PreVoting { term });
+        let (last_log_index, last_log_term) = (self.stable.last_index(), self.stable.last_term());
+        for &peer in self.peers() {
+            out.send(peer, Msg::PreVote { term, last_log_index, last_log_term });
+        }
+        self.arm_election(ctx, out);
+        self.maybe_win_pre_vote(ctx, out);
+    }
+
+    fn maybe_win_pre_vote(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
+        if self.pre_votes.as_ref().is_some_and(|votes| votes.len() >= self.majority()) {
+            self.start_election(ctx, out);
+        }
+    }
+
+    /// A server grants a pre-vote when it would grant the vote (a later term, an up-to-date
+    /// log) and has not heard from a leader within the minimum election timeout.
+    fn would_vote(&self, ctx: &Ctx, term: Term, last_log_index: Index, last_log_term: Term) -> bool {
+        let leader_is_quiet =
+            self.heard_from_leader.is_none_or(|at| ctx.now.saturating_sub(at) >= self.config.election_min);
+        term > self.stable.current_term
+            && self.role != Role::Leader
+            && leader_is_quiet
+            && self.stable.candidate_up_to_date(last_log_term, last_log_index)
+    }
+
     fn start_election(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
+        self.pre_votes = None;
         let term = self.stable.current_term + 1;
         out.persist_applied(&mut self.stable, Change::Term { term, voted_for: Some(self.me) });
         self.role = Role::Candidate;
@@ -316,6 +358,8 @@ impl State {
             out.observe(Obs::SteppedDown { term });
         }
         self.leader = Some(from);
+        self.heard_from_leader = Some(ctx.now);
+        self.pre_votes = None;
         self.arm_election(ctx, out);
         if self.stable.term_at(prev_index) != Some(prev_term) {
             let hint = prev_index.saturating_sub(1).min(self.stable.last_index());
@@ -396,6 +440,8 @@ impl Process for State {
             commit_index: 0,
             last_applied: 0,
             votes: BTreeSet::new(),
+            pre_votes: None,
+            heard_from_leader: None,
             next_index: BTreeMap::new(),
             match_index: BTreeMap::new(),
             waiting: BTreeMap::new(),
@@ -429,6 +475,19 @@ impl Process for State {
                     self.arm_election(ctx, out);
                 }
                 out.send(from, Msg::Vote { term: current, granted });
+            }
+            Msg::PreVote { term, last_log_index, last_log_term } => {
+                let granted = self.would_vote(ctx, term, last_log_index, last_log_term);
+                out.send(from, Msg::PreVoteReply { term: self.stable.current_term, granted });
+            }
+            Msg::PreVoteReply { term, granted } => {
+                self.observe_term(term, out);
+                if granted && term <= self.stable.current_term {
+                    if let Some(votes) = self.pre_votes.as_mut() {
+                        votes.insert(from);
+                    }
+                    self.maybe_win_pre_vote(ctx, out);
+                }
             }
             Msg::Vote { term, granted } => {
                 self.observe_term(term, out);
@@ -491,6 +550,7 @@ impl Process for State {
 
     fn on_timer(&mut self, ctx: &Ctx, timer: Timer, out: &mut Out<Self>) {
         match timer {
+            Timer::Election if self.role != Role::Leader && self.config.prevote => self.start_pre_vote(ctx, out),
             Timer::Election if self.role != Role::Leader => self.start_election(ctx, out),
             Timer::Election => {}
             Timer::Heartbeat if self.role == Role::Leader => {
@@ -537,7 +597,10 @@ impl Process for State {
         match self.config.kind {
             Kind::Client { .. } => vec![format!("{} commands sent", self.next_command)],
             Kind::Server { .. } => vec![
-                format!("{} · term {}", self.role.name(), self.stable.current_term),
+                match &self.pre_votes {
+                    Some(votes) => format!("pre-vote {} · term {}", votes.len(), self.stable.current_term),
+                    None => format!("{} · term {}", self.role.name(), self.stable.current_term),
+                },
                 format!("voted {}", self.stable.voted_for.map_or("-".into(), |v| format!("n{}", v + 1))),
                 format!("log {} · commit {}", self.stable.last_index(), self.commit_index),
             ],
