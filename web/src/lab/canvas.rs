@@ -87,14 +87,28 @@ fn status_text(status: NodeStatus) -> &'static str {
     }
 }
 
+/// Message colours by role, the same across labs (Okabe-Ito, so they stay apart for
+/// colour-blind readers; the label and the legend say it in words too).
 fn kind_class(kind: &str) -> &'static str {
     match kind {
-        "Request" => "msg-request",
-        "Ack" => "msg-ack",
-        "Reject" => "msg-reject",
+        "Request" | "AppendEntries" | "Accept" | "Propose" | "ClientRequest" | "NtpRequest" | "App" => "msg-request",
+        "Ack" | "AppendReply" | "Accepted" | "Vote" | "Promise" | "PreVoteReply" | "ClientReply" | "NtpReply" => {
+            "msg-ack"
+        }
+        "Reject" | "Nack" => "msg-reject",
+        "RequestVote" | "PreVote" | "Prepare" | "Report" => "msg-vote",
+        "Heartbeat" => "msg-heartbeat",
         _ => "msg-other",
     }
 }
+
+const LEGEND: [(&str, &str); 5] = [
+    ("msg-request", "requests and appends"),
+    ("msg-ack", "replies and acks"),
+    ("msg-vote", "elections and ballots"),
+    ("msg-heartbeat", "heartbeats"),
+    ("msg-reject", "rejections"),
+];
 
 fn fate_class(fate: FlightFate) -> &'static str {
     match fate {
@@ -308,6 +322,9 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 { for marks }
                 { for nodes }
             </svg>
+            <p class="msg-legend" aria-hidden="true">
+                { for LEGEND.iter().map(|(class, words)| html! { <span><svg viewBox="0 0 10 10"><circle class={classes!("msg", *class)} cx="5" cy="5" r="4" /></svg>{ *words }</span> }) }
+            </p>
         </figure>
     }
 }
