@@ -219,4 +219,10 @@ fn prevote_keeps_a_returning_follower_from_disrupting_the_leader() {
     assert_eq!(counter(with.as_ref(), "leaders elected"), 1, "n1 leads throughout");
     assert!(counter(with.as_ref(), "pre-vote rounds") > 5, "n5 polled and lost, again and again");
     assert!(counter(with.as_ref(), "entries committed") > counter(without.as_ref(), "entries committed") / 2);
+
+    // Mid-partition the view shows n5 polling with only its own pre-vote, still in term 1.
+    let mid = run(&preset("Returning follower, with PreVote"), secs(2));
+    let n5 = &mid.raft().unwrap().servers[4];
+    assert_eq!((n5.pre_votes, n5.term), (Some(1), 1));
+    assert_eq!(mid.raft().unwrap().servers[0].pre_votes, None, "the leader is not polling");
 }

@@ -255,6 +255,8 @@ pub struct ServerView {
     pub commit: Index,
     /// When the election timer was armed and for how long.
     pub election: Option<(Micros, Micros)>,
+    /// Pre-votes gathered while polling (PreVote), if polling.
+    pub pre_votes: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -350,6 +352,7 @@ impl RaftLab {
                     last_index: stable.last_index(),
                     commit: process.map_or(0, |p| p.commit_index),
                     election: process.and_then(|p| p.election_deadline),
+                    pre_votes: process.and_then(|p| p.pre_votes()),
                 })
             })
             .collect();

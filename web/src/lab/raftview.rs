@@ -71,11 +71,15 @@ pub fn RaftPanel(props: &RaftPanelProps) -> Html {
             }
         });
         let role = if s.up { s.role.name() } else { "crashed" };
+        let shown = match s.pre_votes.filter(|_| s.up) {
+            Some(votes) => format!("{role}, polling ({votes} pre-votes)"),
+            None => role.to_string(),
+        };
         html! {
             <tr class={classes!(format!("raft-{role}"))}>
                 <th>{ name }</th>
                 <td>{ ring }</td>
-                <td class="raft-role">{ role }</td>
+                <td class="raft-role">{ shown }</td>
                 <td>{ s.term }</td>
                 <td>{ s.voted_for.and_then(|v| props.names.get(usize::from(v)).cloned()).unwrap_or_else(|| "-".into()) }</td>
                 <td>{ format!("{} / {}", s.commit, s.last_index) }</td>

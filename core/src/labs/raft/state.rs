@@ -205,6 +205,11 @@ pub struct State {
 }
 
 impl State {
+    /// How many pre-votes this server holds while it polls (PreVote), if it is polling.
+    pub fn pre_votes(&self) -> Option<usize> {
+        self.pre_votes.as_ref().map(BTreeSet::len)
+    }
+
     fn peers(&self) -> &[NodeId] {
         match &self.config.kind {
             Kind::Server { peers } => peers,
