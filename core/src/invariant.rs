@@ -8,6 +8,7 @@ use alloc::string::String;
 use serde::Serialize;
 
 use crate::time::Micros;
+use crate::trace::EventKind;
 
 /// The state of one guarantee so far.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -52,6 +53,13 @@ impl Verdict {
                 false
             }
         }
+    }
+
+    /// Records a violation by trace event `event`; for the first one, returns the trace
+    /// event that reports it, for the lab to record.
+    pub fn violation_event(&mut self, at: Micros, event: u64, detail: String) -> Option<EventKind> {
+        let first = self.violate(at, event, detail.clone());
+        first.then_some(EventKind::Verdict { invariant: self.name, holds: false, detail, culprit: Some(event) })
     }
 }
 

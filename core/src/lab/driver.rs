@@ -138,7 +138,8 @@ impl<P: Process> Driver<P> {
 }
 
 /// The parts of a [`Lab`] implementation that are the same for every lab whose struct has
-/// `driver` and `params` fields and inherent `set_live` and `collect` methods.
+/// `driver` and `params` fields and inherent `set_live` (reapply the live knobs) and
+/// `collect` methods. A `set` changes the parameter, reapplies, then records the change.
 macro_rules! lab_plumbing {
     ($proc:ty, $name:literal) => {
         type Proc = $proc;
@@ -157,7 +158,13 @@ macro_rules! lab_plumbing {
         }
 
         fn apply_set(&mut self, key: &str, value: &str) {
-            self.set_live(key, value);
+            if self.params.set(key, value).is_err() {
+                return;
+            }
+            self.set_live();
+            let sim = &mut self.driver.sim;
+            let set = $crate::trace::EventKind::Set { key: key.into(), value: value.into() };
+            sim.trace.record(sim.now(), set);
         }
 
         fn absorb(&mut self) {

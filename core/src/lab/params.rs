@@ -45,6 +45,23 @@ pub const fn int_param(
     ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live }
 }
 
+/// The network-fault knobs the consensus labs share, and the network they describe.
+pub const LOSS: ParamSpec = int_param("loss", "Loss", (0, 100, "%"), "0", "Chance each message is lost.", false, true);
+pub const DUPLICATION: ParamSpec =
+    int_param("dup", "Duplication", (0, 100, "%"), "0", "Chance each message is delivered twice.", false, true);
+pub const JITTER: ParamSpec =
+    int_param("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true);
+
+/// The network that [`LOSS`], [`DUPLICATION`] and [`JITTER`] set.
+pub fn lossy_network(params: &Params) -> crate::network::NetParams {
+    crate::network::NetParams {
+        loss_ppm: params.int("loss") as u32 * 10_000,
+        duplicate_ppm: params.int("dup") as u32 * 10_000,
+        jitter_percent: params.int("jitter") as u32,
+        ..crate::network::NetParams::default()
+    }
+}
+
 impl ParamSpec {
     /// Checks a value and returns it in canonical form.
     pub fn check(&self, value: &str) -> Result<String, String> {

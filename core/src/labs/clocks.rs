@@ -35,7 +35,7 @@ use crate::invariant::Verdict;
 use crate::lab::{Counter, Driver, Lab, Metrics, Params};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Sim;
-use crate::trace::{EventKind, NodeId};
+use crate::trace::NodeId;
 use checks::Checks;
 
 /// One process's clock against true time, right now.
@@ -136,17 +136,14 @@ impl ClocksLab {
         }
     }
 
-    fn set_live(&mut self, key: &str, value: &str) {
-        if self.params.set(key, value).is_err() {
-            return;
-        }
+    /// Reapplies the live knobs in `self.params` to the running nodes and network.
+    fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
         sim.network.params = params::net_params(&self.params);
         for id in 0..sim.node_count() as NodeId {
             let params = &self.params;
             sim.reconfigure(id, |config| params::refresh_config(config, params));
         }
-        sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
     }
 
     fn readings(&self) -> Vec<ClockReading> {

@@ -25,7 +25,7 @@ use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeSetup, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
-use crate::trace::{EventKind, MsgId, NodeId};
+use crate::trace::{MsgId, NodeId};
 use state::{Config, Obs};
 
 pub static PARAMS: &[ParamSpec] = &[
@@ -231,25 +231,17 @@ impl FlpLab {
                 violation = Some((1, format!("{} decided {value}, which was nobody's input", names[index])));
             }
             if let Some((which, detail)) = violation {
-                if self.verdicts[which].violate(o.at, o.seq, detail.clone()) {
-                    let invariant = self.verdicts[which].name;
-                    self.driver
-                        .sim
-                        .trace
-                        .record(o.at, EventKind::Verdict { invariant, holds: false, detail, culprit: Some(o.seq) });
+                if let Some(event) = self.verdicts[which].violation_event(o.at, o.seq, detail) {
+                    self.driver.sim.trace.record(o.at, event);
                 }
             }
         }
     }
 
-    fn set_live(&mut self, key: &str, value: &str) {
-        if self.params.set(key, value).is_err() {
-            return;
-        }
+    /// Reapplies the live knobs in `self.params` to the running nodes and network.
+    fn set_live(&mut self) {
         let manual = self.params.choice("adversary") != "network";
         self.driver.sim.set_manual(manual);
-        let now = self.driver.sim.now();
-        self.driver.sim.trace.record(now, EventKind::Set { key: key.into(), value: value.into() });
     }
 }
 

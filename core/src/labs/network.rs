@@ -36,7 +36,7 @@ use crate::lab::{check_live_set, Counter, Driver, Lab, Metrics, Params};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Sim;
 use crate::time::{Micros, MICROS_PER_SEC};
-use crate::trace::{DropReason, EventKind, NodeId};
+use crate::trace::{DropReason, NodeId};
 use checks::Checks;
 
 /// A running Network lab.
@@ -67,11 +67,8 @@ impl NetworkLab {
         Ok(lab)
     }
 
-    /// Changes a parameter mid-run (already validated).
-    fn set_live(&mut self, key: &str, value: &str) {
-        if self.params.set(key, value).is_err() {
-            return;
-        }
+    /// Reapplies the live knobs in `self.params` to the running nodes and network.
+    fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
         sim.network.params = params::net_params(&self.params);
         for (id, name) in self.driver.names.iter().enumerate() {
@@ -80,7 +77,6 @@ impl NetworkLab {
             sim.set_cpu_cost(id as NodeId, params::cpu_cost(params, name));
         }
         self.checks.set_horizon(params::checker_horizon(&self.params));
-        sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
     }
 
     fn collect(&mut self) {

@@ -26,13 +26,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::invariant::Verdict;
-use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params};
+use crate::lab::{
+    int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params, DUPLICATION, JITTER,
+    LOSS,
+};
 use crate::metrics::Histogram;
-use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeSetup, Observed, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
-use crate::trace::{EventKind, NodeId};
+use crate::trace::NodeId;
 use state::{Config, Kind, Obs};
 
 pub static PARAMS: &[ParamSpec] = &[
@@ -49,9 +51,9 @@ pub static PARAMS: &[ParamSpec] = &[
         live: true,
     },
     int("retry_ms", "Retry after", (1, 10_000, "ms"), "1", "How long a proposer waits for a phase before retrying; 1 ms is shorter than a round trip, so dueling proposers livelock.", false, true),
-    int("loss", "Loss", (0, 100, "%"), "0", "Chance each message is lost.", false, true),
-    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each message is delivered twice.", false, true),
-    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true),
+    LOSS,
+    DUPLICATION,
+    JITTER,
 ];
 
 fn contention(params: &Params) -> Contention {
@@ -59,15 +61,6 @@ fn contention(params: &Params) -> Contention {
         "backoff" => Contention::Backoff,
         "leader" => Contention::Leader,
         _ => Contention::Duel,
-    }
-}
-
-fn net_params(params: &Params) -> NetParams {
-    NetParams {
-        loss_ppm: params.int("loss") as u32 * 10_000,
-        duplicate_ppm: params.int("dup") as u32 * 10_000,
-        jitter_percent: params.int("jitter") as u32,
-        ..NetParams::default()
     }
 }
 
@@ -146,7 +139,7 @@ impl PaxosLab {
                 present: true,
             });
         }
-        let sim = Sim::new(scenario.seed, net_params(&params), setups);
+        let sim = Sim::new(scenario.seed, lossy_network(&params), setups);
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let verdicts = alloc::vec![
             Verdict::new("agreement", "At most one value is chosen."),
@@ -166,12 +159,8 @@ impl PaxosLab {
     }
 
     fn violate(&mut self, which: usize, o: &Observed<Obs>, detail: String) {
-        if self.verdicts[which].violate(o.at, o.seq, detail.clone()) {
-            let invariant = self.verdicts[which].name;
-            self.driver
-                .sim
-                .trace
-                .record(o.at, EventKind::Verdict { invariant, holds: false, detail, culprit: Some(o.seq) });
+        if let Some(event) = self.verdicts[which].violation_event(o.at, o.seq, detail) {
+            self.driver.sim.trace.record(o.at, event);
         }
     }
 
@@ -220,12 +209,10 @@ impl PaxosLab {
         }
     }
 
-    fn set_live(&mut self, key: &str, value: &str) {
-        if self.params.set(key, value).is_err() {
-            return;
-        }
+    /// Reapplies the live knobs in `self.params` to the running nodes and network.
+    fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
-        sim.network.params = net_params(&self.params);
+        sim.network.params = lossy_network(&self.params);
         let (contention, retry) = (contention(&self.params), self.params.int("retry_ms") as Micros * MICROS_PER_MS);
         for id in 0..sim.node_count() as NodeId {
             sim.reconfigure(id, |c| {
@@ -233,7 +220,6 @@ impl PaxosLab {
                 c.retry = retry;
             });
         }
-        sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
     }
 }
 

@@ -38,12 +38,14 @@ use alloc::vec::Vec;
 
 use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{int_param as int, Counter, Driver, Lab, LabRun, Metrics, ParamKind, ParamSpec, Params, Preset};
-use crate::network::NetParams;
+use crate::lab::{
+    int_param as int, lossy_network, Counter, Driver, Lab, LabRun, Metrics, ParamKind, ParamSpec, Params, Preset,
+    DUPLICATION, JITTER, LOSS,
+};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeSetup, NodeStatus, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
-use crate::trace::{EventKind, NodeId};
+use crate::trace::NodeId;
 use checks::Checks;
 use state::{Config, Kind};
 
@@ -96,9 +98,9 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
     },
-    int("loss", "Loss", (0, 100, "%"), "0", "Chance each RPC is lost.", false, true),
-    int("dup", "Duplication", (0, 100, "%"), "0", "Chance each RPC is delivered twice.", false, true),
-    int("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true),
+    LOSS,
+    DUPLICATION,
+    JITTER,
 ];
 
 const QUIET: &[(&str, &str)] = &[("client_rate", "0"), ("election_min_ms", "10000"), ("election_max_ms", "20000")];
@@ -228,15 +230,6 @@ fn config(params: &Params, kind: Kind) -> Config {
     }
 }
 
-fn net_params(params: &Params) -> NetParams {
-    NetParams {
-        loss_ppm: params.int("loss") as u32 * 10_000,
-        duplicate_ppm: params.int("dup") as u32 * 10_000,
-        jitter_percent: params.int("jitter") as u32,
-        ..NetParams::default()
-    }
-}
-
 /// Entries of each log shown at most (the most recent ones).
 const VIEW_ENTRIES: usize = 40;
 
@@ -305,7 +298,7 @@ impl RaftLab {
                 present: true,
             });
         }
-        let sim = Sim::new(scenario.seed, net_params(&params), setups);
+        let sim = Sim::new(scenario.seed, lossy_network(&params), setups);
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let mut lab = RaftLab { driver, checks: Checks::new(), params, servers, leader_alive: false };
         lab.collect();
@@ -359,12 +352,10 @@ impl RaftLab {
         RaftView { now: sim.now(), servers }
     }
 
-    fn set_live(&mut self, key: &str, value: &str) {
-        if self.params.set(key, value).is_err() {
-            return;
-        }
+    /// Reapplies the live knobs in `self.params` to the running nodes and network.
+    fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
-        sim.network.params = net_params(&self.params);
+        sim.network.params = lossy_network(&self.params);
         let params = &self.params;
         for id in 0..sim.node_count() as NodeId {
             sim.reconfigure(id, |c| {
@@ -372,7 +363,6 @@ impl RaftLab {
                 *c = config(params, kind);
             });
         }
-        sim.trace.record(sim.now(), EventKind::Set { key: key.into(), value: value.into() });
     }
 }
 

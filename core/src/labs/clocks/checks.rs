@@ -23,7 +23,7 @@ use super::node::{EventKind, Obs, Stamps};
 use crate::invariant::Verdict;
 use crate::sim::Observed;
 use crate::time::Micros;
-use crate::trace::{EventKind as TraceKind, NodeId, Trace};
+use crate::trace::{NodeId, Trace};
 
 pub const CLOCK_CONDITION: usize = 0;
 pub const VECTOR_EXACT: usize = 1;
@@ -107,10 +107,8 @@ impl Checks {
     }
 
     fn violate(&mut self, which: usize, observed_at: Micros, seq: u64, detail: String, trace: &mut Trace) {
-        let verdict = &mut self.verdicts[which];
-        if verdict.violate(observed_at, seq, detail.clone()) {
-            let invariant = verdict.name;
-            trace.record(observed_at, TraceKind::Verdict { invariant, holds: false, detail, culprit: Some(seq) });
+        if let Some(event) = self.verdicts[which].violation_event(observed_at, seq, detail) {
+            trace.record(observed_at, event);
         }
     }
 

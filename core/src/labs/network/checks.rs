@@ -18,7 +18,7 @@ use crate::invariant::Verdict;
 use crate::metrics::{Histogram, Series};
 use crate::sim::Observed;
 use crate::time::{Micros, MICROS_PER_SEC};
-use crate::trace::{EventKind, NodeId, Trace};
+use crate::trace::{NodeId, Trace};
 
 pub const EXACTLY_ONCE: &str = "exactly-once";
 pub const INTEGRITY: &str = "integrity";
@@ -90,13 +90,8 @@ impl Checks {
     }
 
     fn violate(&mut self, which: usize, observed: &Observed<Obs>, detail: alloc::string::String, trace: &mut Trace) {
-        let verdict = &mut self.verdicts[which];
-        if verdict.violate(observed.at, observed.seq, detail.clone()) {
-            let invariant = verdict.name;
-            trace.record(
-                observed.at,
-                EventKind::Verdict { invariant, holds: false, detail, culprit: Some(observed.seq) },
-            );
+        if let Some(event) = self.verdicts[which].violation_event(observed.at, observed.seq, detail) {
+            trace.record(observed.at, event);
         }
     }
 

@@ -77,10 +77,8 @@ impl Checks {
     }
 
     fn violate(&mut self, which: usize, at: Micros, seq: u64, detail: String) {
-        let verdict = &mut self.verdicts[which];
-        if verdict.violate(at, seq, detail.clone()) {
-            let invariant = verdict.name;
-            self.pending.push((at, EventKind::Verdict { invariant, holds: false, detail, culprit: Some(seq) }));
+        if let Some(event) = self.verdicts[which].violation_event(at, seq, detail) {
+            self.pending.push((at, event));
         }
     }
 
