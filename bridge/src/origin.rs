@@ -34,10 +34,6 @@ impl OriginPolicy {
         }
         Err(format!("origin {origin} is not allowed; start the bridge with --allow-origin {origin} to allow it"))
     }
-
-    pub fn extra(&self) -> &[String] {
-        &self.extra
-    }
 }
 
 /// Validates an origin given on the command line: `scheme://host[:port]`, nothing after.

@@ -64,11 +64,6 @@ impl Sampler {
         Sampler { chain, serving: None, seq: 0 }
     }
 
-    /// The source that served the last sample.
-    pub fn serving(&self) -> Option<SourceKind> {
-        self.serving
-    }
-
     /// A sample from the first source that answers, and a handover if that is not the one
     /// that answered last time. `Err` lists every source's reason when none answers.
     pub fn sample(&mut self) -> Result<(HardwareSample, Option<Handover>), Vec<String>> {

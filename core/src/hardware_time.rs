@@ -176,7 +176,7 @@ impl HardwareSample {
 
     /// Half the interval's width: TrueTime's ε.
     pub fn epsilon_ns(&self) -> i64 {
-        self.latest_ns.0.saturating_sub(self.earliest_ns.0) / 2
+        self.interval().epsilon()
     }
 }
 
@@ -307,12 +307,7 @@ pub struct CommitWait {
 
 impl CommitWait {
     pub fn start(tt: TtInterval, now_ns: i64) -> CommitWait {
-        CommitWait {
-            timestamp: tt.latest,
-            started_ns: now_ns,
-            finished_ns: None,
-            epsilon_ns: tt.latest.saturating_sub(tt.earliest) / 2,
-        }
+        CommitWait { timestamp: tt.latest, started_ns: now_ns, finished_ns: None, epsilon_ns: tt.epsilon() }
     }
 
     /// Looks at the interval at `now_ns`; returns the wait still left, or `None` once done.

@@ -19,7 +19,7 @@ use crate::route::query_value;
 pub enum Event {
     Opened,
     Frame(Result<BridgeMessage, String>),
-    Closed { was_open: bool, why: String },
+    Closed { why: String },
 }
 
 /// The address to use: `&bridge=` from the URL when it is a WebSocket URL, else the default.
@@ -88,13 +88,12 @@ impl Connection {
         });
         let at = address.to_string();
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-            let was_open = opened.get();
-            let why = match (was_open, event.reason()) {
+            let why = match (opened.get(), event.reason()) {
                 (true, reason) if !reason.is_empty() => format!("the bridge closed the connection: {reason}"),
                 (true, _) => "the connection to the bridge dropped".to_string(),
                 (false, _) => format!("no bridge answered at {at}"),
             };
-            events.emit(Event::Closed { was_open, why });
+            events.emit(Event::Closed { why });
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -47,7 +47,6 @@ pub struct Offset {
 /// What gpsd has told us so far.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GpsState {
-    pub version: Option<String>,
     pub pps: Option<Offset>,
     pub serial: Option<Offset>,
     /// The last fix's `ept`, seconds, and its mode (2 = 2D, 3 = 3D).
@@ -63,7 +62,6 @@ impl GpsState {
         let value: Value = serde_json::from_str(line).map_err(|error| format!("not JSON from gpsd: {error}"))?;
         let class = value.get("class").and_then(Value::as_str).ok_or("a gpsd line without a class")?;
         match class {
-            "VERSION" => self.version = value.get("release").and_then(Value::as_str).map(str::to_string),
             "TPV" => self.take_fix(&value, received_ns, serial_latency_ns),
             "TOFF" => {
                 if let Some((real, clock)) = pair(&value) {

@@ -15,7 +15,7 @@
 //! business and not visible through the device, so it enters the bound as a stated term,
 //! `--ptp-accuracy-ns` (1 µs by default, a typical ptp4l offset on a LAN).
 
-use super::{system_now_ns, term, ClockSource, Reading};
+use super::{term, ClockSource, Reading};
 use playground_core::hardware_time::SourceKind;
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -188,12 +188,6 @@ impl<D: PtpDevice> ClockSource for PtpSource<D> {
     fn read(&mut self) -> Result<Reading, String> {
         self.reading()
     }
-}
-
-/// The system clock now, as a `PtpTime`, for fakes and recordings.
-pub fn system_ptp_time() -> PtpTime {
-    let now = system_now_ns();
-    PtpTime { sec: now.div_euclid(1_000_000_000), nsec: now.rem_euclid(1_000_000_000) as u32, reserved: 0 }
 }
 
 #[cfg(test)]

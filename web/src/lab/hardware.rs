@@ -141,7 +141,7 @@ impl Component for HardwarePanel {
             }
             Msg::Event(Event::Frame(Ok(message))) => self.take_frame(message),
             Msg::Event(Event::Frame(Err(why))) => self.said = Some(why),
-            Msg::Event(Event::Closed { why, .. }) => {
+            Msg::Event(Event::Closed { why }) => {
                 self.connection = None;
                 self.live = None;
                 self.hello = None;
@@ -174,7 +174,7 @@ impl Component for HardwarePanel {
         let (tt, source) = self.current(ctx);
         let fresh = self.live.as_ref().filter(|live| !live.is_stale(monotonic_ns()));
         let on_hardware = fresh.is_some();
-        let epsilon = tt.latest.saturating_sub(tt.earliest) / 2;
+        let epsilon = tt.epsilon();
         let oninput = ctx.link().callback(|event: InputEvent| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             Msg::Address(input.value())

@@ -313,7 +313,7 @@ impl State {
         let txn = self.next_txn;
         self.next_txn += 1;
         let s = tt.latest;
-        out.observe(Obs::TxnStart { txn, s, pt: self.pt(ctx), epsilon: (tt.latest - tt.earliest) / 2 });
+        out.observe(Obs::TxnStart { txn, s, pt: self.pt(ctx), epsilon: tt.epsilon() });
         self.txns.insert(txn, Txn { s, started: ctx.now });
         self.try_commit(ctx, txn, out);
     }

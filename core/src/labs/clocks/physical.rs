@@ -68,6 +68,11 @@ impl TtInterval {
     pub fn contains(&self, t: i64) -> bool {
         self.earliest <= t && t <= self.latest
     }
+
+    /// ε: half the interval's width.
+    pub fn epsilon(&self) -> i64 {
+        self.latest.saturating_sub(self.earliest) / 2
+    }
 }
 
 /// How long commit-wait must still wait before `TT.after(s)` holds, judged by `tt`;
