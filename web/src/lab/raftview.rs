@@ -72,7 +72,7 @@ pub fn RaftPanel(props: &RaftPanelProps) -> Html {
         });
         let role = if s.up { s.role.name() } else { "crashed" };
         let shown = match s.pre_votes.filter(|_| s.up) {
-            Some(votes) => format!("{role}, polling ({votes} pre-votes)"),
+            Some(votes) => format!("{role}, polling ({votes} pre-vote{})", if votes == 1 { "" } else { "s" }),
             None => role.to_string(),
         };
         html! {
