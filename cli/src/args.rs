@@ -1,45 +1,148 @@
-//! Command-line parsing, by hand: a handful of flags does not need a framework, and every
-//! mistake gets a sentence that says what to type instead.
+//! Command-line arguments, declared with clap's derive. Every mistake still gets a sentence
+//! that says what to type instead: values are checked by our own parsers, and clap's own
+//! errors for unknown options and commands are reworded to match.
 
-use playground_core::fault::parse_script;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+use playground_core::fault::{parse_script, Fault};
 use playground_core::scenario::Scenario;
-use playground_core::time::{parse_duration, Micros, MICROS_PER_SEC};
+use playground_core::time::{parse_duration, Micros};
 
-pub const USAGE: &str = "\
-playground: run distributed-systems labs headlessly
+const AFTER_HELP: &str = "\
+Fault scripts are `<time> <action>` entries separated by `;`, like
+  \"2s crash s1; 5s restart s1; 3s partition c1,s1 | s2,s3; 8s heal; 9s set loss=20\"
 
-usage:
-  playground labs [--json]
-      list the labs and their parameters
-  playground run <lab> [--seed N] [--until DURATION] [--set key=value ...]
-                       [--faults \"SCRIPT\"] [--scenario ENCODED|FILE] [--json] [--trace]
-      run a scenario and print the trace summary, metrics and verdicts
+exit codes: 0 every guarantee held, 2 bad arguments or scenario (or a run that made no
+progress), 3 a guarantee was violated";
 
-  --seed N          the seed (default 1)
-  --until DURATION  virtual time to run, like 500ms, 60s, 10m, 1h (default 60s)
-  --set key=value   a lab parameter; node.key=value sets it for one node
-  --faults SCRIPT   timed faults, like \"2s crash s1; 5s restart s1; 3s partition c1,s1 | s2,s3\"
-  --scenario X      a share-link scenario string, or a file holding one (or its JSON form)
-  --json            print JSON instead of text
-  --trace           print every event as a text line before the summary
-
-exit codes: 0 every guarantee held, 2 bad arguments or scenario, 3 a guarantee was violated";
-
-pub enum Command {
-    Help,
-    Labs { json: bool },
-    Run(RunArgs),
+/// playground: run distributed-systems labs headlessly.
+#[derive(Parser, Debug)]
+#[command(name = "playground", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the labs and their parameters.
+    Labs {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a scenario and print the trace summary, metrics and verdicts.
+    Run(RunArgs),
+    /// Run random scenarios of every lab (knobs in and out of range, fault scripts with live
+    /// changes, manual scheduling, mutated share links), each in its own process with a
+    /// wall-clock limit, and report any panic, hang or unexpected exit with the link that
+    /// reproduces it. Exit code 3 when something was found.
+    Fuzz(FuzzArgs),
+}
+
+#[derive(Args, Debug)]
 pub struct RunArgs {
-    pub scenario: Scenario,
+    /// The lab to run (see `playground labs`); optional with --scenario.
+    pub lab: Option<String>,
+    /// The seed (default 1, or the scenario's).
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Virtual time to run, like 500ms, 60s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_until)]
     pub until: Micros,
+    /// A lab parameter; node.key=value sets it for one node. Repeat for more.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<(String, String)>,
+    /// Timed faults, like "2s crash s1; 5s restart s1; 3s partition c1,s1 | s2,s3".
+    #[arg(long, value_name = "SCRIPT", value_parser = parse_faults)]
+    pub faults: Option<Script>,
+    /// A share-link scenario string, or a file holding one (or its JSON form).
+    #[arg(long, value_name = "ENCODED|FILE")]
+    pub scenario: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
     pub json: bool,
+    /// Print every event as a text line before the summary.
+    #[arg(long)]
     pub trace: bool,
 }
 
-fn value<'a>(flag: &str, rest: &mut impl Iterator<Item = &'a String>) -> Result<&'a String, String> {
-    rest.next().ok_or_else(|| format!("`{flag}` needs a value"))
+#[derive(Args, Debug)]
+pub struct FuzzArgs {
+    /// How long to fuzz, in minutes (fractions allowed).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_minutes)]
+    pub minutes: f64,
+    /// The fuzzer's own seed; the same seed tries the same scenarios (default: the clock).
+    #[arg(long, value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Wall-clock limit for one run, in milliseconds; a run past it counts as a hang.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Runs at once.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: u32,
+    /// Fuzz only this lab (default: every lab that runs).
+    #[arg(long)]
+    pub lab: Option<String>,
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse().map_err(|_| format!("`--seed` must be a whole number from 0 to {}, not `{text}`", u64::MAX))
+}
+
+fn parse_until(text: &str) -> Result<Micros, String> {
+    parse_duration(text).map_err(|e| format!("`--until`: {e}"))
+}
+
+fn parse_set(pair: &str) -> Result<(String, String), String> {
+    let (key, value) = pair.split_once('=').ok_or_else(|| format!("`--set` takes key=value, not `{pair}`"))?;
+    Ok((key.to_string(), value.to_string()))
+}
+
+/// A parsed `--faults` script (a newtype, since clap reads `Option<Vec<_>>` as a list).
+#[derive(Clone, Debug)]
+pub struct Script(pub Vec<Fault>);
+
+fn parse_faults(text: &str) -> Result<Script, String> {
+    parse_script(text).map(Script).map_err(|e| format!("`--faults`: {e}"))
+}
+
+fn parse_minutes(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(m) if m > 0.0 && m <= 24.0 * 60.0 => Ok(m),
+        _ => Err(format!("`--minutes` must be a number of minutes above 0 and at most a day, not `{text}`")),
+    }
+}
+
+/// What clap reported, as one of our sentences when we have a better one.
+fn reword(error: &clap::Error) -> String {
+    let invalid = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(" "),
+        _ => String::new(),
+    };
+    match error.kind() {
+        ErrorKind::UnknownArgument => format!("unknown option `{}`", invalid(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand => {
+            format!("unknown command `{}` (expected `labs`, `run` or `fuzz`)", invalid(ContextKind::InvalidSubcommand))
+        }
+        _ => {
+            let text = error.to_string();
+            let text = text.trim_start_matches("error: ");
+            text.lines().next().unwrap_or_default().to_string()
+        }
+    }
+}
+
+/// Parses the command line. Help and version are printed by clap (exit 0); a mistake is
+/// returned as a sentence.
+pub fn parse() -> Result<Command, String> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli.command),
+        Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => error.exit(),
+        Err(error) if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+        Err(error) => Err(reword(&error)),
+    }
 }
 
 /// Reads `--scenario`: a file path (encoded text or JSON) or the encoded text itself.
@@ -59,72 +162,29 @@ fn load_scenario(source: &str) -> Result<Scenario, String> {
     }
 }
 
-pub fn parse(args: &[String]) -> Result<Command, String> {
-    let mut rest = args.iter();
-    let command = match rest.next().map(String::as_str) {
-        None | Some("help" | "--help" | "-h") => return Ok(Command::Help),
-        Some(command) => command,
-    };
-    match command {
-        "labs" => match rest.next().map(String::as_str) {
-            None => Ok(Command::Labs { json: false }),
-            Some("--json") => Ok(Command::Labs { json: true }),
-            Some(other) => Err(format!("`labs` takes only --json, not `{other}`")),
-        },
-        "run" => parse_run(rest).map(Command::Run),
-        other => Err(format!("unknown command `{other}` (expected `labs` or `run`)")),
-    }
-}
-
-fn parse_run<'a>(mut rest: impl Iterator<Item = &'a String>) -> Result<RunArgs, String> {
-    let mut lab: Option<String> = None;
-    let mut seed: Option<u64> = None;
-    let mut until = 60 * MICROS_PER_SEC;
-    let mut sets = Vec::new();
-    let mut faults = None;
-    let mut from_file = None;
-    let (mut json, mut trace) = (false, false);
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--seed" => {
-                let text = value(arg, &mut rest)?;
-                seed =
-                    Some(text.parse().map_err(|_| {
-                        format!("`--seed` must be a whole number from 0 to {}, not `{text}`", u64::MAX)
-                    })?);
+impl RunArgs {
+    /// The scenario these arguments describe: the `--scenario` one or the lab's defaults,
+    /// with the seed, parameters and faults given on top.
+    pub fn scenario(&self) -> Result<Scenario, String> {
+        let from_file = self.scenario.as_deref().map(load_scenario).transpose()?;
+        let mut scenario = match (from_file, &self.lab) {
+            (Some(s), Some(lab)) if &s.lab != lab => {
+                return Err(format!("the scenario is for the `{}` lab, not `{lab}`", s.lab))
             }
-            "--until" => until = parse_duration(value(arg, &mut rest)?).map_err(|e| format!("`--until`: {e}"))?,
-            "--set" => {
-                let pair = value(arg, &mut rest)?;
-                let (key, v) = pair.split_once('=').ok_or_else(|| format!("`--set` takes key=value, not `{pair}`"))?;
-                sets.push((key.to_string(), v.to_string()));
-            }
-            "--faults" => faults = Some(parse_script(value(arg, &mut rest)?).map_err(|e| format!("`--faults`: {e}"))?),
-            "--scenario" => from_file = Some(load_scenario(value(arg, &mut rest)?)?),
-            "--json" => json = true,
-            "--trace" => trace = true,
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            name if lab.is_none() => lab = Some(name.to_string()),
-            extra => return Err(format!("unexpected argument `{extra}`")),
+            (Some(s), _) => s,
+            (None, Some(lab)) => Scenario::new(lab, 1),
+            (None, None) => return Err("`run` needs a lab name, like `playground run network`".into()),
+        };
+        if let Some(seed) = self.seed {
+            scenario.seed = seed;
         }
-    }
-    let mut scenario = match (from_file, lab) {
-        (Some(s), Some(lab)) if s.lab != lab => {
-            return Err(format!("the scenario is for the `{}` lab, not `{lab}`", s.lab))
+        for (key, value) in &self.sets {
+            scenario.set_param(key, value);
         }
-        (Some(s), _) => s,
-        (None, Some(lab)) => Scenario::new(&lab, 1),
-        (None, None) => return Err("`run` needs a lab name, like `playground run network`".into()),
-    };
-    if let Some(seed) = seed {
-        scenario.seed = seed;
+        if let Some(Script(faults)) = &self.faults {
+            scenario.faults.extend(faults.iter().cloned());
+            scenario.faults.sort_by_key(|f| f.at);
+        }
+        Ok(scenario)
     }
-    for (key, v) in sets {
-        scenario.set_param(&key, &v);
-    }
-    if let Some(mut faults) = faults {
-        scenario.faults.append(&mut faults);
-        scenario.faults.sort_by_key(|f| f.at);
-    }
-    Ok(RunArgs { scenario, until, json, trace })
 }

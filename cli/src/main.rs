@@ -15,12 +15,13 @@ macro_rules! say {
 }
 
 mod args;
+mod fuzz;
 mod report;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use args::{Command, RunArgs, USAGE};
+use args::{Command, RunArgs};
 use playground_core::lab::{self, LabRun};
 use playground_core::trace::{EventKind, EventText};
 use report::{print_labs, print_text, verdict_report, Report, TraceSummary};
@@ -29,26 +30,28 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_VIOLATED: u8 = 3;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args::parse(&args) {
-        Ok(Command::Help) => {
-            say!("{USAGE}");
-            ExitCode::SUCCESS
-        }
+    match args::parse() {
         Ok(Command::Labs { json }) => {
             print_labs(lab::catalogue(), json);
             ExitCode::SUCCESS
         }
         Ok(Command::Run(run)) => execute(run),
-        Err(message) => {
-            eprintln!("playground: {message}\n(run `playground --help` for usage)");
-            ExitCode::from(EXIT_BAD_INPUT)
-        }
+        Ok(Command::Fuzz(fuzz)) => fuzz::fuzz(&fuzz),
+        Err(message) => bad_input(&message),
     }
 }
 
+fn bad_input(message: &str) -> ExitCode {
+    eprintln!("playground: {message}\n(run `playground --help` for usage)");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
 fn execute(args: RunArgs) -> ExitCode {
-    let mut run = match lab::start(&args.scenario) {
+    let scenario = match args.scenario() {
+        Ok(scenario) => scenario,
+        Err(message) => return bad_input(&message),
+    };
+    let mut run = match lab::start(&scenario) {
         Ok(run) => run,
         Err(error) => {
             eprintln!("playground: {error}");
@@ -78,12 +81,16 @@ fn execute(args: RunArgs) -> ExitCode {
         run.step();
         drain(run.as_ref(), &mut seen);
     }
+    if let Some(stall) = run.stalled() {
+        eprintln!("playground: {stall}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     run.advance_clock(args.until);
 
     let metrics = run.metrics();
     let verdicts: Vec<_> = run.verdicts().iter().map(|v| verdict_report(v, &culprits)).collect();
     let all_hold = verdicts.iter().all(|v| v.holds);
-    let mut scenario = args.scenario.clone();
+    let mut scenario = scenario;
     scenario.at = args.until;
     let report = Report {
         lab: scenario.lab.clone(),

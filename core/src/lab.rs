@@ -5,11 +5,13 @@
 //! protocol types behind it.
 
 mod driver;
+mod guard;
 mod params;
 mod schedule;
 
 pub(crate) use driver::lab_plumbing;
 pub use driver::{check_live_set, Driver, Lab, Stepped};
+pub use guard::{Stall, STALL_EVENTS};
 pub use params::{int_param, lossy_network, ParamKind, ParamSpec, Params, DUPLICATION, JITTER, LOSS};
 pub use schedule::FaultSchedule;
 
@@ -103,6 +105,9 @@ pub trait LabRun {
     fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
         None
     }
+    /// Why the run was stopped, if the no-progress guard stopped it (see [`Stall`]). A
+    /// stopped run steps no further and its clock stays where it stuck.
+    fn stalled(&self) -> Option<&Stall>;
     fn clone_box(&self) -> Box<dyn LabRun>;
 }
 
@@ -141,27 +146,40 @@ impl<L: Lab> LabRun for L {
     }
 
     fn step(&mut self) -> bool {
-        let next = self.driver().next_time();
-        if self.own_step(next) {
-            return true;
+        if self.driver().guard.stall().is_some() {
+            return false;
         }
-        let stepped = match self.driver_mut().step() {
-            Stepped::Idle => false,
-            Stepped::Ran => true,
-            Stepped::Set(key, value) => {
-                self.apply_set(&key, &value);
-                true
-            }
-        };
-        self.absorb();
+        let next = self.driver().next_time();
+        let stepped = self.own_step(next)
+            || match self.driver_mut().step() {
+                Stepped::Idle => false,
+                Stepped::Ran => {
+                    self.absorb();
+                    true
+                }
+                Stepped::Set(key, value) => {
+                    self.apply_set(&key, &value);
+                    self.absorb();
+                    true
+                }
+            };
+        if stepped {
+            let driver = self.driver_mut();
+            driver.guard.observe(L::NAME, driver.sim.now(), &driver.sim.trace);
+        }
         stepped
     }
 
     fn advance_clock(&mut self, t: Micros) {
-        self.driver_mut().sim.advance_clock(t);
+        if self.driver().guard.stall().is_none() {
+            self.driver_mut().sim.advance_clock(t);
+        }
     }
 
     fn next_time(&self) -> Option<Micros> {
+        if self.driver().guard.stall().is_some() {
+            return None;
+        }
         [self.driver().next_time(), self.own_next_time()].into_iter().flatten().min()
     }
 
@@ -217,6 +235,10 @@ impl<L: Lab> LabRun for L {
 
     fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
         Lab::space_time(self)
+    }
+
+    fn stalled(&self) -> Option<&Stall> {
+        self.driver().guard.stall()
     }
 
     fn clone_box(&self) -> Box<dyn LabRun> {

@@ -24,6 +24,17 @@ use crate::time::{Micros, MICROS_PER_SEC};
 pub const MAX_CHECKPOINTS: usize = 48;
 const FIRST_SPACING: Micros = 2 * MICROS_PER_SEC;
 
+/// How far [`Runner::advance_within`] got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Advanced {
+    /// The run is at the time asked for.
+    Reached,
+    /// The event budget ran out first.
+    Budget,
+    /// The no-progress guard stopped the run (see [`crate::lab::Stall`]).
+    Stalled,
+}
+
 pub struct Runner {
     scenario: Scenario,
     run: Box<dyn LabRun>,
@@ -46,12 +57,23 @@ impl Clone for Runner {
 impl Runner {
     /// Starts the scenario and runs it to the moment it names.
     pub fn start(scenario: Scenario) -> Result<Runner, ScenarioError> {
-        let run = lab::start(&scenario)?;
-        let checkpoints = alloc::vec![run.clone_box()];
         let target = scenario.at;
-        let mut runner = Runner { scenario, run, checkpoints, spacing: FIRST_SPACING };
+        let mut runner = Runner::start_at_zero(scenario)?;
         runner.advance_to(target);
         Ok(runner)
+    }
+
+    /// Starts the scenario at time zero; the caller advances it to `scenario.at` in bounded
+    /// slices (a page does, one slice per frame).
+    pub fn start_at_zero(scenario: Scenario) -> Result<Runner, ScenarioError> {
+        let run = lab::start(&scenario)?;
+        let checkpoints = alloc::vec![run.clone_box()];
+        Ok(Runner { scenario, run, checkpoints, spacing: FIRST_SPACING })
+    }
+
+    /// The moment the scenario was opened at (a share link's `at`).
+    pub fn opened_at(&self) -> Micros {
+        self.scenario.at
     }
 
     pub fn run(&self) -> &dyn LabRun {
@@ -84,16 +106,39 @@ impl Runner {
         }
     }
 
-    /// Runs forward to `t`, saving checkpoints on the way.
+    /// Runs forward to `t`, saving checkpoints on the way. It ends early only if the
+    /// no-progress guard stops the run.
     pub fn advance_to(&mut self, t: Micros) {
+        self.advance_within(t, u64::MAX);
+    }
+
+    /// Runs forward towards `t`, processing at most `budget` events, saving checkpoints on
+    /// the way. A page calls this once per animation frame, so a storm of events slows the
+    /// simulated clock instead of freezing the page. When the budget runs out the clock
+    /// stays at the last event processed; the next call goes on from there.
+    pub fn advance_within(&mut self, t: Micros, budget: u64) -> Advanced {
+        let mut left = budget;
         while self.run.now() < t {
             let next_checkpoint = (self.last_checkpoint_time() / self.spacing + 1) * self.spacing;
             let stop = t.min(next_checkpoint);
-            self.run.run_until(stop);
+            while self.run.next_time().is_some_and(|next| next <= stop) {
+                if left == 0 {
+                    return Advanced::Budget;
+                }
+                if !self.run.step() {
+                    break;
+                }
+                left -= 1;
+            }
+            if self.run.stalled().is_some() {
+                return Advanced::Stalled;
+            }
+            self.run.advance_clock(stop);
             if stop == next_checkpoint {
                 self.save_checkpoint();
             }
         }
+        Advanced::Reached
     }
 
     /// Processes the next event or fault (a single step), saving a checkpoint if it crosses
@@ -113,11 +158,17 @@ impl Runner {
 
     /// Shows the run at time `t`, forwards or backwards.
     pub fn seek(&mut self, t: Micros) {
+        self.rewind(t);
+        self.advance_to(t);
+    }
+
+    /// Goes back to the last checkpoint at or before `t`, if `t` is in the past; a bounded
+    /// [`Runner::advance_within`] then goes the rest of the way.
+    pub fn rewind(&mut self, t: Micros) {
         if t < self.run.now() {
             let index = self.checkpoints.partition_point(|c| c.now() <= t).saturating_sub(1);
             self.run = self.checkpoints[index].clone_box();
         }
-        self.advance_to(t);
     }
 
     /// Applies an operator's action now and records it in the scenario.

@@ -95,6 +95,13 @@ enum Pending<P: Process> {
     Inject { original: MsgId, from: NodeId, to: NodeId, message: P::Msg },
 }
 
+/// Who put a frame on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Node,
+    Attacker,
+}
+
 /// A heap entry: small, so sifting moves little. The event itself waits in a slab.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Queued {
@@ -326,7 +333,7 @@ impl<P: Process> Sim<P> {
             Pending::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Pending::Resume { node } => self.resume(node),
             Pending::Inject { original, from, to, message } => {
-                let copy = self.send(from, to, message, self.now);
+                let copy = self.send_frame(from, to, message, self.now, Origin::Attacker);
                 self.stats.replayed += 1;
                 self.record(EventKind::Replay { msg: original, copy });
                 if let Some(flight) = self.flights.get_mut(&copy) {
@@ -452,8 +459,15 @@ impl<P: Process> Sim<P> {
         }
     }
 
-    /// Puts a message on the wire at `at`; returns its id.
+    /// Puts a node's message on the wire at `at`; returns its id.
     fn send(&mut self, from: NodeId, to: NodeId, message: P::Msg, at: Micros) -> MsgId {
+        self.send_frame(from, to, message, at, Origin::Node)
+    }
+
+    /// Puts a frame on the wire. The attacker acts only on frames that nodes send: it replays
+    /// what it saw, never its own replays, so one frame yields at most one replay, as with a
+    /// real on-path attacker that records traffic.
+    fn send_frame(&mut self, from: NodeId, to: NodeId, message: P::Msg, at: Micros, origin: Origin) -> MsgId {
         let msg = self.next_msg;
         self.next_msg += 1;
         let auth = if self.network.params.authenticate { AUTH_TAG_BYTES } else { 0 };
@@ -466,7 +480,10 @@ impl<P: Process> Sim<P> {
             self.drop_message(msg, from, to, DropReason::NodeDown);
             return msg;
         }
-        let attacker = self.network.params.attacker;
+        let attacker = match origin {
+            Origin::Node => self.network.params.attacker,
+            Origin::Attacker => Attacker::Off,
+        };
         if attacker != Attacker::Off {
             self.stats.eavesdropped += 1;
             self.stats.eavesdropped_bytes += u64::from(bytes);

@@ -5,6 +5,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::guard::ProgressGuard;
 use super::{FaultSchedule, Metrics, Params};
 use crate::fault::{Fault, FaultAction};
 use crate::invariant::Verdict;
@@ -28,12 +29,13 @@ pub struct Driver<P: Process> {
     pub sim: Sim<P>,
     pub schedule: FaultSchedule,
     pub names: Vec<String>,
+    pub(crate) guard: ProgressGuard,
 }
 
 impl<P: Process> Driver<P> {
     pub fn new(sim: Sim<P>, faults: Vec<Fault>) -> Self {
         let names = sim.names();
-        Driver { sim, schedule: FaultSchedule::new(faults), names }
+        Driver { sim, schedule: FaultSchedule::new(faults), names, guard: ProgressGuard::default() }
     }
 
     /// A driver for a scenario's fault script, after checking that every fault names real

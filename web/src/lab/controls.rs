@@ -6,7 +6,7 @@ use playground_core::time::{format_time, Micros};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::state::{Action, SPEEDS};
+use super::state::{Action, Pace, SPEEDS};
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -22,6 +22,10 @@ pub struct ControlsProps {
     pub digest: u64,
     /// The manual scheduler holds messages.
     pub manual: bool,
+    /// How the simulation keeps up with the chosen speed.
+    pub pace: Pace,
+    /// A seek or replay still on its way to this time.
+    pub seeking: Option<Micros>,
     pub dispatch: Callback<Action>,
     pub on_share: Callback<()>,
     pub on_embed: Callback<()>,
@@ -73,6 +77,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <span>{ SPEEDS[props.speed].1 }</span>
                 </label>
                 <output id="clock" aria-label="Virtual time">{ format_time(props.now) }</output>
+                { pace_note(props) }
             </div>
             <label class="scrubber">
                 <span class="visually-hidden">{ "Timeline: seek to any moment" }</span>
@@ -98,4 +103,31 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         </section>
     }
+}
+
+/// Says when the simulation falls behind the chosen speed (a storm of events takes more than
+/// a frame's budget), or is still replaying to a moment.
+fn pace_note(props: &ControlsProps) -> Html {
+    let text = match (props.seeking, props.pace.ratio) {
+        (Some(to), _) => format!("replaying to {}…", format_time(to)),
+        (None, Some(ratio)) if props.playing && ratio < 0.95 => format!(
+            "running at {ratio:.2}× the chosen speed: {} events per simulated second",
+            group_digits(props.pace.events_per_sim_second)
+        ),
+        _ => return html! {},
+    };
+    html! { <span id="pace" class="pace" role="status">{ text }</span> }
+}
+
+/// 40000 as "40,000".
+fn group_digits(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -131,7 +131,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let share = use_state(|| None::<bool>);
     let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let playing = (*playing.borrow()).clone();
-    playing.set(state.playing);
+    playing.set(state.busy());
     let probe = crate::route::query_value(&dom::query(), "probe").is_some();
     use_animation(dispatch.clone(), playing, probe);
 
@@ -167,7 +167,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let picked: Vec<String> =
         state.partition_pick.iter().flatten().filter_map(|&id: &NodeId| names.get(usize::from(id)).cloned()).collect();
 
-    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone()];
+    let notices = [props.error.clone(), (*start_error).clone(), state.notice.clone(), state.stalled.clone()];
     let notices = notices.into_iter().flatten().map(|text| {
         let close = dispatch.reform(|_: MouseEvent| Action::Notice(None));
         html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
@@ -256,6 +256,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let controls = html! {
         <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
             forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()} manual={edited_run.manual()}
+            pace={state.pace} seeking={state.target.filter(|_| !state.playing)}
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
     };
     let specs = info.map_or(&[][..], |i| i.params);

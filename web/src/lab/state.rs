@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use playground_core::fault::FaultAction;
 use playground_core::lab;
-use playground_core::runner::Runner;
+use playground_core::runner::{Advanced, Runner};
 use playground_core::scenario::Scenario;
 use playground_core::time::{Micros, MICROS_PER_SEC};
 use playground_core::trace::NodeId;
@@ -26,6 +26,19 @@ pub const SPEEDS: [(Micros, &str); 8] = [
     (60_000, "1 min/s"),
 ];
 pub const DEFAULT_SPEED: usize = 3;
+
+/// Events the page simulates in one animation frame at most, per run (the original and the
+/// branch each). A storm of events slows the simulated clock instead of freezing the page.
+pub const FRAME_EVENT_BUDGET: u64 = 20_000;
+
+/// How the simulation keeps up with the chosen speed, measured over the last frames.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pace {
+    /// Virtual time advanced over virtual time wanted, when below 1 (None: keeping up).
+    pub ratio: Option<f64>,
+    /// Events per simulated second in the last slowed frame.
+    pub events_per_sim_second: u64,
+}
 
 /// What a click on the canvas opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +97,12 @@ pub struct LabState {
     pub notice: Option<String>,
     pub picked_events: Vec<(NodeId, u32)>,
     pub label: usize,
+    /// Where the run is heading: a seek, a share link's moment or a replay after a change
+    /// is reached in bounded slices, one per animation frame.
+    pub target: Option<Micros>,
+    pub pace: Pace,
+    /// The no-progress guard stopped the run; the sentence says why.
+    pub stalled: Option<String>,
     /// Bumped on every change, so views know to redraw.
     pub revision: u64,
 }
@@ -99,10 +118,12 @@ fn shared(runner: Runner) -> SharedRunner {
 }
 
 impl LabState {
-    /// Starts the scenario. The URL layer has already checked it.
+    /// Starts the scenario. The URL layer has already checked it. The run starts at zero and
+    /// reaches the link's moment over the next frames.
     pub fn new(scenario: Scenario) -> Result<LabState, String> {
-        let runner = Runner::start(scenario).map_err(|e| e.to_string())?;
-        let horizon = runner.now();
+        let runner = Runner::start_at_zero(scenario).map_err(|e| e.to_string())?;
+        let opened_at = runner.opened_at();
+        let horizon = opened_at;
         Ok(LabState {
             runner: shared(runner),
             branch: None,
@@ -116,8 +137,16 @@ impl LabState {
             notice: None,
             picked_events: Vec::new(),
             label: 0,
+            target: (opened_at > 0).then_some(opened_at),
+            pace: Pace::default(),
+            stalled: None,
             revision: 0,
         })
+    }
+
+    /// Whether the page must keep sending frames: playing, or still reaching a target.
+    pub fn busy(&self) -> bool {
+        self.playing || self.target.is_some()
     }
 
     /// The run that edits go to: the branch when there is one.
@@ -129,24 +158,65 @@ impl LabState {
         self.runner.borrow().now()
     }
 
+    /// Heads for time `t`: going back restores a checkpoint now; the replay forward runs in
+    /// bounded slices, the first one right away.
     fn seek_all(&mut self, t: Micros) {
-        self.runner.borrow_mut().seek(t);
+        self.runner.borrow_mut().rewind(t);
         if let Some(branch) = &self.branch {
-            branch.borrow_mut().seek(t);
+            branch.borrow_mut().rewind(t);
         }
         self.horizon = self.horizon.max(t);
+        self.target = Some(t);
+        self.advance_slice();
     }
 
-    /// Restarts the edited run from a changed scenario, replaying to the current moment.
+    /// Runs one bounded slice towards the target and notes how the run keeps up.
+    fn advance_slice(&mut self) -> bool {
+        let Some(target) = self.target else { return true };
+        let before = (self.now(), self.runner.borrow().run().processed());
+        let mut outcome = self.runner.borrow_mut().advance_within(target, FRAME_EVENT_BUDGET);
+        if let Some(branch) = &self.branch {
+            let branch_outcome = branch.borrow_mut().advance_within(target, FRAME_EVENT_BUDGET);
+            if outcome == Advanced::Reached {
+                outcome = branch_outcome;
+            }
+        }
+        let (now, processed) = (self.now(), self.runner.borrow().run().processed());
+        match outcome {
+            Advanced::Reached => {
+                self.target = None;
+                true
+            }
+            Advanced::Budget => {
+                let advanced = now.saturating_sub(before.0).max(1);
+                self.pace.events_per_sim_second = (processed - before.1) * MICROS_PER_SEC / advanced;
+                false
+            }
+            Advanced::Stalled => {
+                self.target = None;
+                self.playing = false;
+                let runner = self.edited().borrow();
+                let stall = runner.run().stalled().or(self.runner.borrow().run().stalled()).map(|s| s.to_string());
+                drop(runner);
+                self.stalled = stall;
+                false
+            }
+        }
+    }
+
+    /// Restarts the edited run from a changed scenario, replaying to the current moment in
+    /// bounded slices.
     fn restart_with(&mut self, change: impl FnOnce(&mut Scenario)) {
         let now = self.now();
         let mut scenario = self.edited().borrow().scenario();
         change(&mut scenario);
         scenario.at = now;
-        match Runner::start(scenario) {
+        match Runner::start_at_zero(scenario) {
             Ok(runner) => {
                 *self.edited().borrow_mut() = runner;
                 self.notice = None;
+                self.stalled = None;
+                self.seek_all(now);
             }
             Err(e) => self.notice = Some(e.to_string()),
         }
@@ -161,26 +231,44 @@ impl LabState {
             Action::Pause => self.playing = false,
             Action::Step => {
                 self.playing = false;
+                self.target = None;
                 let stepped = self.runner.borrow_mut().step();
                 let now = self.now();
                 if let Some(branch) = &self.branch {
-                    branch.borrow_mut().seek(now);
+                    branch.borrow_mut().rewind(now);
+                    branch.borrow_mut().advance_within(now, FRAME_EVENT_BUDGET);
                 }
                 self.horizon = self.horizon.max(now);
-                if !stepped {
+                if let Some(stall) = self.runner.borrow().run().stalled() {
+                    self.stalled = Some(stall.to_string());
+                } else if !stepped {
                     self.notice = Some("Nothing is scheduled: the run is quiet.".into());
                 }
             }
             Action::Frame(timestamp) => {
                 if !self.playing {
                     self.last_frame = None;
+                    self.advance_slice();
                     return;
                 }
                 let elapsed = self.last_frame.map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
                 self.last_frame = Some(timestamp);
-                let advance = (elapsed * SPEEDS[self.speed].0 as f64) as Micros;
-                let target = self.now() + advance.max(1);
-                self.seek_all(target);
+                let wanted = ((elapsed * SPEEDS[self.speed].0 as f64) as Micros).max(1);
+                let before = self.now();
+                // Playing heads a frame's worth past now; a slice that falls short is not
+                // made up later, so a storm slows the clock rather than piling up work.
+                self.target = Some(before + wanted);
+                self.horizon = self.horizon.max(before + wanted);
+                let kept_up = self.advance_slice();
+                if self.playing {
+                    self.target = None;
+                }
+                let ratio = (self.now() - before) as f64 / wanted as f64;
+                self.pace.ratio = match (kept_up, self.pace.ratio) {
+                    (true, _) => None,
+                    (false, Some(previous)) => Some(previous * 0.8 + ratio * 0.2),
+                    (false, None) => Some(ratio),
+                };
             }
             Action::Seek(t) => self.seek_all(t),
             Action::Nudge(delta) => {
@@ -197,6 +285,7 @@ impl LabState {
             }
             Action::Reset => {
                 self.playing = false;
+                self.stalled = None;
                 self.seek_all(0);
                 self.horizon = 0;
                 self.selected_event = None;
@@ -245,7 +334,12 @@ impl LabState {
                 let group = pick.iter().filter_map(|&id| names.get(usize::from(id)).cloned()).collect();
                 self.apply(Action::Inject(FaultAction::Partition(vec![group])));
             }
-            Action::Notice(text) => self.notice = text,
+            Action::Notice(text) => {
+                if text.is_none() {
+                    self.stalled = None;
+                }
+                self.notice = text;
+            }
             Action::PickEvent(node, index) => {
                 if let Some(at) = self.picked_events.iter().position(|&p| p == (node, index)) {
                     self.picked_events.remove(at);
@@ -257,9 +351,12 @@ impl LabState {
                 }
             }
             Action::LabelWith(which) => self.label = which,
-            Action::Load(scenario) => match Runner::start(scenario) {
+            Action::Load(scenario) => match Runner::start_at_zero(scenario) {
                 Ok(runner) => {
+                    let at = runner.opened_at();
                     *self.runner.borrow_mut() = runner;
+                    self.target = (at > 0).then_some(at);
+                    self.stalled = None;
                     self.branch = None;
                     self.playing = false;
                     self.horizon = 0;

@@ -209,6 +209,10 @@ pub struct State {
     /// `t0` of NTP requests sent since the clock was last stepped. A reply to an older one
     /// spans a step, so its round trip is meaningless and it is discarded (as NTP does).
     ntp_pending: Vec<i64>,
+    /// Whether the sync and transaction timers run. A rate or interval of 0 means "never",
+    /// at start and when set mid-run; a later non-zero value starts the timer again.
+    sync_armed: bool,
+    txn_armed: bool,
 }
 
 fn interval(mean_per_sec: u32, entropy: u64) -> Micros {
@@ -217,6 +221,19 @@ fn interval(mean_per_sec: u32, entropy: u64) -> Micros {
 }
 
 impl State {
+    /// Starts the sync and transaction timers that are off but whose interval or rate is now
+    /// non-zero (at boot, or after a live change from 0).
+    fn arm_rated_timers(&mut self, entropy: u64, out: &mut Out<Self>) {
+        if !self.sync_armed && self.config.sync_interval > 0 {
+            self.sync_armed = true;
+            out.set_timer(Timer::Sync, (entropy >> 16) % self.config.sync_interval);
+        }
+        if !self.txn_armed && self.config.txns_per_sec > 0 {
+            self.txn_armed = true;
+            out.set_timer(Timer::Txn, interval(self.config.txns_per_sec, entropy >> 32));
+        }
+    }
+
     fn pt(&self, ctx: &Ctx) -> i64 {
         match self.config.role {
             Role::TimeServer => ctx.now as i64,
@@ -373,6 +390,8 @@ impl Process for State {
                 txns: Default::default(),
                 next_txn: 0,
                 ntp_pending: Vec::new(),
+                sync_armed: false,
+                txn_armed: false,
             };
         }
         State {
@@ -387,18 +406,15 @@ impl Process for State {
             txns: Default::default(),
             next_txn: 0,
             ntp_pending: Vec::new(),
+            sync_armed: false,
+            txn_armed: false,
         }
     }
 
     fn on_start(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         if let Role::Process { .. } = self.config.role {
             out.set_timer(Timer::Event, interval(self.config.events_per_sec, ctx.entropy));
-            if self.config.sync_interval > 0 {
-                out.set_timer(Timer::Sync, (ctx.entropy >> 16) % self.config.sync_interval.max(1));
-            }
-            if self.config.txns_per_sec > 0 {
-                out.set_timer(Timer::Txn, interval(self.config.txns_per_sec, ctx.entropy >> 32));
-            }
+            self.arm_rated_timers(ctx.entropy, out);
         }
     }
 
@@ -431,7 +447,10 @@ impl Process for State {
             Timer::Event => {
                 self.local_or_send(ctx, out);
                 out.set_timer(Timer::Event, interval(self.config.events_per_sec, ctx.entropy >> 24));
+                self.arm_rated_timers(ctx.entropy, out);
             }
+            Timer::Sync if self.config.sync_interval == 0 => self.sync_armed = false,
+            Timer::Txn if self.config.txns_per_sec == 0 => self.txn_armed = false,
             Timer::Sync => {
                 let t0 = self.pt(ctx);
                 if self.ntp_pending.len() >= 16 {
