@@ -22,7 +22,7 @@ pub use manual::HeldView;
 pub use stats::NetStats;
 pub use view::{FlightFate, FlightView, LinkView, NodeView, SimView};
 
-use alloc::collections::{BTreeMap, BinaryHeap};
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -73,6 +73,19 @@ struct Slot<P: Process> {
     process: Option<P>,
     stable: P::Stable,
     cpu_busy_until: Micros,
+    /// Messages that arrived while the CPU was busy, first come first served. One
+    /// `CpuFree` event per node waits for the CPU, so a backlog costs O(1) per message.
+    inbox: VecDeque<Waiting<P::Msg>>,
+    cpu_wakeup: bool,
+}
+
+/// A message waiting in a node's inbox for its CPU.
+#[derive(Clone)]
+struct Waiting<M> {
+    msg: MsgId,
+    from: NodeId,
+    kind: &'static str,
+    payload: Payload<M>,
 }
 
 #[derive(Clone)]
@@ -88,11 +101,36 @@ enum Payload<M> {
 
 #[derive(Clone)]
 enum Pending<P: Process> {
-    Deliver { msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, payload: Payload<P::Msg> },
-    Vanish { msg: MsgId, from: NodeId, to: NodeId },
-    Timer { node: NodeId, timer: P::Timer, generation: u64 },
-    Resume { node: NodeId },
-    Inject { original: MsgId, from: NodeId, to: NodeId, message: P::Msg },
+    Deliver {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+        payload: Payload<P::Msg>,
+    },
+    Vanish {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+    },
+    Timer {
+        node: NodeId,
+        timer: P::Timer,
+        generation: u64,
+    },
+    Resume {
+        node: NodeId,
+    },
+    /// The node's CPU is free: handle the next message in its inbox.
+    CpuFree {
+        node: NodeId,
+    },
+    Inject {
+        original: MsgId,
+        from: NodeId,
+        to: NodeId,
+        message: P::Msg,
+    },
 }
 
 /// Who put a frame on the wire.
@@ -189,6 +227,8 @@ impl<P: Process> Sim<P> {
                 process: None,
                 stable: P::Stable::default(),
                 cpu_busy_until: 0,
+                inbox: VecDeque::new(),
+                cpu_wakeup: false,
             })
             .collect::<Vec<_>>();
         let count = slots.len();
@@ -332,6 +372,7 @@ impl<P: Process> Sim<P> {
             Pending::Vanish { msg, from, to } => self.drop_message(msg, from, to, DropReason::Loss),
             Pending::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Pending::Resume { node } => self.resume(node),
+            Pending::CpuFree { node } => self.cpu_free(node),
             Pending::Inject { original, from, to, message } => {
                 let copy = self.send_frame(from, to, message, self.now, Origin::Attacker);
                 self.stats.replayed += 1;
@@ -351,19 +392,57 @@ impl<P: Process> Sim<P> {
     }
 
     fn deliver(&mut self, msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, payload: Payload<P::Msg>) {
-        let Some(slot) = self.slots.get(usize::from(to)) else {
+        let Some(slot) = self.slots.get_mut(usize::from(to)) else {
             return self.drop_message(msg, from, to, DropReason::NodeDown);
         };
-        let (version, cost) = (slot.version, slot.cpu_cost);
-        let wait_until = match slot.status {
-            NodeStatus::Crashed | NodeStatus::Absent => return self.drop_message(msg, from, to, DropReason::NodeDown),
-            NodeStatus::Paused { until } => Some(until),
-            NodeStatus::Up if slot.cpu_busy_until > self.now => Some(slot.cpu_busy_until),
-            NodeStatus::Up => None,
-        };
-        if let Some(until) = wait_until {
-            return self.schedule(until, Pending::Deliver { msg, from, to, kind, payload });
+        match slot.status {
+            NodeStatus::Crashed | NodeStatus::Absent => self.drop_message(msg, from, to, DropReason::NodeDown),
+            NodeStatus::Paused { until } => self.schedule(until, Pending::Deliver { msg, from, to, kind, payload }),
+            NodeStatus::Up if slot.cpu_busy_until > self.now || !slot.inbox.is_empty() => {
+                slot.inbox.push_back(Waiting { msg, from, kind, payload });
+                self.wake_cpu_later(to);
+            }
+            NodeStatus::Up => self.handle_arrival(msg, from, to, kind, payload),
         }
+    }
+
+    /// Makes sure one `CpuFree` event waits for the node's CPU while its inbox holds messages.
+    fn wake_cpu_later(&mut self, node: NodeId) {
+        let slot = &mut self.slots[usize::from(node)];
+        if slot.cpu_wakeup || slot.inbox.is_empty() {
+            return;
+        }
+        slot.cpu_wakeup = true;
+        let at = match slot.status {
+            NodeStatus::Paused { until } => until,
+            _ => slot.cpu_busy_until,
+        };
+        self.schedule(at.max(self.now), Pending::CpuFree { node });
+    }
+
+    fn cpu_free(&mut self, node: NodeId) {
+        let slot = &mut self.slots[usize::from(node)];
+        slot.cpu_wakeup = false;
+        match slot.status {
+            NodeStatus::Crashed | NodeStatus::Absent => {
+                for waiting in core::mem::take(&mut slot.inbox) {
+                    self.drop_message(waiting.msg, waiting.from, node, DropReason::NodeDown);
+                }
+            }
+            NodeStatus::Up if slot.cpu_busy_until <= self.now => {
+                if let Some(w) = slot.inbox.pop_front() {
+                    self.handle_arrival(w.msg, w.from, node, w.kind, w.payload);
+                }
+                self.wake_cpu_later(node);
+            }
+            NodeStatus::Up | NodeStatus::Paused { .. } => self.wake_cpu_later(node),
+        }
+    }
+
+    /// A message reaches a running node whose CPU is free: check, decode and handle it.
+    fn handle_arrival(&mut self, msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, payload: Payload<P::Msg>) {
+        let slot = &self.slots[usize::from(to)];
+        let (version, cost) = (slot.version, slot.cpu_cost);
         let message = match payload {
             Payload::Intact(message) => message,
             Payload::Tampered { bytes, tag }
