@@ -136,3 +136,22 @@ fn labs_lists_all_eight_with_parameters() {
     assert!(labs[0]["params"].as_array().unwrap().iter().any(|p| p["key"] == "loss"));
     assert!(stdout(&playground(&["labs"])).contains("failure"));
 }
+
+#[test]
+fn fuzz_runs_random_scenarios_and_reports_rates_and_findings() {
+    let out = playground(&["fuzz", "--minutes", "0.03", "--seed", "11", "--lab", "paxos"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("fuzzing 1 lab(s)") && text.contains("runs per minute") && text.contains("0 finding(s)"),
+        "{text}"
+    );
+    for (args, expected) in [
+        (vec!["fuzz", "--minutes", "0"], "`--minutes` must be a number of minutes above 0"),
+        (vec!["fuzz", "--lab", "nosuchlab"], "no runnable lab called `nosuchlab`"),
+    ] {
+        let out = playground(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -126,6 +126,13 @@ fn test() -> Result<(), String> {
             ],
         ),
         Step::new("native tests", "cargo", &["test", "--workspace", "--release", "--exclude", "playground-e2e"]),
+        // A short fuzz with a fixed seed, so CI tries the same scenarios every time; `cargo
+        // xtask fuzz` runs longer with a fresh seed.
+        Step::new(
+            "fuzz every lab for 45 s (panics, hangs, odd exit codes)",
+            "cargo",
+            &["run", "--release", "-q", "-p", "playground", "--", "fuzz", "--minutes", "0.75", "--seed", "2026"],
+        ),
         Step::new(
             "no_std build of core",
             "cargo",
@@ -153,14 +160,26 @@ fn test() -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo xtask fuzz [--minutes N] [playground fuzz options…]`: the long fuzz, for whoever
+/// changes a lab. The options go to `playground fuzz` as they are.
+fn fuzz(options: &[String]) -> Result<(), String> {
+    let mut args: Vec<&str> = vec!["run", "--release", "-q", "-p", "playground", "--", "fuzz"];
+    args.extend(options.iter().map(String::as_str));
+    run(Step::new("fuzz every lab", "cargo", &args))
+}
+
 fn main() -> ExitCode {
-    let command = std::env::args().nth(1).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().cloned().unwrap_or_default();
     let result = match command.as_str() {
         "serve" => serve(),
         "test" => test(),
+        "fuzz" => fuzz(&args[1..]),
         "install" => tools::ensure_for_test(),
         _ => {
-            eprintln!("usage: cargo xtask serve | cargo xtask test | cargo xtask install");
+            eprintln!(
+                "usage: cargo xtask serve | cargo xtask test | cargo xtask fuzz [--minutes N] | cargo xtask install"
+            );
             return ExitCode::from(2);
         }
     };

@@ -98,7 +98,7 @@ fn fault(rng: &mut Rng, target: &Target, at: Micros) -> String {
         4 => format!("cut {}>{}", node(rng, target), node(rng, target)),
         5 => format!("slow {}-{} x{}", node(rng, target), node(rng, target), 1 + rng.below(100)),
         6 => "heal".into(),
-        7 | 8 | 9 => match pick(rng, &live) {
+        7..=9 => match pick(rng, &live) {
             Some(spec) => format!("set {}={}", spec.key, value_for(rng, spec)),
             None => "heal".into(),
         },
