@@ -98,7 +98,12 @@ fn execute(args: RunArgs) -> ExitCode {
         until_us: args.until,
         scenario: scenario.encode(),
         trace: TraceSummary { events: run.trace().total(), digest: format!("{:016x}", run.trace().digest()), by_kind },
-        counters: metrics.counters.iter().map(|c| (c.name, c.value)).collect(),
+        counters: metrics
+            .counters
+            .iter()
+            .map(|c| (c.name, c.value))
+            .chain(metrics.drops.iter().map(|(reason, n)| (reason.counter_name(), *n)))
+            .collect(),
         latency: metrics.histograms.iter().map(|(name, h)| (*name, h.summary())).collect(),
         verdicts,
         all_hold,

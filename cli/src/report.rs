@@ -143,7 +143,7 @@ pub fn print_labs(labs: &[LabInfo], json: bool) {
             .map(|lab| LabJson {
                 name: lab.name,
                 title: lab.title,
-                available: lab.available,
+                available: lab.available(),
                 summary: squash(lab.summary),
                 params: lab
                     .params
@@ -163,7 +163,7 @@ pub fn print_labs(labs: &[LabInfo], json: bool) {
         return;
     }
     for lab in labs {
-        let state = if lab.available { "" } else { "  (not built yet)" };
+        let state = if lab.available() { "" } else { "  (not built yet)" };
         say!("{:<13} {}{state}", lab.name, lab.title);
         say!("              {}", squash(lab.summary));
         for p in lab.params {

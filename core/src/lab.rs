@@ -41,13 +41,17 @@ pub struct Counter {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metrics {
     pub counters: Vec<Counter>,
+    /// Messages dropped, by reason (labs that count them by reason).
+    pub drops: Vec<(crate::trace::DropReason, u64)>,
     pub histograms: Vec<(&'static str, Histogram)>,
     pub series: Vec<Series>,
 }
 
 impl Metrics {
+    /// A counter by name; drops by reason answer to their counter names (`dropped: loss`).
     pub fn counter(&self, name: &str) -> Option<u64> {
-        self.counters.iter().find(|c| c.name == name).map(|c| c.value)
+        let counter = self.counters.iter().find(|c| c.name == name).map(|c| c.value);
+        counter.or_else(|| self.drops.iter().find(|(r, _)| r.counter_name() == name).map(|(_, n)| *n))
     }
 
     pub fn histogram(&self, name: &str) -> Option<&Histogram> {
@@ -97,14 +101,8 @@ pub trait LabRun {
     fn manual(&self) -> bool {
         false
     }
-    /// The Raft lab's servers and logs; other labs have none.
-    fn raft(&self) -> Option<crate::labs::raft::RaftView> {
-        None
-    }
-    /// The Clocks lab's space-time diagram and clock comparison; other labs have none.
-    fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
-        None
-    }
+    /// The lab's own typed picture, beside the shared [`SimView`].
+    fn lab_view(&self) -> labs::LabView;
     /// Why the run was stopped, if the no-progress guard stopped it (see [`Stall`]). A
     /// stopped run steps no further and its clock stays where it stuck.
     fn stalled(&self) -> Option<&Stall>;
@@ -229,12 +227,8 @@ impl<L: Lab> LabRun for L {
         self.driver().sim.is_manual()
     }
 
-    fn raft(&self) -> Option<crate::labs::raft::RaftView> {
-        Lab::raft(self)
-    }
-
-    fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
-        Lab::space_time(self)
+    fn lab_view(&self) -> labs::LabView {
+        Lab::lab_view(self)
     }
 
     fn stalled(&self) -> Option<&Stall> {
@@ -252,8 +246,6 @@ pub struct LabInfo {
     pub name: &'static str,
     pub title: &'static str,
     pub summary: &'static str,
-    /// Whether it runs yet; the others say what they will show.
-    pub available: bool,
     /// Whether the home page lists it as one of the eight labs (a preview of part of a lab
     /// is reachable by name but not listed).
     pub listed: bool,
@@ -261,6 +253,18 @@ pub struct LabInfo {
     pub presets: &'static [Preset],
     /// A lab made of parts (consensus: raft, paxos, flp) opens its first part.
     pub parts: &'static [&'static str],
+    /// Starts a run of the lab; `None` for a lab not built yet (it says what it will show).
+    pub start: Option<StartFn>,
+}
+
+/// How a catalogue entry starts a run of its lab, after the scenario's lab name matched.
+pub type StartFn = fn(&Scenario) -> Result<Box<dyn LabRun>, ScenarioError>;
+
+impl LabInfo {
+    /// Whether it runs yet (a lab of parts runs through its parts).
+    pub fn available(&self) -> bool {
+        self.start.is_some() || !self.parts.is_empty()
+    }
 }
 
 /// All eight labs of DESIGN.md, in teaching order.
@@ -278,8 +282,6 @@ pub fn start(scenario: &Scenario) -> Result<Box<dyn LabRun>, ScenarioError> {
     if !info.parts.is_empty() {
         return Err(ScenarioError::Parts(info.name, info.parts));
     }
-    if !info.available {
-        return Err(ScenarioError::LabNotReady(info.name));
-    }
-    labs::start(info, scenario)
+    let start = info.start.ok_or(ScenarioError::LabNotReady(info.name))?;
+    start(scenario)
 }

@@ -35,10 +35,51 @@ pub struct Ctx<'a> {
     pub members: &'a [Member],
 }
 
+/// What a message is for, in words every lab shares. Renderers colour and explain messages by
+/// their class, never by their protocol's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MsgClass {
+    /// Asks for work or carries data to apply (a client request, an append, an accept).
+    Request,
+    /// Answers a request (an ack, a vote granted, a promise).
+    Reply,
+    /// Elections and ballots (a vote request, a prepare).
+    Ballot,
+    /// Keeps a role alive (an empty append).
+    Heartbeat,
+    /// Refuses (a reject, a nack).
+    Rejection,
+    Other,
+}
+
+impl MsgClass {
+    pub const ALL: [MsgClass; 6] = [
+        MsgClass::Request,
+        MsgClass::Reply,
+        MsgClass::Ballot,
+        MsgClass::Heartbeat,
+        MsgClass::Rejection,
+        MsgClass::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MsgClass::Request => "request",
+            MsgClass::Reply => "reply",
+            MsgClass::Ballot => "ballot",
+            MsgClass::Heartbeat => "heartbeat",
+            MsgClass::Rejection => "rejection",
+            MsgClass::Other => "other",
+        }
+    }
+}
+
 /// A message a protocol sends. Its size on the wire is its real postcard encoding.
 pub trait Message: Clone + Serialize + DeserializeOwned {
     /// A short name for the kind of message, e.g. `"AppendEntries"`.
     fn kind(&self) -> &'static str;
+    /// What the message is for, for renderers.
+    fn class(&self) -> MsgClass;
     /// A one-line human summary for the message inspector.
     fn summary(&self) -> String;
     /// The protocol version of the frame format; a receiver running an older version

@@ -29,7 +29,7 @@ use core::cmp::Ordering;
 
 use crate::digest::{encoded_len, keyed_tag};
 use crate::network::{Attacker, NetParams, Network, Route, AUTH_TAG_BYTES};
-use crate::process::{Ctx, Durable, Effect, Member, Message, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, Effect, Member, Message, MsgClass, ObsClass, Observation, Out, Process, TimerName};
 use crate::rng::Rng;
 use crate::time::Micros;
 use crate::trace::{DropReason, EventKind, MsgId, NodeId, Trace, DEFAULT_WINDOW};
@@ -47,12 +47,39 @@ pub enum NodeStatus {
     Absent,
 }
 
+/// What a node does in its lab, for renderers (layout, shape, legend). Roles are shared
+/// words, not lab names: a new lab reuses them or adds one here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeRole {
+    Client,
+    Server,
+    Process,
+    TimeServer,
+    Proposer,
+    Acceptor,
+    Learner,
+}
+
+impl NodeRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            NodeRole::Client => "client",
+            NodeRole::Server => "server",
+            NodeRole::Process => "process",
+            NodeRole::TimeServer => "time-server",
+            NodeRole::Proposer => "proposer",
+            NodeRole::Acceptor => "acceptor",
+            NodeRole::Learner => "learner",
+        }
+    }
+}
+
 /// How to set up one node.
 #[derive(Clone, Debug)]
 pub struct NodeSetup<C> {
     pub name: String,
-    /// What the node does in its lab, e.g. "client" or "server", for renderers.
-    pub role: &'static str,
+    /// What the node does in its lab, for renderers.
+    pub role: NodeRole,
     pub config: C,
     pub region: u8,
     pub version: u8,
@@ -65,7 +92,7 @@ pub struct NodeSetup<C> {
 #[derive(Clone)]
 struct Slot<P: Process> {
     name: String,
-    role: &'static str,
+    role: NodeRole,
     config: P::Config,
     version: u8,
     cpu_cost: Micros,
@@ -166,6 +193,7 @@ struct Flight {
     from: NodeId,
     to: NodeId,
     kind: &'static str,
+    class: MsgClass,
     bytes: u32,
     sent_at: Micros,
     departs: Micros,
@@ -551,7 +579,7 @@ impl<P: Process> Sim<P> {
         self.next_msg += 1;
         let auth = if self.network.params.authenticate { AUTH_TAG_BYTES } else { 0 };
         let bytes = encoded_len(&message) as u32 + auth;
-        let kind = message.kind();
+        let (kind, class) = (message.kind(), message.class());
         self.stats.sent += 1;
         self.stats.bytes_sent += u64::from(bytes);
         self.record(EventKind::Send { msg, from, to, kind, bytes, summary: message.summary() });
@@ -568,7 +596,7 @@ impl<P: Process> Sim<P> {
             self.stats.eavesdropped_bytes += u64::from(bytes);
         }
         let mut flight =
-            Flight { from, to, kind, bytes, sent_at: at, departs: at, arrives: at, fate: FlightFate::Arrives };
+            Flight { from, to, kind, class, bytes, sent_at: at, departs: at, arrives: at, fate: FlightFate::Arrives };
         match self.network.route(&mut self.rng, at, from, to, bytes) {
             Route::Blocked(reason) => self.drop_message(msg, from, to, reason),
             Route::Lost { at: vanish } => {

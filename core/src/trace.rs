@@ -58,6 +58,19 @@ impl DropReason {
             DropReason::VersionMismatch => "version-mismatch",
         }
     }
+
+    /// The name of its counter in a run's report, e.g. `dropped: link cut`.
+    pub fn counter_name(self) -> &'static str {
+        match self {
+            DropReason::Loss => "dropped: loss",
+            DropReason::Partition => "dropped: partition",
+            DropReason::LinkCut => "dropped: link cut",
+            DropReason::NodeDown => "dropped: node down",
+            DropReason::AuthFailed => "dropped: auth failed",
+            DropReason::Corrupt => "dropped: corrupt",
+            DropReason::VersionMismatch => "dropped: version mismatch",
+        }
+    }
 }
 
 /// What happened. The names follow DESIGN.md's event vocabulary.

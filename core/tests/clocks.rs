@@ -118,8 +118,8 @@ fn ntp_shrinks_skew_but_never_removes_it() {
 
 #[test]
 fn vector_clocks_cost_bytes_per_process() {
-    let small = run(&clocks(5, &[("processes", "2".into())]), secs(10)).space_time().unwrap();
-    let large = run(&clocks(5, &[("processes", "8".into())]), secs(10)).space_time().unwrap();
+    let small = run(&clocks(5, &[("processes", "2".into())]), secs(10)).lab_view().into_space_time().unwrap();
+    let large = run(&clocks(5, &[("processes", "8".into())]), secs(10)).lab_view().into_space_time().unwrap();
     let row = |st: &playground_core::labs::clocks::SpaceTime, name: &str| {
         st.kinds.iter().find(|k| k.name == name).unwrap().milli_bytes_per_message
     };
@@ -131,7 +131,7 @@ fn vector_clocks_cost_bytes_per_process() {
 
 #[test]
 fn the_diagram_knows_happened_before_and_concurrency() {
-    let st = run(&clocks(6, &[("send", "80".into())]), secs(5)).space_time().unwrap();
+    let st = run(&clocks(6, &[("send", "80".into())]), secs(5)).lab_view().into_space_time().unwrap();
     let events = &st.events;
     let (mut before, mut concurrent) = (0, 0);
     for a in events.iter().take(60) {
@@ -168,7 +168,7 @@ fn a_scripted_workload_gives_hand_checkable_clocks() {
         playground_core::fault::parse_script("1ms do p1 local; 2ms do p1 send p2; 5ms do p2 send p3; 9ms do p3 local")
             .unwrap();
     let r = run(&s, 12 * MICROS_PER_MS);
-    let st = r.space_time().unwrap();
+    let st = r.lab_view().into_space_time().unwrap();
     let stamp = |node: u16, index: u32| {
         let e = st.events.iter().find(|e| e.node == node && e.index == index).unwrap();
         (e.stamps.lamport, e.stamps.vector.clone())

@@ -84,5 +84,10 @@ fn learners_learn_the_chosen_value() {
     assert_eq!(r.metrics().counter("learners that learned"), Some(3));
     let value = chosen(r.as_ref());
     assert!(value == 100 || value == 200, "{value}");
-    assert!(r.view().nodes.iter().filter(|n| n.role == "learner").all(|n| n.detail[0] == format!("learned {value}")));
+    assert!(r
+        .view()
+        .nodes
+        .iter()
+        .filter(|n| n.role == playground_core::sim::NodeRole::Learner)
+        .all(|n| n.detail[0] == format!("learned {value}")));
 }

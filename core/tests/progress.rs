@@ -8,10 +8,10 @@ use common::{counter, run_to, secs};
 use playground_core::fault::parse_script;
 use playground_core::lab::{self, Driver, Lab, LabRun, Metrics, Params, STALL_EVENTS};
 use playground_core::network::NetParams;
-use playground_core::process::{Ctx, Durable, Message, ObsClass, Observation, Out, Process, TimerName};
+use playground_core::process::{Ctx, Durable, Message, MsgClass, ObsClass, Observation, Out, Process, TimerName};
 use playground_core::runner::{Advanced, Runner};
 use playground_core::scenario::Scenario;
-use playground_core::sim::{NodeSetup, Sim};
+use playground_core::sim::{NodeRole, NodeSetup, Sim};
 use playground_core::time::MICROS_PER_MS;
 use playground_core::trace::NodeId;
 use serde::{Deserialize, Serialize};
@@ -113,6 +113,9 @@ impl Message for Never {
     fn kind(&self) -> &'static str {
         "Never"
     }
+    fn class(&self) -> MsgClass {
+        MsgClass::Other
+    }
     fn summary(&self) -> String {
         String::new()
     }
@@ -198,8 +201,15 @@ impl Lab for SpinLab {
 
 #[test]
 fn the_guard_stops_a_run_stuck_at_one_instant_and_says_where_and_what_repeats() {
-    let setup =
-        NodeSetup { name: "s1".into(), role: "server", config: (), region: 0, version: 1, cpu_cost: 0, present: true };
+    let setup = NodeSetup {
+        name: "s1".into(),
+        role: NodeRole::Server,
+        config: (),
+        region: 0,
+        version: 1,
+        cpu_cost: 0,
+        present: true,
+    };
     let sim = Sim::new(1, NetParams::default(), vec![setup]);
     let params = Params::resolve(&[], &[]).unwrap();
     let mut run: Box<dyn LabRun> = Box::new(SpinLab { driver: Driver::new(sim, Vec::new()), params });

@@ -195,7 +195,13 @@ fn split_vote_never_ends_with_identical_timeouts_and_randomization_ends_it() {
 #[test]
 fn figure_7_logs_are_repaired() {
     let r = run(&preset("Figure 7 log repair"), secs(3));
-    let logs: Vec<String> = r.view().nodes.iter().filter(|n| n.role == "server").map(|n| n.detail[2].clone()).collect();
+    let logs: Vec<String> = r
+        .view()
+        .nodes
+        .iter()
+        .filter(|n| n.role == playground_core::sim::NodeRole::Server)
+        .map(|n| n.detail[2].clone())
+        .collect();
     assert!(logs.windows(2).all(|w| w[0] == w[1]), "every server ends with the same log and commit: {logs:?}");
     let trace = text_trace(&preset("Figure 7 log repair"), secs(3));
     assert!(trace.contains("state     n1 log changed from index 2"), "n1's conflicting suffix is replaced");
@@ -222,7 +228,7 @@ fn prevote_keeps_a_returning_follower_from_disrupting_the_leader() {
 
     // Mid-partition the view shows n5 polling with only its own pre-vote, still in term 1.
     let mid = run(&preset("Returning follower, with PreVote"), secs(2));
-    let n5 = &mid.raft().unwrap().servers[4];
+    let n5 = &mid.lab_view().into_raft().unwrap().servers[4];
     assert_eq!((n5.pre_votes, n5.term), (Some(1), 1));
-    assert_eq!(mid.raft().unwrap().servers[0].pre_votes, None, "the leader is not polling");
+    assert_eq!(mid.lab_view().into_raft().unwrap().servers[0].pre_votes, None, "the leader is not polling");
 }

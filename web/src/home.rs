@@ -15,7 +15,7 @@ pub fn Home(props: &HomeProps) -> Html {
             <>
                 <h2>{ info.title }</h2>
                 <p>{ info.summary }</p>
-                if !info.available { <p class="soon">{ "Not built yet." }</p> }
+                if !info.available() { <p class="soon">{ "Not built yet." }</p> }
             </>
         };
         if !info.parts.is_empty() {
@@ -23,7 +23,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 html! { <li><a href={format!("?lab={}", part.name)}>{ part.title.trim_start_matches("Consensus: ") }</a></li> }
             });
             html! { <li class="card available" data-lab={info.name}>{ body }<ul class="parts">{ for links }</ul></li> }
-        } else if info.available {
+        } else if info.available() {
             html! { <li class="card available" data-lab={info.name}><a href={format!("?lab={}", info.name)}>{ body }</a></li> }
         } else {
             html! { <li class="card soon" data-lab={info.name} aria-disabled="true">{ body }</li> }

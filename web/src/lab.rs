@@ -12,6 +12,7 @@ mod page;
 mod panels;
 mod probe;
 mod raftview;
+mod registry;
 mod spacetime;
 pub mod state;
 mod tools;

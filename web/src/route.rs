@@ -53,7 +53,7 @@ pub fn query_value(query: &str, key: &str) -> Option<String> {
 fn lab_defaults(name: &str) -> Result<Scenario, String> {
     match lab::find(name) {
         Some(info) if !info.parts.is_empty() => Ok(Scenario::new(info.parts[0], 1)),
-        Some(info) if info.available => Ok(Scenario::new(info.name, 1)),
+        Some(info) if info.available() => Ok(Scenario::new(info.name, 1)),
         Some(info) => Err(format!("The {} lab is not built yet.", info.title)),
         None => Err(format!("There is no lab called “{name}”.")),
     }

@@ -30,7 +30,7 @@ impl Target {
     pub fn all(only: Option<&str>) -> Result<Vec<Target>, String> {
         let targets: Vec<Target> = lab::catalogue()
             .iter()
-            .filter(|info| info.available && info.parts.is_empty())
+            .filter(|info| info.available() && info.parts.is_empty())
             .filter(|info| only.is_none_or(|name| name == info.name))
             .filter_map(|info| {
                 let run = lab::start(&Scenario::new(info.name, 1)).ok()?;

@@ -194,11 +194,9 @@ pub trait Lab: Clone + 'static {
     fn commands(&self, _node: NodeId) -> Vec<(String, String)> {
         Vec::new()
     }
-    fn space_time(&self) -> Option<crate::labs::clocks::SpaceTime> {
-        None
-    }
-    fn raft(&self) -> Option<crate::labs::raft::RaftView> {
-        None
+    /// The lab's own typed picture (see [`crate::labs::LabView`]).
+    fn lab_view(&self) -> crate::labs::LabView {
+        crate::labs::LabView::Plain
     }
     /// When a lab-driven action of its own (FLP's adversary) is next due.
     fn own_next_time(&self) -> Option<Micros> {

@@ -241,6 +241,7 @@ impl Lab for ClocksLab {
             ],
             histograms: alloc::vec![("transit", net.transit.clone())],
             series: alloc::vec![net.delivered_per_second.clone()],
+            drops: Vec::new(),
         }
     }
 
@@ -258,7 +259,22 @@ impl Lab for ClocksLab {
         commands
     }
 
-    fn space_time(&self) -> Option<SpaceTime> {
-        Some(self.space_time())
+    fn lab_view(&self) -> super::LabView {
+        super::LabView::SpaceTime(self.space_time())
     }
 }
+
+/// The lab's catalogue entry.
+pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
+    name: "clocks",
+    title: "Clocks: physical, logical, hybrid and TrueTime",
+    summary: "Drifting, skewed physical clocks kept close by NTP; Lamport, vector and hybrid \
+              logical clocks stamping the same events; TrueTime intervals with commit-wait. \
+              Click two events on the space-time diagram to see whether one happened before \
+              the other and which clocks can tell.",
+    listed: true,
+    params: PARAMS,
+    presets: &[],
+    parts: &[],
+    start: Some(|scenario| Ok(alloc::boxed::Box::new(ClocksLab::start(scenario)?))),
+};

@@ -23,7 +23,7 @@ use crate::invariant::Verdict;
 use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{NodeSetup, Sim};
+use crate::sim::{NodeRole, NodeSetup, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::{MsgId, NodeId};
 use state::{Config, Obs};
@@ -128,7 +128,7 @@ impl FlpLab {
         let setups = (0..n)
             .map(|i| NodeSetup {
                 name: format!("p{}", i + 1),
-                role: "process",
+                role: NodeRole::Process,
                 config: Config {
                     peers: (0..n).filter(|&p| p != i).collect(),
                     input: inputs[usize::from(i)],
@@ -270,6 +270,7 @@ impl Lab for FlpLab {
             ],
             histograms: Vec::new(),
             series: alloc::vec![sim.stats.delivered_per_second.clone()],
+            drops: Vec::new(),
         }
     }
     fn own_next_time(&self) -> Option<Micros> {
@@ -300,3 +301,17 @@ impl Lab for FlpLab {
         false
     }
 }
+
+/// The lab's catalogue entry.
+pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
+    name: "flp",
+    title: "Consensus: the FLP adversary",
+    summary: "Ben-Or's binary consensus with every message held by the scheduler: an \
+              automatic adversary, or you, picks each delivery and keeps the deterministic \
+              protocol undecided; a coin or timeouts after stabilization end the game.",
+    listed: false,
+    params: PARAMS,
+    presets: &[],
+    parts: &[],
+    start: Some(|scenario| Ok(alloc::boxed::Box::new(FlpLab::start(scenario)?))),
+};

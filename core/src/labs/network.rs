@@ -34,7 +34,7 @@ use crate::fault::FaultAction;
 use crate::invariant::Verdict;
 use crate::lab::{check_live_set, Counter, Driver, Lab, Metrics, Params};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::Sim;
+use crate::sim::{NodeRole, Sim};
 use crate::time::{Micros, MICROS_PER_SEC};
 use crate::trace::{DropReason, NodeId};
 use checks::Checks;
@@ -102,18 +102,6 @@ fn check_fault(action: &FaultAction, names: &[String], params: &Params) -> Resul
     check_live_set(action, params)
 }
 
-fn drop_counter(reason: DropReason) -> &'static str {
-    match reason {
-        DropReason::Loss => "dropped: loss",
-        DropReason::Partition => "dropped: partition",
-        DropReason::LinkCut => "dropped: link cut",
-        DropReason::NodeDown => "dropped: node down",
-        DropReason::AuthFailed => "dropped: auth failed",
-        DropReason::Corrupt => "dropped: corrupt",
-        DropReason::VersionMismatch => "dropped: version mismatch",
-    }
-}
-
 impl Lab for NetworkLab {
     crate::lab::lab_plumbing!(State, "network");
 
@@ -138,7 +126,6 @@ impl Lab for NetworkLab {
             count("delivered", net.delivered),
             count("dropped", net.total_dropped()),
         ];
-        counters.extend(DropReason::ALL.iter().map(|&r| count(drop_counter(r), net.dropped(r))));
         counters.extend([
             count("duplicated", net.duplicated),
             count("tampered", net.tampered),
@@ -150,6 +137,7 @@ impl Lab for NetworkLab {
         ]);
         Metrics {
             counters,
+            drops: DropReason::ALL.iter().map(|&r| (r, net.dropped(r))).collect(),
             histograms: alloc::vec![
                 ("request latency", client.latency.clone()),
                 ("transit", net.transit.clone()),
@@ -166,7 +154,7 @@ impl Lab for NetworkLab {
 
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {
         match self.driver.sim.view().nodes.get(usize::from(node)) {
-            Some(n) if n.role == "client" => alloc::vec![("Send a request now".into(), "request".into())],
+            Some(n) if n.role == NodeRole::Client => alloc::vec![("Send a request now".into(), "request".into())],
             _ => Vec::new(),
         }
     }
@@ -176,3 +164,19 @@ impl Lab for NetworkLab {
 pub(crate) fn horizon_for(timeout: Micros, retries: u64) -> Micros {
     (120 * MICROS_PER_SEC).max(4 * timeout * (retries + 1))
 }
+
+/// The lab's catalogue entry.
+pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
+    name: "network",
+    title: "Network: the eight fallacies",
+    summary: "Clients call a sharded service over a network you control: loss, duplication, \
+              reordering, latency between regions, bandwidth queues, an on-path attacker, \
+              joining and leaving nodes, disagreeing configuration, CPU cost per message and \
+              mixed protocol versions. Retries and deduplication decide whether every \
+              acknowledged request is applied exactly once.",
+    listed: true,
+    params: PARAMS,
+    presets: &[],
+    parts: &[],
+    start: Some(|scenario| Ok(alloc::boxed::Box::new(NetworkLab::start(scenario)?))),
+};

@@ -32,7 +32,7 @@ use crate::lab::{
 };
 use crate::metrics::Histogram;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{NodeSetup, Observed, Sim};
+use crate::sim::{NodeRole, NodeSetup, Observed, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 use state::{Config, Kind, Obs};
@@ -109,7 +109,7 @@ impl PaxosLab {
             proposed.push(value);
             setups.push(NodeSetup {
                 name: format!("p{}", i + 1),
-                role: "proposer",
+                role: NodeRole::Proposer,
                 config: config(Kind::Proposer { index: usize::from(i), value }),
                 region: 0,
                 version: 1,
@@ -120,7 +120,7 @@ impl PaxosLab {
         for i in 0..a {
             setups.push(NodeSetup {
                 name: format!("a{}", i + 1),
-                role: "acceptor",
+                role: NodeRole::Acceptor,
                 config: config(Kind::Acceptor),
                 region: 0,
                 version: 1,
@@ -131,7 +131,7 @@ impl PaxosLab {
         for i in 0..l {
             setups.push(NodeSetup {
                 name: format!("l{}", i + 1),
-                role: "learner",
+                role: NodeRole::Learner,
                 config: config(Kind::Learner),
                 region: 0,
                 version: 1,
@@ -244,13 +244,30 @@ impl Lab for PaxosLab {
             ],
             histograms: alloc::vec![("transit", net.transit.clone())],
             series: alloc::vec![net.delivered_per_second.clone()],
+            drops: Vec::new(),
         }
     }
 
     fn commands(&self, node: NodeId) -> Vec<(String, String)> {
         match self.driver.sim.view().nodes.get(usize::from(node)) {
-            Some(n) if n.role == "proposer" => alloc::vec![("Propose now (a higher ballot)".into(), "propose".into())],
+            Some(n) if n.role == NodeRole::Proposer => {
+                alloc::vec![("Propose now (a higher ballot)".into(), "propose".into())]
+            }
             _ => Vec::new(),
         }
     }
 }
+
+/// The lab's catalogue entry.
+pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
+    name: "paxos",
+    title: "Consensus: single-decree Paxos",
+    summary: "Proposers, acceptors and learners with ballots; dueling proposers livelock, and \
+              randomized backoff or a distinguished proposer ends it. Agreement, learner \
+              agreement and validity are checked live.",
+    listed: false,
+    params: PARAMS,
+    presets: &[],
+    parts: &[],
+    start: Some(|scenario| Ok(alloc::boxed::Box::new(PaxosLab::start(scenario)?))),
+};

@@ -43,7 +43,7 @@ use crate::lab::{
     DUPLICATION, JITTER, LOSS,
 };
 use crate::scenario::{Scenario, ScenarioError};
-use crate::sim::{NodeSetup, NodeStatus, Sim};
+use crate::sim::{NodeRole, NodeSetup, NodeStatus, Sim};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 use checks::Checks;
@@ -256,6 +256,8 @@ pub struct ServerView {
 pub struct RaftView {
     pub now: Micros,
     pub servers: Vec<ServerView>,
+    /// The clients, which submit commands.
+    pub clients: Vec<NodeId>,
 }
 
 #[derive(Clone)]
@@ -278,7 +280,7 @@ impl RaftLab {
             let peers = servers.iter().copied().filter(|&p| p != id).collect();
             setups.push(NodeSetup {
                 name: format!("n{}", id + 1),
-                role: "server",
+                role: NodeRole::Server,
                 config: config(&params, Kind::Server { peers }),
                 region: 0,
                 version: 1,
@@ -290,7 +292,7 @@ impl RaftLab {
             let kind = Kind::Client { servers: servers.clone() };
             setups.push(NodeSetup {
                 name: format!("c{}", c + 1),
-                role: "client",
+                role: NodeRole::Client,
                 config: config(&params, kind),
                 region: 0,
                 version: 1,
@@ -349,7 +351,8 @@ impl RaftLab {
                 })
             })
             .collect();
-        RaftView { now: sim.now(), servers }
+        let clients = (0..sim.node_count() as NodeId).filter(|id| !self.servers.contains(id)).collect();
+        RaftView { now: sim.now(), servers, clients }
     }
 
     /// Reapplies the live knobs in `self.params` to the running nodes and network.
@@ -396,6 +399,7 @@ impl Lab for RaftLab {
                 ("transit", net.transit.clone()),
             ],
             series: alloc::vec![net.delivered_per_second.clone()],
+            drops: Vec::new(),
         }
     }
 
@@ -407,7 +411,22 @@ impl Lab for RaftLab {
         }
     }
 
-    fn raft(&self) -> Option<RaftView> {
-        Some(self.raft_view())
+    fn lab_view(&self) -> super::LabView {
+        super::LabView::Raft(self.raft_view())
     }
 }
+
+/// The lab's catalogue entry.
+pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
+    name: "raft",
+    title: "Consensus: Raft",
+    summary: "Raft with randomized elections, terms, the voting and commit rules, log repair, \
+              persistence across crashes and client redirects, with election safety, log \
+              matching, leader completeness and state-machine safety checked live, and the \
+              paper's scenarios as presets.",
+    listed: false,
+    params: PARAMS,
+    presets: PRESETS,
+    parts: &[],
+    start: Some(|scenario| Ok(alloc::boxed::Box::new(RaftLab::start(scenario)?))),
+};

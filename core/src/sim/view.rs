@@ -28,6 +28,7 @@ pub struct FlightView {
     pub from: NodeId,
     pub to: NodeId,
     pub kind: &'static str,
+    pub class: crate::process::MsgClass,
     pub bytes: u32,
     pub sent_at: Micros,
     /// When its last bit leaves the sender (after any queueing on the link).
@@ -40,7 +41,7 @@ pub struct FlightView {
 pub struct NodeView {
     pub id: NodeId,
     pub name: String,
-    pub role: &'static str,
+    pub role: super::NodeRole,
     pub region: u8,
     pub version: u8,
     pub status: NodeStatus,
@@ -96,6 +97,7 @@ impl<P: Process> Sim<P> {
                 from: f.from,
                 to: f.to,
                 kind: f.kind,
+                class: f.class,
                 bytes: f.bytes,
                 sent_at: f.sent_at,
                 departs: f.departs,

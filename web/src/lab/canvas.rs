@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use playground_core::network::REGIONS;
-use playground_core::sim::{FlightFate, FlightView, LinkView, NodeStatus, NodeView, SimView};
+use playground_core::process::MsgClass;
+use playground_core::sim::{FlightFate, FlightView, LinkView, NodeRole, NodeStatus, NodeView, SimView};
 use playground_core::time::Micros;
 use playground_core::trace::{DropReason, NodeId};
 use yew::prelude::*;
@@ -44,8 +45,8 @@ pub struct CanvasProps {
 
 /// Servers on a ring, clients in a column on the left.
 fn ring_layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
-    let servers: Vec<&NodeView> = nodes.iter().filter(|n| n.role != "client").collect();
-    let clients: Vec<&NodeView> = nodes.iter().filter(|n| n.role == "client").collect();
+    let servers: Vec<&NodeView> = nodes.iter().filter(|n| n.role != NodeRole::Client).collect();
+    let clients: Vec<&NodeView> = nodes.iter().filter(|n| n.role == NodeRole::Client).collect();
     let mut positions = vec![(0.0, 0.0); nodes.len()];
     let (cx, cy, radius) = (WIDTH / 2.0 + 60.0, HEIGHT / 2.0 + 5.0, HEIGHT / 2.0 - 60.0);
     for (i, node) in servers.iter().enumerate() {
@@ -65,7 +66,7 @@ pub fn layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
     let mut positions = vec![(0.0, 0.0); nodes.len()];
     for region in 0..regions {
         let here: Vec<&NodeView> = nodes.iter().filter(|n| usize::from(n.region) == region).collect();
-        let roles: BTreeSet<&str> = here.iter().map(|n| n.role).collect();
+        let roles: BTreeSet<NodeRole> = here.iter().map(|n| n.role).collect();
         for (lane, role) in roles.iter().enumerate() {
             let members: Vec<&&NodeView> = here.iter().filter(|n| n.role == *role).collect();
             let x = column * region as f64 + column * (lane as f64 + 1.0) / (roles.len() as f64 + 1.0);
@@ -89,16 +90,14 @@ fn status_text(status: NodeStatus) -> &'static str {
 
 /// Message colours by role, the same across labs (Okabe-Ito, so they stay apart for
 /// colour-blind readers; the label and the legend say it in words too).
-fn kind_class(kind: &str) -> &'static str {
-    match kind {
-        "Request" | "AppendEntries" | "Accept" | "Propose" | "ClientRequest" | "NtpRequest" | "App" => "msg-request",
-        "Ack" | "AppendReply" | "Accepted" | "Vote" | "Promise" | "PreVoteReply" | "ClientReply" | "NtpReply" => {
-            "msg-ack"
-        }
-        "Reject" | "Nack" => "msg-reject",
-        "RequestVote" | "PreVote" | "Prepare" | "Report" => "msg-vote",
-        "Heartbeat" => "msg-heartbeat",
-        _ => "msg-other",
+fn class_css(class: MsgClass) -> &'static str {
+    match class {
+        MsgClass::Request => "msg-request",
+        MsgClass::Reply => "msg-ack",
+        MsgClass::Rejection => "msg-reject",
+        MsgClass::Ballot => "msg-vote",
+        MsgClass::Heartbeat => "msg-heartbeat",
+        MsgClass::Other => "msg-other",
     }
 }
 
@@ -169,13 +168,13 @@ pub fn Canvas(props: &CanvasProps) -> Html {
 
     // Links: every client-server pair talks; draw them, and mark the ones in trouble.
     let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
-    for a in view.nodes.iter().filter(|n| n.role == "client") {
-        for b in view.nodes.iter().filter(|n| n.role != "client") {
+    for a in view.nodes.iter().filter(|n| n.role == NodeRole::Client) {
+        for b in view.nodes.iter().filter(|n| n.role != NodeRole::Client) {
             pairs.push((a.id, b.id));
         }
     }
     if props.ring {
-        let servers: Vec<NodeId> = view.nodes.iter().filter(|n| n.role != "client").map(|n| n.id).collect();
+        let servers: Vec<NodeId> = view.nodes.iter().filter(|n| n.role != NodeRole::Client).map(|n| n.id).collect();
         for (i, &a) in servers.iter().enumerate() {
             for &b in &servers[i + 1..] {
                 pairs.push((a, b));
@@ -242,7 +241,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let queued = now < f.departs;
         html! {
             <g>
-                <circle class={classes!("msg", kind_class(f.kind), fate_class(f.fate), queued.then_some("msg-queued"))}
+                <circle class={classes!("msg", class_css(f.class), fate_class(f.fate), queued.then_some("msg-queued"))}
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
                     <title>{ format!("#{} {} {} B", f.msg, f.kind, f.bytes) }</title>
                 </circle>
@@ -278,9 +277,9 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let picked = props.pick.as_ref().is_some_and(|p| p.contains(&id));
         let selected = props.menu == Some(Menu::Node(id));
         let status = status_text(n.status);
-        let class = classes!("node", format!("node-{}", status.replace(' ', "-")), format!("role-{}", n.role), picked.then_some("node-picked"), selected.then_some("node-selected"));
+        let class = classes!("node", format!("node-{}", status.replace(' ', "-")), format!("role-{}", n.role.label()), picked.then_some("node-picked"), selected.then_some("node-selected"));
         let action = if props.pick.is_some() { Action::PartitionToggle(id) } else { Action::OpenMenu(Some(Menu::Node(id))) };
-        let label = format!("{} ({}), {status}, protocol v{}. {}", n.name, n.role, n.version, n.detail.join("; "));
+        let label = format!("{} ({}), {status}, protocol v{}. {}", n.name, n.role.label(), n.version, n.detail.join("; "));
         let onkeydown = props.interactive.then(|| {
             let (dispatch, action) = (props.dispatch.clone(), action.clone());
             Callback::from(move |e: KeyboardEvent| {

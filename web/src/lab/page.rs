@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use playground_core::fault::FaultAction;
 use playground_core::lab::{self, Metrics};
+use playground_core::labs::LabView;
 use playground_core::runner::Runner;
 use playground_core::scenario::Scenario;
 use playground_core::sim::SimView;
@@ -16,7 +17,6 @@ use yew::prelude::*;
 
 use super::canvas::{Canvas, DropMark};
 use super::controls::Controls;
-use super::explain;
 use super::keys::{use_lab_keys, HELP};
 use super::knobs::Knobs;
 use super::log::{EventLog, LOG_ROWS};
@@ -88,7 +88,7 @@ fn comparison(original: &Picture, branch: &Picture) -> Html {
             (a.name.to_string(), word(a), word(b))
         })
         .collect();
-    for counter in original.metrics.counters.iter().filter(|c| !c.name.starts_with("dropped: ")).take(6) {
+    for counter in original.metrics.counters.iter().take(6) {
         rows.push((counter.name.into(), count(original, counter.name), count(branch, counter.name)));
     }
     if original.metrics.histogram("request latency").is_some() {
@@ -173,8 +173,13 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
     });
 
-    let space = edited_run.space_time().map(Rc::new);
-    let ring = matches!(scenario.lab.as_str(), "raft" | "paxos" | "flp");
+    let ui = super::registry::find(&scenario.lab);
+    let ring = ui.is_some_and(|ui| ui.ring);
+    let (space, raft_view) = match edited_run.lab_view() {
+        LabView::SpaceTime(space) => (Some(Rc::new(space)), None),
+        LabView::Raft(raft) => (None, Some(Rc::new(raft))),
+        LabView::Plain => (None, None),
+    };
     let held = edited_run.held();
     let held_panel = (!held.is_empty()).then(|| {
         let rows = held.iter().take(40).map(|h| {
@@ -212,9 +217,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             </div>
         }
     });
-    let raft_panel = edited_run
-        .raft()
-        .map(|view| html! { <super::raftview::RaftPanel view={Rc::new(view)} names={names.clone()} dispatch={dispatch.clone()} /> });
+    let raft_panel = raft_view.map(
+        |view| html! { <super::raftview::RaftPanel view={view} names={names.clone()} dispatch={dispatch.clone()} /> },
+    );
     let canvases = if let Some(space) = &space {
         html! {
             <div class="canvases">
@@ -294,14 +299,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         };
     }
 
-    let explain = match scenario.lab.as_str() {
-        "network" => explain::network(),
-        "clocks" => explain::clocks(),
-        "raft" => explain::raft(),
-        "paxos" => explain::paxos(),
-        "flp" => explain::flp(),
-        _ => html! {},
-    };
+    let explain = ui.map_or_else(|| html! {}, |ui| (ui.explain)());
     html! {
         <main class="lab" aria-label={title}>
             <header class="lab-header">

@@ -64,11 +64,10 @@ pub fn MetricsPanel(props: &MetricsProps) -> Html {
     let headline: Vec<(&str, String)> = m
         .counters
         .iter()
-        .filter(|c| !c.name.starts_with("dropped: "))
         .map(|c| (c.name, if c.unit.is_empty() { c.value.to_string() } else { format!("{} {}", c.value, c.unit) }))
         .collect();
     let drops: Vec<(&str, u64)> =
-        m.counters.iter().filter_map(|c| c.name.strip_prefix("dropped: ").map(|reason| (reason, c.value))).collect();
+        m.drops.iter().map(|(reason, n)| (reason.counter_name().trim_start_matches("dropped: "), *n)).collect();
     let series = |name: &str| m.series.iter().find(|s| s.name == name);
     html! {
         <section class="panel metrics" aria-labelledby="metrics-h">

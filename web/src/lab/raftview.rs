@@ -29,7 +29,8 @@ pub fn RaftPanel(props: &RaftPanelProps) -> Html {
         let curve = curve.clone();
         Callback::from(move |_: MouseEvent| curve.set(Some(election_time_curve(8))))
     };
-    let clients: Vec<String> = props.names.iter().filter(|n| n.starts_with('c')).cloned().collect();
+    let clients: Vec<String> =
+        props.view.clients.iter().filter_map(|&id| props.names.get(usize::from(id)).cloned()).collect();
     let submit = clients.iter().map(|c| {
         let action = Action::Inject(FaultAction::Command { node: c.clone(), text: "submit".into() });
         let onclick = props.dispatch.reform(move |_: MouseEvent| action.clone());

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::logical::{Hlc, HlcStamp, Lamport, VectorClock};
 use super::physical::{commit_wait_remaining, ntp_estimate, PhysicalClock, TtInterval};
-use crate::process::{Ctx, Durable, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, MsgClass, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::{format_duration, Micros, MICROS_PER_SEC};
 use crate::trace::NodeId;
 
@@ -36,6 +36,13 @@ pub enum Msg {
 }
 
 impl crate::process::Message for Msg {
+    fn class(&self) -> MsgClass {
+        match self {
+            Msg::App { .. } | Msg::NtpRequest { .. } => MsgClass::Request,
+            Msg::NtpReply { .. } => MsgClass::Reply,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Msg::App { .. } => "App",

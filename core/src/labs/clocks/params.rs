@@ -7,7 +7,7 @@ use super::node::{Config, Role};
 use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::rng::Rng;
-use crate::sim::NodeSetup;
+use crate::sim::{NodeRole, NodeSetup};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 
@@ -131,7 +131,7 @@ pub fn node_setups(params: &Params, seed: u64) -> Vec<NodeSetup<Config>> {
         refresh_config(&mut config, params);
         setups.push(NodeSetup {
             name: if is_server { "ntp".into() } else { format!("p{}", index + 1) },
-            role: if is_server { "time-server" } else { "process" },
+            role: if is_server { NodeRole::TimeServer } else { NodeRole::Process },
             config,
             region: if is_server { params.int("ntp_region") as u8 } else { 0 },
             version: 1,

@@ -15,7 +15,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::process::{Ctx, Durable, Message, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, Message, MsgClass, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::Micros;
 use crate::trace::NodeId;
 
@@ -26,6 +26,13 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MsgClass {
+        match self {
+            Msg::Report { .. } => MsgClass::Ballot,
+            Msg::Propose { .. } => MsgClass::Request,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Msg::Report { .. } => "Report",

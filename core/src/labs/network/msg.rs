@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::process::Message;
+use crate::process::{Message, MsgClass};
 use crate::trace::NodeId;
 
 /// Why a server refused a request.
@@ -43,6 +43,14 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MsgClass {
+        match self {
+            Msg::Request { .. } => MsgClass::Request,
+            Msg::Ack { .. } => MsgClass::Reply,
+            Msg::Reject { .. } => MsgClass::Rejection,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Msg::Request { .. } => "Request",

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use super::node::{Config, Role};
 use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
 use crate::network::{Attacker, NetParams};
-use crate::sim::NodeSetup;
+use crate::sim::{NodeRole, NodeSetup};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 
@@ -161,7 +161,7 @@ pub fn node_setups(params: &Params) -> Vec<NodeSetup<Config>> {
             version: config.version,
             cpu_cost: cpu_cost(params, &name),
             present: index < clients + servers,
-            role: if is_client { "client" } else { "server" },
+            role: if is_client { NodeRole::Client } else { NodeRole::Server },
             name,
             config,
             region,

@@ -8,7 +8,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::process::{Ctx, Durable, Message, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, Message, MsgClass, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::Micros;
 use crate::trace::NodeId;
 
@@ -45,6 +45,15 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MsgClass {
+        match self {
+            Msg::Prepare { .. } => MsgClass::Ballot,
+            Msg::Promise { .. } | Msg::Accepted { .. } => MsgClass::Reply,
+            Msg::Accept { .. } => MsgClass::Request,
+            Msg::Nack { .. } => MsgClass::Rejection,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Msg::Prepare { .. } => "Prepare",

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::log::{Entry, Index, Term};
-use crate::process::Message;
+use crate::process::{Message, MsgClass};
 use crate::trace::NodeId;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,17 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    fn class(&self) -> MsgClass {
+        match self {
+            Msg::RequestVote { .. } | Msg::PreVote { .. } => MsgClass::Ballot,
+            Msg::Vote { .. } | Msg::AppendReply { .. } | Msg::Reply { .. } | Msg::PreVoteReply { .. } => {
+                MsgClass::Reply
+            }
+            Msg::Append { entries, .. } if entries.is_empty() => MsgClass::Heartbeat,
+            Msg::Append { .. } | Msg::Request { .. } => MsgClass::Request,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Msg::RequestVote { .. } => "RequestVote",
