@@ -71,6 +71,25 @@ impl Runner {
         Ok(Runner { scenario, run, checkpoints, spacing: FIRST_SPACING })
     }
 
+    /// Whether a knob (`key` or `node.key`) changes live, as a recorded `set`; otherwise the
+    /// run restarts from a changed scenario and replays to now.
+    pub fn is_live(&self, key: &str) -> bool {
+        let name = key.rsplit('.').next().unwrap_or(key);
+        lab::find(&self.scenario.lab).and_then(|info| info.params.iter().find(|p| p.key == name)).is_some_and(|p| p.live)
+    }
+
+    /// The parameters in force now: the scenario's, then every `set` the script applied so far.
+    pub fn params_in_force(&self) -> Vec<(String, String)> {
+        let now = self.now();
+        let mut params = self.scenario.params.clone();
+        for fault in self.scenario.faults.iter().filter(|f| f.at <= now) {
+            if let FaultAction::Set { key, value } = &fault.action {
+                params.push((key.clone(), value.clone()));
+            }
+        }
+        params
+    }
+
     /// The moment the scenario was opened at (a share link's `at`).
     pub fn opened_at(&self) -> Micros {
         self.scenario.at

@@ -63,17 +63,6 @@ fn picture(runner: &Runner, mark_span: Micros) -> Picture {
     }
 }
 
-/// Parameters in force now: the scenario's, then every `set` the script applied so far.
-fn effective_params(scenario: &Scenario) -> Vec<(String, String)> {
-    let mut params = scenario.params.clone();
-    for fault in scenario.faults.iter().filter(|f| f.at <= scenario.at) {
-        if let FaultAction::Set { key, value } = &fault.action {
-            params.push((key.clone(), value.clone()));
-        }
-    }
-    params
-}
-
 fn comparison(original: &Picture, branch: &Picture) -> Html {
     let count = |p: &Picture, name: &str| p.metrics.counter(name).unwrap_or(0).to_string();
     let p50 =
@@ -324,7 +313,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <aside class="side">
                     <Verdicts verdicts={branch.as_ref().map_or(original.verdicts.clone(), |b| b.verdicts.clone())} dispatch={dispatch.clone()} />
                     if let Some(info) = info {
-                        <Knobs specs={info.params} params={effective_params(&edited.scenario())} dispatch={dispatch.clone()} />
+                        <Knobs specs={info.params} params={edited.params_in_force()} dispatch={dispatch.clone()} />
                     }
                 </aside>
                 <MetricsPanel metrics={branch.as_ref().map_or(original.metrics.clone(), |b| b.metrics.clone())} />

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use playground_core::fault::FaultAction;
-use playground_core::lab;
 use playground_core::runner::{Advanced, Runner};
 use playground_core::scenario::Scenario;
 use playground_core::time::{Micros, MICROS_PER_SEC};
@@ -297,10 +296,7 @@ impl LabState {
                 self.menu = None;
             }
             Action::SetParam(key, value) => {
-                let lab_name = self.runner.borrow().run().lab();
-                let live = lab::find(lab_name)
-                    .and_then(|info| info.params.iter().find(|p| p.key == key.rsplit('.').next().unwrap_or(&key)))
-                    .is_some_and(|spec| spec.live);
+                let live = self.edited().borrow().is_live(&key);
                 if live {
                     self.apply(Action::Inject(FaultAction::Set { key, value }));
                 } else {
