@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use args::{Command, RunArgs};
 use playground_core::lab::{self, LabRun};
-use playground_core::trace::{EventKind, EventText};
+use playground_core::trace::EventKind;
 use report::{print_labs, print_text, verdict_report, Report, TraceSummary};
 
 const EXIT_BAD_INPUT: u8 = 2;
@@ -67,11 +67,11 @@ fn execute(args: RunArgs) -> ExitCode {
             *by_kind.entry(event.kind.name()).or_insert(0) += 1;
             if let EventKind::Verdict { culprit: Some(culprit), .. } = event.kind {
                 if let Some(guilty) = run.trace().get(culprit) {
-                    culprits.insert(culprit, EventText { event: guilty, names: &names }.to_string());
+                    culprits.insert(culprit, run.event_text(guilty, &names));
                 }
             }
             if args.trace {
-                say!("{}", EventText { event, names: &names });
+                say!("{}", run.event_text(event, &names));
             }
         }
         *seen = run.trace().total();

@@ -82,6 +82,13 @@ pub trait LabRun {
     /// Events taken off the simulator's queue so far.
     fn processed(&self) -> u64;
     fn trace(&self) -> &Trace;
+    /// The content of event `seq` (a send's summary, an observation's text), rendered now;
+    /// `None` for other events and for ones older than the window.
+    fn detail(&self, seq: u64) -> Option<String>;
+    /// Event `event` as one text line, with its content.
+    fn event_text(&self, event: &crate::trace::Event, names: &[String]) -> String {
+        alloc::string::ToString::to_string(&crate::trace::EventText { event, names, detail: self.detail(event.seq) })
+    }
     /// Node names, indexed by node id.
     fn names(&self) -> Vec<String>;
     fn verdicts(&self) -> &[Verdict];
@@ -191,6 +198,10 @@ impl<L: Lab> LabRun for L {
 
     fn trace(&self) -> &Trace {
         &self.driver().sim.trace
+    }
+
+    fn detail(&self, seq: u64) -> Option<String> {
+        self.driver().sim.detail(seq)
     }
 
     fn names(&self) -> Vec<String> {

@@ -76,12 +76,15 @@ impl MsgClass {
 
 /// A message a protocol sends. Its size on the wire is its real postcard encoding.
 pub trait Message: Clone + Serialize + DeserializeOwned {
+    /// What the trace keeps of a message: its fields in compact typed form (a count instead of
+    /// a payload), hashed into the digest when sent and rendered as the one-line summary
+    /// (`Display`) only when someone looks at it.
+    type Brief: Clone + Serialize + core::fmt::Display;
     /// A short name for the kind of message, e.g. `"AppendEntries"`.
     fn kind(&self) -> &'static str;
     /// What the message is for, for renderers.
     fn class(&self) -> MsgClass;
-    /// A one-line human summary for the message inspector.
-    fn summary(&self) -> String;
+    fn brief(&self) -> Self::Brief;
     /// The protocol version of the frame format; a receiver running an older version
     /// cannot decode it.
     fn wire_version(&self) -> u8 {
@@ -176,8 +179,9 @@ pub enum ObsClass {
     StateChange,
 }
 
-/// A lab-level observation: classified and rendered for the trace.
-pub trait Observation: Clone {
+/// A lab-level observation: classified, hashed into the digest, and rendered for the trace
+/// only when shown.
+pub trait Observation: Clone + Serialize {
     fn class(&self) -> ObsClass;
     /// Renders the observation; `names` resolves node ids.
     fn text(&self, names: &dyn Fn(NodeId) -> String) -> String;

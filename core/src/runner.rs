@@ -75,7 +75,9 @@ impl Runner {
     /// run restarts from a changed scenario and replays to now.
     pub fn is_live(&self, key: &str) -> bool {
         let name = key.rsplit('.').next().unwrap_or(key);
-        lab::find(&self.scenario.lab).and_then(|info| info.params.iter().find(|p| p.key == name)).is_some_and(|p| p.live)
+        lab::find(&self.scenario.lab)
+            .and_then(|info| info.params.iter().find(|p| p.key == name))
+            .is_some_and(|p| p.live)
     }
 
     /// The parameters in force now: the scenario's, then every `set` the script applied so far.

@@ -201,6 +201,13 @@ struct Flight {
     fate: FlightFate,
 }
 
+/// The typed content of a send or an observation, kept for display beside the trace window.
+#[derive(Clone)]
+enum Detail<P: Process> {
+    Msg(<P::Msg as Message>::Brief),
+    Obs(P::Obs),
+}
+
 /// An observation a handler made, with the trace event that recorded it.
 #[derive(Clone)]
 pub struct Observed<O> {
@@ -229,6 +236,9 @@ pub struct Sim<P: Process> {
     flights: BTreeMap<MsgId, Flight>,
     pub network: Network,
     pub trace: Trace,
+    /// Briefs of recent sends and observations by event sequence number, as many as the trace
+    /// window holds events: rendered to text only when shown.
+    details: VecDeque<(u64, Detail<P>)>,
     pub stats: NetStats,
     observed: Vec<Observed<P::Obs>>,
     processed: u64,
@@ -276,6 +286,7 @@ impl<P: Process> Sim<P> {
             flights: BTreeMap::new(),
             network: Network::new(params, region_of),
             trace: Trace::with_window(DEFAULT_WINDOW),
+            details: VecDeque::new(),
             stats: NetStats::new(count),
             observed: Vec::new(),
             processed: 0,
@@ -382,6 +393,36 @@ impl<P: Process> Sim<P> {
 
     fn record(&mut self, kind: EventKind) -> u64 {
         self.trace.record(self.now, kind)
+    }
+
+    /// Records an event with typed content: the content goes into the digest and is kept
+    /// beside the trace window for display.
+    fn record_with(&mut self, kind: EventKind, detail: Detail<P>) -> u64 {
+        let seq = self.trace.record(self.now, kind);
+        match &detail {
+            Detail::Msg(brief) => self.trace.mix(brief),
+            Detail::Obs(observation) => self.trace.mix(observation),
+        }
+        if self.details.len() == DEFAULT_WINDOW {
+            self.details.pop_front();
+        }
+        self.details.push_back((seq, detail));
+        seq
+    }
+
+    /// The content of event `seq` (a send's summary, an observation's text), rendered now, if
+    /// it is a send or an observation still kept.
+    pub fn detail(&self, seq: u64) -> Option<String> {
+        let index = self.details.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
+        Some(match &self.details[index].1 {
+            Detail::Msg(brief) => alloc::format!("{brief}"),
+            Detail::Obs(observation) => {
+                let name = |id: NodeId| {
+                    self.slots.get(usize::from(id)).map_or_else(|| alloc::format!("node#{id}"), |s| s.name.clone())
+                };
+                observation.text(&name)
+            }
+        })
     }
 
     /// Processes the next event. Returns false when nothing is left.
@@ -546,17 +587,12 @@ impl<P: Process> Sim<P> {
                 }
                 Effect::Persist(change) => self.slots[usize::from(node)].stable.apply(change),
                 Effect::Observe(observation) => {
-                    let slots = &self.slots;
-                    let name = |id: NodeId| {
-                        slots.get(usize::from(id)).map_or_else(|| alloc::format!("node#{id}"), |s| s.name.clone())
-                    };
-                    let text = observation.text(&name);
                     let kind = match observation.class() {
-                        ObsClass::ClientRequest => EventKind::ClientRequest { node, text },
-                        ObsClass::ClientResponse => EventKind::ClientResponse { node, text },
-                        ObsClass::StateChange => EventKind::StateChange { node, text },
+                        ObsClass::ClientRequest => EventKind::ClientRequest { node },
+                        ObsClass::ClientResponse => EventKind::ClientResponse { node },
+                        ObsClass::StateChange => EventKind::StateChange { node },
                     };
-                    let seq = self.record(kind);
+                    let seq = self.record_with(kind, Detail::Obs(observation.clone()));
                     self.observed.push(Observed { seq, at: self.now, node, observation });
                 }
                 Effect::Note(text) => {
@@ -582,7 +618,7 @@ impl<P: Process> Sim<P> {
         let (kind, class) = (message.kind(), message.class());
         self.stats.sent += 1;
         self.stats.bytes_sent += u64::from(bytes);
-        self.record(EventKind::Send { msg, from, to, kind, bytes, summary: message.summary() });
+        self.record_with(EventKind::Send { msg, from, to, kind, bytes }, Detail::Msg(message.brief()));
         if usize::from(to) >= self.slots.len() {
             self.drop_message(msg, from, to, DropReason::NodeDown);
             return msg;

@@ -76,31 +76,103 @@ impl DropReason {
 /// What happened. The names follow DESIGN.md's event vocabulary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum EventKind {
-    Send { msg: MsgId, from: NodeId, to: NodeId, kind: &'static str, bytes: u32, summary: String },
-    Deliver { msg: MsgId, from: NodeId, to: NodeId, kind: &'static str },
-    Drop { msg: MsgId, from: NodeId, to: NodeId, reason: DropReason },
-    Duplicate { msg: MsgId, copy: MsgId },
-    Tamper { msg: MsgId },
-    Replay { msg: MsgId, copy: MsgId },
-    Timer { node: NodeId, timer: &'static str },
-    Crash { node: NodeId },
-    Restart { node: NodeId },
-    Pause { node: NodeId, until: Micros },
-    Resume { node: NodeId },
-    Join { node: NodeId },
-    Leave { node: NodeId },
-    Partition { groups: Vec<Vec<NodeId>> },
-    Cut { from: NodeId, to: NodeId },
-    Slow { a: NodeId, b: NodeId, factor: u32 },
+    /// The message's brief (its typed content) is hashed into the digest and kept by the
+    /// simulator for display; see [`EventText::detail`].
+    Send {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+        bytes: u32,
+    },
+    Deliver {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+    },
+    Drop {
+        msg: MsgId,
+        from: NodeId,
+        to: NodeId,
+        reason: DropReason,
+    },
+    Duplicate {
+        msg: MsgId,
+        copy: MsgId,
+    },
+    Tamper {
+        msg: MsgId,
+    },
+    Replay {
+        msg: MsgId,
+        copy: MsgId,
+    },
+    Timer {
+        node: NodeId,
+        timer: &'static str,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    Pause {
+        node: NodeId,
+        until: Micros,
+    },
+    Resume {
+        node: NodeId,
+    },
+    Join {
+        node: NodeId,
+    },
+    Leave {
+        node: NodeId,
+    },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
+    Cut {
+        from: NodeId,
+        to: NodeId,
+    },
+    Slow {
+        a: NodeId,
+        b: NodeId,
+        factor: u32,
+    },
     Heal,
-    Set { key: String, value: String },
-    ClientRequest { node: NodeId, text: String },
-    ClientResponse { node: NodeId, text: String },
-    StateChange { node: NodeId, text: String },
-    Note { node: Option<NodeId>, text: String },
-    Verdict { invariant: &'static str, holds: bool, detail: String, culprit: Option<u64> },
+    Set {
+        key: String,
+        value: String,
+    },
+    /// An observation; its typed content is hashed into the digest and rendered on demand.
+    ClientRequest {
+        node: NodeId,
+    },
+    ClientResponse {
+        node: NodeId,
+    },
+    StateChange {
+        node: NodeId,
+    },
+    Note {
+        node: Option<NodeId>,
+        text: String,
+    },
+    Verdict {
+        invariant: &'static str,
+        holds: bool,
+        detail: String,
+        culprit: Option<u64>,
+    },
     // New kinds go last: the digest hashes each event's encoding, variant index included.
-    Command { node: NodeId, text: String },
+    Command {
+        node: NodeId,
+        text: String,
+    },
 }
 
 impl EventKind {
@@ -147,16 +219,20 @@ pub struct Event {
 pub struct EventText<'a> {
     pub event: &'a Event,
     pub names: &'a [String],
+    /// The rendered content of a send or an observation (a running lab's `detail`), when it
+    /// is still kept.
+    pub detail: Option<String>,
 }
 
 impl fmt::Display for EventText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = |id: &NodeId| self.names.get(usize::from(*id)).map_or("?", String::as_str);
         let e = self.event;
+        let detail = self.detail.as_deref().unwrap_or("…");
         write!(f, "{:>6} {} ", e.seq, format_time(e.at))?;
         match &e.kind {
-            EventKind::Send { msg, from, to, kind, bytes, summary } => {
-                write!(f, "send      #{msg} {}->{} {kind} {bytes}B {summary}", n(from), n(to))
+            EventKind::Send { msg, from, to, kind, bytes } => {
+                write!(f, "send      #{msg} {}->{} {kind} {bytes}B {detail}", n(from), n(to))
             }
             EventKind::Deliver { msg, from, to, kind } => {
                 write!(f, "deliver   #{msg} {}->{} {kind}", n(from), n(to))
@@ -191,9 +267,9 @@ impl fmt::Display for EventText<'_> {
             EventKind::Heal => write!(f, "heal"),
             EventKind::Set { key, value } => write!(f, "set       {key}={value}"),
             EventKind::Command { node, text } => write!(f, "command   {} {text}", n(node)),
-            EventKind::ClientRequest { node, text } => write!(f, "request   {} {text}", n(node)),
-            EventKind::ClientResponse { node, text } => write!(f, "response  {} {text}", n(node)),
-            EventKind::StateChange { node, text } => write!(f, "state     {} {text}", n(node)),
+            EventKind::ClientRequest { node } => write!(f, "request   {} {detail}", n(node)),
+            EventKind::ClientResponse { node } => write!(f, "response  {} {detail}", n(node)),
+            EventKind::StateChange { node } => write!(f, "state     {} {detail}", n(node)),
             EventKind::Note { node, text } => match node {
                 Some(node) => write!(f, "note      {} {text}", n(node)),
                 None => write!(f, "note      {text}"),
@@ -238,6 +314,12 @@ impl Trace {
         self.window.push_back(event);
         self.total += 1;
         seq
+    }
+
+    /// Hashes more typed content of the last event into the digest (a message's brief, an
+    /// observation): the digest covers what happened, while the window keeps it small.
+    pub fn mix<T: Serialize + ?Sized>(&mut self, content: &T) {
+        hash_encoded(content, &mut self.digest);
     }
 
     /// How many events the run has produced so far.

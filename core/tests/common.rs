@@ -5,7 +5,6 @@ use playground_core::fault::parse_script;
 use playground_core::lab::{self, LabRun};
 use playground_core::scenario::Scenario;
 use playground_core::time::{Micros, MICROS_PER_SEC};
-use playground_core::trace::EventText;
 
 pub fn scenario(seed: u64, params: &[(&str, &str)], faults: &str) -> Scenario {
     let mut s = Scenario::new("network", seed);
@@ -30,7 +29,7 @@ pub fn text_trace(s: &Scenario, until: Micros) -> String {
     let mut seen = 0;
     loop {
         for event in run.trace().since(seen) {
-            out.push_str(&EventText { event, names: &names }.to_string());
+            out.push_str(&run.event_text(event, &names));
             out.push('\n');
         }
         seen = run.trace().total();

@@ -109,15 +109,23 @@ fn slices_within_a_budget_land_exactly_where_one_advance_does() {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Never;
+impl std::fmt::Display for Never {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("never")
+    }
+}
+
 impl Message for Never {
+    type Brief = Never;
+
     fn kind(&self) -> &'static str {
         "Never"
     }
     fn class(&self) -> MsgClass {
         MsgClass::Other
     }
-    fn summary(&self) -> String {
-        String::new()
+    fn brief(&self) -> Never {
+        Never
     }
 }
 
@@ -136,7 +144,7 @@ impl Durable for Nothing {
     fn apply(&mut self, _: ()) {}
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize)]
 struct NoObs;
 impl Observation for NoObs {
     fn class(&self) -> ObsClass {

@@ -59,7 +59,7 @@ impl<P: Process> Sim<P> {
                     to: *to,
                     kind,
                     summary: match payload {
-                        Payload::Intact(m) => m.summary(),
+                        Payload::Intact(m) => alloc::format!("{}", m.brief()),
                         Payload::Tampered { .. } => "tampered bytes".into(),
                     },
                     sent_at: *sent_at,

@@ -13,23 +13,24 @@ pub const LOG_ROWS: usize = 120;
 
 #[derive(Properties, PartialEq)]
 pub struct LogProps {
-    /// Recent events, newest first.
-    pub events: Rc<Vec<Event>>,
-    /// The selected event, looked up in the trace window.
-    pub selected: Option<Rc<Event>>,
+    /// Recent events, newest first, with their text (rendered for these rows only).
+    pub events: Rc<Vec<(Event, String)>>,
+    /// The selected event, looked up in the trace window, with its content (a message's
+    /// summary, an observation's text) when it has one.
+    pub selected: Option<Rc<(Event, Option<String>)>>,
     pub selected_seq: Option<u64>,
     pub names: Rc<Vec<String>>,
     pub dispatch: Callback<Action>,
 }
 
-fn inspector(event: &Event, names: &[String]) -> Html {
+fn inspector(event: &Event, detail: &Option<String>, names: &[String]) -> Html {
     let name = |id: &u16| names.get(usize::from(*id)).cloned().unwrap_or_else(|| format!("node#{id}"));
     let rows: Vec<(&str, String)> = match &event.kind {
-        EventKind::Send { msg, from, to, kind, bytes, summary } => vec![
+        EventKind::Send { msg, from, to, kind, bytes } => vec![
             ("message", format!("#{msg} {kind}")),
             ("route", format!("{} → {}", name(from), name(to))),
             ("encoded size", format!("{bytes} bytes (real postcard encoding)")),
-            ("content", summary.clone()),
+            ("content", detail.clone().unwrap_or_else(|| "(older than the kept window)".into())),
         ],
         EventKind::Deliver { msg, from, to, kind } => {
             vec![("message", format!("#{msg} {kind}")), ("route", format!("{} → {}", name(from), name(to)))]
@@ -44,7 +45,7 @@ fn inspector(event: &Event, names: &[String]) -> Html {
             ("detail", detail.clone()),
             ("caused by", culprit.map_or("-".into(), |c| format!("event {c}"))),
         ],
-        _ => vec![("event", EventText { event, names }.to_string())],
+        _ => vec![("event", EventText { event, names, detail: detail.clone() }.to_string())],
     };
     html! {
         <div class="inspector" aria-live="polite">
@@ -56,14 +57,13 @@ fn inspector(event: &Event, names: &[String]) -> Html {
 
 #[function_component]
 pub fn EventLog(props: &LogProps) -> Html {
-    let rows = props.events.iter().map(|event| {
+    let rows = props.events.iter().map(|(event, text)| {
         let seq = event.seq;
         let selected = props.selected_seq == Some(seq);
         let onclick = props.dispatch.reform(move |_: MouseEvent| Action::SelectEvent(Some(seq)));
-        let text = EventText { event, names: &props.names }.to_string();
         html! {
             <li class={classes!("log-row", format!("ev-{}", event.kind.name()), selected.then_some("selected"))}>
-                <button onclick={onclick} aria-pressed={selected.to_string()}>{ text }</button>
+                <button onclick={onclick} aria-pressed={selected.to_string()}>{ text.clone() }</button>
             </li>
         }
     });
@@ -74,7 +74,7 @@ pub fn EventLog(props: &LogProps) -> Html {
                 <ol class="log-list" reversed=true>{ for rows }</ol>
                 {
                     match (&props.selected, props.selected_seq) {
-                        (Some(event), _) => inspector(event, &props.names),
+                        (Some(selected), _) => inspector(&selected.0, &selected.1, &props.names),
                         (None, Some(seq)) => html! { <div class="inspector"><p>{ format!("Event {seq} is older than the kept window; seek back to see it.") }</p></div> },
                         (None, None) => html! { <div class="inspector"><p>{ "Select an event to inspect it." }</p></div> },
                     }

@@ -149,8 +149,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let info = lab::find(&scenario.lab);
     let title = info.map_or("Lab", |i| i.title);
     let trace = edited_run.trace();
-    let events = Rc::new(trace.window().rev().take(LOG_ROWS).cloned().collect::<Vec<_>>());
-    let selected = state.selected_event.and_then(|seq| trace.get(seq)).map(|e| Rc::new(e.clone()));
+    let events = Rc::new(
+        trace.window().rev().take(LOG_ROWS).map(|e| (e.clone(), edited_run.event_text(e, &names))).collect::<Vec<_>>(),
+    );
+    let selected =
+        state.selected_event.and_then(|seq| trace.get(seq)).map(|e| Rc::new((e.clone(), edited_run.detail(e.seq))));
     let edited_view = branch.as_ref().map_or(&original.view, |b| &b.view);
     let statuses: Vec<_> = edited_view.nodes.iter().map(|n| n.status).collect();
     let picked: Vec<String> =

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::logical::{Hlc, HlcStamp, Lamport, VectorClock};
 use super::physical::{commit_wait_remaining, ntp_estimate, PhysicalClock, TtInterval};
-use crate::process::{Ctx, Durable, MsgClass, ObsClass, Observation, Out, Process, TimerName};
+use crate::process::{Ctx, Durable, Message, MsgClass, ObsClass, Observation, Out, Process, TimerName};
 use crate::time::{format_duration, Micros, MICROS_PER_SEC};
 use crate::trace::NodeId;
 
@@ -35,7 +35,9 @@ pub enum Msg {
     },
 }
 
-impl crate::process::Message for Msg {
+impl Message for Msg {
+    type Brief = Msg;
+
     fn class(&self) -> MsgClass {
         match self {
             Msg::App { .. } | Msg::NtpRequest { .. } => MsgClass::Request,
@@ -51,14 +53,24 @@ impl crate::process::Message for Msg {
         }
     }
 
-    fn summary(&self) -> String {
-        match self {
-            Msg::App { lamport, vector, hlc, event } => {
-                format!("event {event} L={lamport} V={vector:?} HLC=({},{})", hlc.l, hlc.c)
+    fn brief(&self) -> Msg {
+        self.clone()
+    }
+}
+
+/// The one-line summary the trace shows for a message.
+impl core::fmt::Display for Msg {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let text: String = {
+            match self {
+                Msg::App { lamport, vector, hlc, event } => {
+                    format!("event {event} L={lamport} V={vector:?} HLC=({},{})", hlc.l, hlc.c)
+                }
+                Msg::NtpRequest { t0 } => format!("t0={t0}"),
+                Msg::NtpReply { t0, t1, t2 } => format!("t0={t0} t1={t1} t2={t2}"),
             }
-            Msg::NtpRequest { t0 } => format!("t0={t0}"),
-            Msg::NtpReply { t0, t1, t2 } => format!("t0={t0} t1={t1} t2={t2}"),
-        }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -139,7 +151,7 @@ impl TimerName for Timer {
 }
 
 /// What happened at an event: local, a send, or a receive of another event's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum EventKind {
     Local,
     Send { to: NodeId },
@@ -147,7 +159,7 @@ pub enum EventKind {
 }
 
 /// Every clock's reading at one event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Stamps {
     pub pt: i64,
     pub epsilon: i64,
@@ -156,7 +168,7 @@ pub struct Stamps {
     pub hlc: HlcStamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Obs {
     Event { index: u32, kind: EventKind, stamps: Stamps, bytes: [u32; 3] },
     Synced { adjust: i64, round_trip: i64 },

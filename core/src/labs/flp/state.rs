@@ -26,6 +26,8 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    type Brief = Msg;
+
     fn class(&self) -> MsgClass {
         match self {
             Msg::Report { .. } => MsgClass::Ballot,
@@ -40,12 +42,22 @@ impl Message for Msg {
         }
     }
 
-    fn summary(&self) -> String {
-        match self {
-            Msg::Report { round, value } => format!("round {round} value {value}"),
-            Msg::Propose { round, value: Some(v) } => format!("round {round} propose {v}"),
-            Msg::Propose { round, value: None } => format!("round {round} propose ?"),
-        }
+    fn brief(&self) -> Msg {
+        self.clone()
+    }
+}
+
+/// The one-line summary the trace shows for a message.
+impl core::fmt::Display for Msg {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let text: String = {
+            match self {
+                Msg::Report { round, value } => format!("round {round} value {value}"),
+                Msg::Propose { round, value: Some(v) } => format!("round {round} propose {v}"),
+                Msg::Propose { round, value: None } => format!("round {round} propose ?"),
+            }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -86,7 +98,7 @@ impl TimerName for Timer {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Obs {
     Round { round: u32, x: u8 },
     Decided { value: u8, round: u32 },

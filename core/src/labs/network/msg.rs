@@ -1,7 +1,5 @@
 //! The wire protocol between clients and servers.
 
-use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +40,29 @@ pub enum Msg {
     },
 }
 
+/// What the trace keeps of a message: its fields, with the padding as its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Brief {
+    Request { v: u8, client: NodeId, req: u32, account: u16, amount: i32, done_below: u32, pad: u32 },
+    Ack { v: u8, req: u32, balance: i64 },
+    Reject { v: u8, req: u32, why: RejectReason },
+}
+
+impl core::fmt::Display for Brief {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Brief::Request { v, client, req, account, amount, pad, .. } => {
+                write!(f, "v{v} req={client}:{req} account={account} amount={amount} pad={pad}B")
+            }
+            Brief::Ack { v, req, balance } => write!(f, "v{v} req={req} balance={balance}"),
+            Brief::Reject { v, req, why } => write!(f, "v{v} req={req} {why:?}"),
+        }
+    }
+}
+
 impl Message for Msg {
+    type Brief = Brief;
+
     fn class(&self) -> MsgClass {
         match self {
             Msg::Request { .. } => MsgClass::Request,
@@ -59,13 +79,13 @@ impl Message for Msg {
         }
     }
 
-    fn summary(&self) -> String {
+    fn brief(&self) -> Brief {
         match self {
-            Msg::Request { v, client, req, account, amount, pad, .. } => {
-                format!("v{v} req={client}:{req} account={account} amount={amount} pad={}B", pad.len())
+            &Msg::Request { v, client, req, account, amount, done_below, ref pad } => {
+                Brief::Request { v, client, req, account, amount, done_below, pad: pad.len() as u32 }
             }
-            Msg::Ack { v, req, balance } => format!("v{v} req={req} balance={balance}"),
-            Msg::Reject { v, req, why } => format!("v{v} req={req} {why:?}"),
+            &Msg::Ack { v, req, balance } => Brief::Ack { v, req, balance },
+            &Msg::Reject { v, req, why } => Brief::Reject { v, req, why },
         }
     }
 

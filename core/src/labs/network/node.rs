@@ -108,7 +108,7 @@ impl TimerName for Timer {
 }
 
 /// What nodes report to the lab's checkers and the trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Obs {
     Issued { req: u32, amount: i32, server: NodeId },
     Retried { req: u32, attempt: u32, server: NodeId },

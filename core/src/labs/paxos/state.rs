@@ -45,6 +45,8 @@ pub enum Msg {
 }
 
 impl Message for Msg {
+    type Brief = Msg;
+
     fn class(&self) -> MsgClass {
         match self {
             Msg::Prepare { .. } => MsgClass::Ballot,
@@ -64,15 +66,25 @@ impl Message for Msg {
         }
     }
 
-    fn summary(&self) -> String {
-        let b = |b: &Ballot| format!("({}, {})", b.round, b.proposer);
-        match self {
-            Msg::Prepare { ballot } => format!("ballot {}", b(ballot)),
-            Msg::Promise { ballot, accepted } => format!("ballot {} accepted {accepted:?}", b(ballot)),
-            Msg::Accept { ballot, value } => format!("ballot {} value {value}", b(ballot)),
-            Msg::Accepted { ballot, value } => format!("ballot {} value {value}", b(ballot)),
-            Msg::Nack { ballot, promised } => format!("ballot {} promised {}", b(ballot), b(promised)),
-        }
+    fn brief(&self) -> Msg {
+        self.clone()
+    }
+}
+
+/// The one-line summary the trace shows for a message.
+impl core::fmt::Display for Msg {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let text: String = {
+            let b = |b: &Ballot| format!("({}, {})", b.round, b.proposer);
+            match self {
+                Msg::Prepare { ballot } => format!("ballot {}", b(ballot)),
+                Msg::Promise { ballot, accepted } => format!("ballot {} accepted {accepted:?}", b(ballot)),
+                Msg::Accept { ballot, value } => format!("ballot {} value {value}", b(ballot)),
+                Msg::Accepted { ballot, value } => format!("ballot {} value {value}", b(ballot)),
+                Msg::Nack { ballot, promised } => format!("ballot {} promised {}", b(ballot), b(promised)),
+            }
+        };
+        f.write_str(&text)
     }
 }
 
@@ -148,7 +160,7 @@ impl TimerName for Timer {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Obs {
     Proposing { ballot: Ballot },
     Promised { ballot: Ballot },

@@ -62,7 +62,43 @@ pub enum Msg {
     },
 }
 
+/// What the trace keeps of a message: an append's entries as their count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Brief {
+    /// Any message but an append, as it is (none of them holds a payload).
+    Whole(Msg),
+    Append {
+        term: Term,
+        prev_index: Index,
+        prev_term: Term,
+        entries: u32,
+        commit: Index,
+    },
+}
+
+impl core::fmt::Display for Brief {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Brief::Append { term, prev_index, prev_term, entries, commit } => {
+                write!(f, "term {term} prev ({prev_index}, term {prev_term}) {entries} entries commit {commit}")
+            }
+            Brief::Whole(msg) => f.write_str(&summary(msg)),
+        }
+    }
+}
+
 impl Message for Msg {
+    type Brief = Brief;
+
+    fn brief(&self) -> Brief {
+        match self {
+            &Msg::Append { term, prev_index, prev_term, ref entries, commit } => {
+                Brief::Append { term, prev_index, prev_term, entries: entries.len() as u32, commit }
+            }
+            other => Brief::Whole(other.clone()),
+        }
+    }
+
     fn class(&self) -> MsgClass {
         match self {
             Msg::RequestVote { .. } | Msg::PreVote { .. } => MsgClass::Ballot,
@@ -87,27 +123,28 @@ impl Message for Msg {
             Msg::PreVoteReply { .. } => "PreVoteReply",
         }
     }
+}
 
-    fn summary(&self) -> String {
-        match self {
-            Msg::RequestVote { term, last_log_index, last_log_term } => {
-                format!("term {term} last log ({last_log_index}, term {last_log_term})")
-            }
-            Msg::Vote { term, granted } => format!("term {term} {}", if *granted { "granted" } else { "refused" }),
-            Msg::Append { term, prev_index, prev_term, entries, commit } => {
-                format!("term {term} prev ({prev_index}, term {prev_term}) {} entries commit {commit}", entries.len())
-            }
-            Msg::AppendReply { term, success, index } => {
-                format!("term {term} {} index {index}", if *success { "ok" } else { "mismatch" })
-            }
-            Msg::Request { command } => format!("command {command}"),
-            Msg::Reply { command, outcome } => format!("command {command} {outcome:?}"),
-            Msg::PreVote { term, last_log_index, last_log_term } => {
-                format!("would vote in term {term}? last log ({last_log_index}, term {last_log_term})")
-            }
-            Msg::PreVoteReply { term, granted } => {
-                format!("term {term} {}", if *granted { "would vote" } else { "would not" })
-            }
+/// The one-line summary of a message other than an append.
+fn summary(msg: &Msg) -> String {
+    match msg {
+        Msg::RequestVote { term, last_log_index, last_log_term } => {
+            format!("term {term} last log ({last_log_index}, term {last_log_term})")
+        }
+        Msg::Vote { term, granted } => format!("term {term} {}", if *granted { "granted" } else { "refused" }),
+        Msg::Append { term, prev_index, prev_term, entries, commit } => {
+            format!("term {term} prev ({prev_index}, term {prev_term}) {} entries commit {commit}", entries.len())
+        }
+        Msg::AppendReply { term, success, index } => {
+            format!("term {term} {} index {index}", if *success { "ok" } else { "mismatch" })
+        }
+        Msg::Request { command } => format!("command {command}"),
+        Msg::Reply { command, outcome } => format!("command {command} {outcome:?}"),
+        Msg::PreVote { term, last_log_index, last_log_term } => {
+            format!("would vote in term {term}? last log ({last_log_index}, term {last_log_term})")
+        }
+        Msg::PreVoteReply { term, granted } => {
+            format!("term {term} {}", if *granted { "would vote" } else { "would not" })
         }
     }
 }

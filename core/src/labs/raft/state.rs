@@ -139,7 +139,7 @@ impl TimerName for Timer {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Obs {
     BecameCandidate { term: Term },
     BecameLeader { term: Term },
