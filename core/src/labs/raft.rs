@@ -311,7 +311,7 @@ impl RaftLab {
         let driver = &mut self.driver;
         let observed = driver.sim.take_observed();
         let sim = &driver.sim;
-        let logs = |id: NodeId| sim.stable(id).map(|s| s.log.clone());
+        let logs = |id: NodeId| sim.stable(id).map(|s| s.log.as_slice());
         for o in observed {
             self.checks.observe(o, &logs, &self.servers, &driver.names);
         }

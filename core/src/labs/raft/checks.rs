@@ -95,10 +95,10 @@ impl Checks {
     }
 
     /// `logs` gives every server's current stable log by node id.
-    pub fn observe(
+    pub fn observe<'a>(
         &mut self,
         o: Observed<Obs>,
-        logs: &dyn Fn(NodeId) -> Option<Vec<Entry>>,
+        logs: &dyn Fn(NodeId) -> Option<&'a [Entry]>,
         servers: &[NodeId],
         names: &[String],
     ) {
@@ -121,7 +121,7 @@ impl Checks {
                     }
                 }
                 self.leaders.insert(term, node);
-                let log = logs(node).unwrap_or_default();
+                let log = logs(node).unwrap_or(&[]);
                 let missing = self
                     .committed
                     .iter()
@@ -132,10 +132,10 @@ impl Checks {
                 }
             }
             Obs::LogChanged { .. } => {
-                let mine = logs(node).unwrap_or_default();
+                let mine = logs(node).unwrap_or(&[]);
                 for &other in servers.iter().filter(|&&s| s != node) {
-                    let theirs = logs(other).unwrap_or_default();
-                    if let Some(index) = log_mismatch(&mine, &theirs) {
+                    let theirs = logs(other).unwrap_or(&[]);
+                    if let Some(index) = log_mismatch(mine, theirs) {
                         let detail = format!(
                             "{} and {} agree on the term at index {index} but differ before it",
                             name(node),

@@ -29,8 +29,22 @@ pub enum CommitRule {
 
 /// Raft §5.3 and §5.4.2: the highest index a leader may commit, given its log's terms, its
 /// followers' match indices, its commit index so far and its current term.
+#[cfg(test)]
 pub fn commit_point(
     terms: &[Term],
+    follower_matches: &[Index],
+    commit: Index,
+    current_term: Term,
+    rule: CommitRule,
+) -> Index {
+    let log: Vec<Entry> = terms.iter().map(|&term| Entry { term, command: 0 }).collect();
+    commit_point_in(&log, follower_matches, commit, current_term, rule)
+}
+
+/// [`commit_point`] over the log itself: it looks only at entries past `commit`, so its cost
+/// does not grow with the log.
+pub fn commit_point_in(
+    log: &[Entry],
     follower_matches: &[Index],
     commit: Index,
     current_term: Term,
@@ -39,10 +53,10 @@ pub fn commit_point(
     let cluster = follower_matches.len() + 1;
     let majority = cluster / 2 + 1;
     let mut best = commit;
-    for n in (commit + 1)..=terms.len() as Index {
+    for n in (commit + 1)..=log.len() as Index {
         let replicas = 1 + follower_matches.iter().filter(|&&m| m >= n).count();
         let term_ok = match rule {
-            CommitRule::CurrentTerm => terms[n as usize - 1] == current_term,
+            CommitRule::CurrentTerm => log[n as usize - 1].term == current_term,
             CommitRule::AnyTerm => true,
         };
         if replicas >= majority && term_ok {
@@ -324,9 +338,14 @@ impl State {
     }
 
     fn advance_commit(&mut self, out: &mut Out<Self>) {
-        let terms: Vec<Term> = self.stable.log.iter().map(|e| e.term).collect();
         let matches: Vec<Index> = self.match_index.values().copied().collect();
-        let best = commit_point(&terms, &matches, self.commit_index, self.stable.current_term, self.config.commit_rule);
+        let best = commit_point_in(
+            &self.stable.log,
+            &matches,
+            self.commit_index,
+            self.stable.current_term,
+            self.config.commit_rule,
+        );
         self.set_commit(best, out);
     }
 
