@@ -4,15 +4,24 @@ use playground_bridge::args::{self, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments that are not valid UTF-8 get a sentence, not a panic.
+    let arguments: Result<Vec<String>, _> = std::env::args_os().skip(1).map(|a| a.into_string()).collect();
+    let arguments = match arguments {
+        Ok(arguments) => arguments,
+        Err(bad) => {
+            eprintln!("playground-bridge: the argument {bad:?} is not valid UTF-8; see playground-bridge --help");
+            return ExitCode::from(2);
+        }
+    };
     let config = match args::parse(&arguments) {
         Ok(Command::Run(config)) => config,
         Ok(Command::Help) => {
-            print!("{}", args::HELP);
+            // A closed stdout (`playground-bridge --help | head -1`) is not a mistake.
+            let _ = args::print_help();
             return ExitCode::SUCCESS;
         }
         Ok(Command::Version) => {
-            println!("playground-bridge {}", env!("CARGO_PKG_VERSION"));
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), args::version().as_bytes());
             return ExitCode::SUCCESS;
         }
         Err(why) => {

@@ -15,12 +15,31 @@ fn help_and_mistakes() {
     let help = Command::new(BRIDGE).arg("--help").output().unwrap();
     assert!(help.status.success());
     let text = String::from_utf8_lossy(&help.stdout);
-    assert!(text.contains("--source auto|ptp|gpsd|system") && text.contains("--allow-origin"), "{text}");
+    assert!(text.contains("--source <auto|ptp|gpsd|system>") && text.contains("--allow-origin"), "{text}");
+    assert!(text.contains("real clock hardware") && text.contains("ws://127.0.0.1:7374/"), "{text}");
+    let short = Command::new(BRIDGE).arg("-h").output().unwrap();
+    assert!(short.status.success());
+    assert_eq!(String::from_utf8_lossy(&short.stdout), text, "-h and --help print the same help");
+
+    let version = Command::new(BRIDGE).arg("--version").output().unwrap();
+    assert!(version.status.success());
+    assert_eq!(String::from_utf8_lossy(&version.stdout), format!("playground-bridge {}\n", env!("CARGO_PKG_VERSION")));
 
     let wrong = Command::new(BRIDGE).args(["--source", "sundial"]).output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     let why = String::from_utf8_lossy(&wrong.stderr);
     assert!(why.contains("--source \"sundial\": choose auto, ptp, gpsd or system"), "{why}");
+
+    for (arguments, sentence) in [
+        (&["--rate", "0"][..], "playground-bridge: --rate \"0\": give a whole number from 1 to 100\n"),
+        (&["--port"][..], "playground-bridge: --port needs a port; see playground-bridge --help\n"),
+        (&["--frobnicate"][..], "playground-bridge: unknown argument \"--frobnicate\"; see playground-bridge --help\n"),
+    ] {
+        let wrong = Command::new(BRIDGE).args(arguments).output().unwrap();
+        assert_eq!(wrong.status.code(), Some(2), "{arguments:?}");
+        assert_eq!(String::from_utf8_lossy(&wrong.stderr), sentence, "{arguments:?}");
+        assert!(wrong.stdout.is_empty(), "{arguments:?}");
+    }
 }
 
 /// Kills the child when the test ends, however it ends.

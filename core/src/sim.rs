@@ -239,6 +239,8 @@ pub struct Sim<P: Process> {
     /// Briefs of recent sends and observations by event sequence number, as many as the trace
     /// window holds events: rendered to text only when shown.
     details: VecDeque<(u64, Detail<P>)>,
+    /// The effect buffer handlers write into, reused so a handler call allocates nothing.
+    spare_effects: Vec<crate::process::EffectOf<P>>,
     pub stats: NetStats,
     observed: Vec<Observed<P::Obs>>,
     processed: u64,
@@ -287,6 +289,7 @@ impl<P: Process> Sim<P> {
             network: Network::new(params, region_of),
             trace: Trace::with_window(DEFAULT_WINDOW),
             details: VecDeque::new(),
+            spare_effects: Vec::new(),
             stats: NetStats::new(count),
             observed: Vec::new(),
             processed: 0,
@@ -370,9 +373,18 @@ impl<P: Process> Sim<P> {
         }
     }
 
-    /// Observations made since the last call, oldest first.
+    /// Observations made since the last call, oldest first. Hand the emptied vector back
+    /// with [`Sim::recycle_observed`] so the next step allocates nothing.
     pub fn take_observed(&mut self) -> Vec<Observed<P::Obs>> {
         core::mem::take(&mut self.observed)
+    }
+
+    /// Gives back a vector from [`Sim::take_observed`], emptied, for reuse.
+    pub fn recycle_observed(&mut self, mut used: Vec<Observed<P::Obs>>) {
+        used.clear();
+        if self.observed.capacity() == 0 {
+            self.observed = used;
+        }
     }
 
     fn schedule(&mut self, at: Micros, pending: Pending<P>) {
@@ -561,7 +573,7 @@ impl<P: Process> Sim<P> {
     /// Runs one handler of `node` and applies its effects; sends leave at `send_at`.
     fn run_handler(&mut self, node: NodeId, send_at: Micros, handler: impl FnOnce(&mut P, &Ctx, &mut Out<P>)) {
         let entropy = self.rng.next_u64();
-        let mut out = Out::default();
+        let mut out = Out { effects: core::mem::take(&mut self.spare_effects) };
         let Some(process) = self.slots[usize::from(node)].process.as_mut() else {
             return;
         };
@@ -571,7 +583,8 @@ impl<P: Process> Sim<P> {
     }
 
     fn apply_effects(&mut self, node: NodeId, send_at: Micros, out: Out<P>) {
-        for effect in out.effects {
+        let mut effects = out.effects;
+        for effect in effects.drain(..) {
             match effect {
                 Effect::Send { to, msg } => {
                     self.send(node, to, msg, send_at);
@@ -600,6 +613,7 @@ impl<P: Process> Sim<P> {
                 }
             }
         }
+        self.spare_effects = effects;
     }
 
     /// Puts a node's message on the wire at `at`; returns its id.
@@ -646,18 +660,21 @@ impl<P: Process> Sim<P> {
                 flight.departs = departs;
                 flight.arrives = arrives;
                 let attack = attacker != Attacker::Off && self.rng.chance_ppm(self.network.params.attack_ppm);
-                let payload = if attack && attacker == Attacker::Tamper {
+                // The message is moved into its payload; it is copied only for a replay.
+                let (payload, recorded) = if attack && attacker == Attacker::Tamper {
                     flight.fate = FlightFate::Tampered;
                     self.stats.tampered += 1;
                     self.record(EventKind::Tamper { msg });
-                    self.tamper(&message)
+                    (self.tamper(&message), None)
+                } else if attack && attacker == Attacker::Replay {
+                    (Payload::Intact(message.clone()), Some(message))
                 } else {
-                    Payload::Intact(message.clone())
+                    (Payload::Intact(message), None)
                 };
-                if attack && attacker == Attacker::Replay {
+                if let Some(message) = recorded {
                     let base = self.network.base_latency(from, to).max(1_000);
                     let later = arrives + self.rng.between(base, base * 4);
-                    self.schedule(later, Pending::Inject { original: msg, from, to, message: message.clone() });
+                    self.schedule(later, Pending::Inject { original: msg, from, to, message });
                 }
                 if self.rng.chance_ppm(self.network.params.duplicate_ppm) {
                     let copy = self.next_msg;

@@ -215,7 +215,8 @@ impl FlpLab {
     }
 
     fn collect(&mut self) {
-        for o in self.driver.sim.take_observed() {
+        let mut observations = self.driver.sim.take_observed();
+        for o in observations.drain(..) {
             let Obs::Decided { value, .. } = o.observation else { continue };
             let index = usize::from(o.node);
             if let Some(slot) = self.decided.get_mut(index) {
@@ -236,6 +237,7 @@ impl FlpLab {
                 }
             }
         }
+        self.driver.sim.recycle_observed(observations);
     }
 
     /// Reapplies the live knobs in `self.params` to the running nodes and network.

@@ -81,9 +81,11 @@ impl NetworkLab {
 
     fn collect(&mut self) {
         let driver = &mut self.driver;
-        for observed in driver.sim.take_observed() {
+        let mut observations = driver.sim.take_observed();
+        for observed in observations.drain(..) {
             self.checks.observe(observed, &mut driver.sim.trace, &driver.names);
         }
+        driver.sim.recycle_observed(observations);
     }
 }
 

@@ -165,7 +165,8 @@ impl PaxosLab {
     }
 
     fn collect(&mut self) {
-        for o in self.driver.sim.take_observed() {
+        let mut observations = self.driver.sim.take_observed();
+        for o in observations.drain(..) {
             match o.observation {
                 Obs::Proposing { .. } => self.oracle.rounds += 1,
                 Obs::Promised { .. } => {}
@@ -207,6 +208,7 @@ impl PaxosLab {
                 }
             }
         }
+        self.driver.sim.recycle_observed(observations);
     }
 
     /// Reapplies the live knobs in `self.params` to the running nodes and network.

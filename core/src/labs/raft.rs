@@ -309,10 +309,10 @@ impl RaftLab {
 
     fn collect(&mut self) {
         let driver = &mut self.driver;
-        let observed = driver.sim.take_observed();
+        let mut observed = driver.sim.take_observed();
         let sim = &driver.sim;
         let logs = |id: NodeId| sim.stable(id).map(|s| s.log.as_slice());
-        for o in observed {
+        for o in observed.drain(..) {
             self.checks.observe(o, &logs, &self.servers, &driver.names);
         }
         let alive = self
@@ -323,6 +323,7 @@ impl RaftLab {
             self.checks.lost_leader(sim.now());
         }
         self.leader_alive = alive;
+        driver.sim.recycle_observed(observed);
         self.checks.flush(&mut driver.sim.trace);
     }
 

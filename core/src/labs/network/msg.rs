@@ -80,12 +80,12 @@ impl Message for Msg {
     }
 
     fn brief(&self) -> Brief {
-        match self {
-            &Msg::Request { v, client, req, account, amount, done_below, ref pad } => {
+        match *self {
+            Msg::Request { v, client, req, account, amount, done_below, ref pad } => {
                 Brief::Request { v, client, req, account, amount, done_below, pad: pad.len() as u32 }
             }
-            &Msg::Ack { v, req, balance } => Brief::Ack { v, req, balance },
-            &Msg::Reject { v, req, why } => Brief::Reject { v, req, why },
+            Msg::Ack { v, req, balance } => Brief::Ack { v, req, balance },
+            Msg::Reject { v, req, why } => Brief::Reject { v, req, why },
         }
     }
 

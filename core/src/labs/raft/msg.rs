@@ -91,11 +91,11 @@ impl Message for Msg {
     type Brief = Brief;
 
     fn brief(&self) -> Brief {
-        match self {
-            &Msg::Append { term, prev_index, prev_term, ref entries, commit } => {
+        match *self {
+            Msg::Append { term, prev_index, prev_term, ref entries, commit } => {
                 Brief::Append { term, prev_index, prev_term, entries: entries.len() as u32, commit }
             }
-            other => Brief::Whole(other.clone()),
+            ref other => Brief::Whole(other.clone()),
         }
     }
 
