@@ -1,6 +1,8 @@
 //! Stable digests and real encoded sizes.
 //!
-//! Traces are fingerprinted with 64-bit FNV-1a over each event's postcard encoding. postcard
+//! Traces are fingerprinted with 64-bit FNV-1a: each event's typed fields are folded in as
+//! whole words (see `Event::hash_into`), and a message's brief or an observation as its
+//! postcard encoding. postcard
 //! writes integers as LEB128 varints and never depends on the host's pointer width, so the
 //! digest is the same on every target. The same streaming trick gives the exact encoded size
 //! of a message without allocating a buffer.
@@ -31,6 +33,24 @@ impl Fnv64 {
     pub fn write_byte(&mut self, byte: u8) {
         self.0 ^= u64::from(byte);
         self.0 = self.0.wrapping_mul(FNV_PRIME);
+    }
+
+    /// Folds a whole 64-bit word in one step (FNV-1a's xor-then-multiply, applied to words
+    /// rather than bytes): how the trace hashes its typed events.
+    pub fn write_u64(&mut self, word: u64) {
+        self.0 ^= word;
+        self.0 = self.0.wrapping_mul(FNV_PRIME);
+    }
+
+    /// Folds text as its length and then 8-byte little-endian words (the last one
+    /// zero-padded), the same on every target.
+    pub fn write_str(&mut self, text: &str) {
+        self.write_u64(text.len() as u64);
+        for chunk in text.as_bytes().chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
     }
 
     pub fn finish(&self) -> u64 {

@@ -232,7 +232,9 @@ pub struct Sim<P: Process> {
     auth_key: u64,
     slots: Vec<Slot<P>>,
     members: Vec<Member>,
-    timers: BTreeMap<(NodeId, P::Timer), u64>,
+    /// Armed timers per node, with the generation that a due `Timer` event must match.
+    /// A node has a handful, so a short list beats a map.
+    timers: Vec<Vec<(P::Timer, u64)>>,
     flights: BTreeMap<MsgId, Flight>,
     pub network: Network,
     pub trace: Trace,
@@ -284,7 +286,7 @@ impl<P: Process> Sim<P> {
             auth_key,
             slots,
             members: Vec::new(),
-            timers: BTreeMap::new(),
+            timers: alloc::vec![Vec::new(); count],
             flights: BTreeMap::new(),
             network: Network::new(params, region_of),
             trace: Trace::with_window(DEFAULT_WINDOW),
@@ -554,8 +556,21 @@ impl<P: Process> Sim<P> {
         self.run_handler(to, done, |process, ctx, out| process.on_message(ctx, from, message, out));
     }
 
+    /// The generation of `timer` at `node`, if it is armed.
+    fn armed(&self, node: NodeId, timer: &P::Timer) -> Option<u64> {
+        self.timers.get(usize::from(node))?.iter().find(|(t, _)| t == timer).map(|(_, g)| *g)
+    }
+
+    fn disarm(&mut self, node: NodeId, timer: &P::Timer) {
+        if let Some(armed) = self.timers.get_mut(usize::from(node)) {
+            if let Some(index) = armed.iter().position(|(t, _)| t == timer) {
+                armed.swap_remove(index);
+            }
+        }
+    }
+
     fn fire_timer(&mut self, node: NodeId, timer: P::Timer, generation: u64) {
-        if self.timers.get(&(node, timer.clone())) != Some(&generation) {
+        if self.armed(node, &timer) != Some(generation) {
             return; // cancelled or re-armed
         }
         match self.slots[usize::from(node)].status {
@@ -563,7 +578,7 @@ impl<P: Process> Sim<P> {
             NodeStatus::Up => {}
             NodeStatus::Crashed | NodeStatus::Absent => return,
         }
-        self.timers.remove(&(node, timer.clone()));
+        self.disarm(node, &timer);
         self.stats.timers_fired += 1;
         self.record(EventKind::Timer { node, timer: timer.label() });
         let now = self.now;
@@ -592,11 +607,15 @@ impl<P: Process> Sim<P> {
                 Effect::SetTimer { timer, after } => {
                     let generation = self.next_generation;
                     self.next_generation += 1;
-                    self.timers.insert((node, timer.clone()), generation);
+                    let armed = &mut self.timers[usize::from(node)];
+                    match armed.iter_mut().find(|(t, _)| *t == timer) {
+                        Some(slot) => slot.1 = generation,
+                        None => armed.push((timer.clone(), generation)),
+                    }
                     self.schedule(self.now + after, Pending::Timer { node, timer, generation });
                 }
                 Effect::CancelTimer(timer) => {
-                    self.timers.remove(&(node, timer));
+                    self.disarm(node, &timer);
                 }
                 Effect::Persist(change) => self.slots[usize::from(node)].stable.apply(change),
                 Effect::Observe(observation) => {

@@ -18,7 +18,9 @@ impl<P: Process> Sim<P> {
     }
 
     fn clear_timers(&mut self, node: NodeId) {
-        self.timers.retain(|(owner, _), _| *owner != node);
+        if let Some(armed) = self.timers.get_mut(usize::from(node)) {
+            armed.clear();
+        }
     }
 
     /// Stops the node: volatile state and timers are lost; persisted state stays.
