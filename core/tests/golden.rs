@@ -127,3 +127,44 @@ fn pinned_digests() {
         std::fs::write(&path, header + &rewritten).unwrap();
     }
 }
+
+/// Each lab, 200 seeds, with a knob that varies with the seed: the scenarios whose digests
+/// `seeds.txt` pins (the wasm test replays every one of them).
+fn seed_sweep() -> Vec<(Scenario, &'static str)> {
+    let mut out = Vec::new();
+    for lab in ["network", "clocks", "raft", "paxos", "flp"] {
+        for seed in 1..=200u64 {
+            let mut s = Scenario::new(lab, seed);
+            match lab {
+                "network" | "raft" | "paxos" => s.set_param("loss", &(seed % 25).to_string()),
+                "clocks" => s.set_param("max_drift_ppm", &(seed * 7 % 1000).to_string()),
+                _ => s.set_param("variant", ["deterministic", "randomized", "timeouts"][seed as usize % 3]),
+            }
+            out.push((s, "2s"));
+        }
+    }
+    out
+}
+
+#[test]
+fn seed_sweep_digests() {
+    let path = golden_path("seeds.txt");
+    let mut rewritten = String::from(
+        "# 200 seeds per lab (core/tests/golden.rs seed_sweep): share link, run time, trace digest.\n\
+         # Checked natively here and in wasm32 (web/tests); rewrite with UPDATE_GOLDEN=1.\n",
+    );
+    for (scenario, until) in seed_sweep() {
+        let digest = run_to(&scenario, parse_duration(until).unwrap()).trace().digest();
+        rewritten.push_str(&format!("{} {until} {digest:016x}\n", scenario.encode()));
+    }
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, rewritten).unwrap();
+        return;
+    }
+    let pinned = std::fs::read_to_string(&path).expect("seeds.txt exists; run with UPDATE_GOLDEN=1");
+    for (expected, actual) in pinned.lines().zip(rewritten.lines()) {
+        assert_eq!(expected, actual, "the pinned seed sweep changed");
+    }
+    assert_eq!(pinned.lines().count(), rewritten.lines().count());
+    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1000);
+}

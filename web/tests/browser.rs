@@ -16,20 +16,33 @@ use web_sys::{Element, MouseEvent, MouseEventInit};
 wasm_bindgen_test_configure!(run_in_browser);
 
 const PINNED: &str = include_str!("../../core/tests/golden/digests.txt");
+/// 200 seeds of every lab, generated natively by `UPDATE_GOLDEN=1 cargo test -p
+/// playground-core --test golden`.
+const SEEDS: &str = include_str!("../../core/tests/golden/seeds.txt");
 
 #[wasm_bindgen_test]
 fn digests_in_wasm_equal_the_native_ones() {
+    assert!(check_pinned(PINNED) >= 3);
+}
+
+#[wasm_bindgen_test]
+fn two_hundred_seeds_of_every_lab_replay_bit_for_bit_in_wasm() {
+    assert!(check_pinned(SEEDS) >= 1_000);
+}
+
+/// Runs every `link until digest` line in wasm32 and compares; returns how many it checked.
+fn check_pinned(pinned: &str) -> usize {
     let mut checked = 0;
-    for line in PINNED.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in pinned.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let mut parts = line.split_whitespace();
         let (link, until, digest) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
         let scenario = Scenario::decode(link).unwrap();
         let mut run = lab::start(&scenario).unwrap();
         run.run_until(parse_duration(until).unwrap());
-        assert_eq!(format!("{:016x}", run.trace().digest()), digest, "wasm32 digest of {link}");
+        assert_eq!(format!("{:016x}", run.trace().digest()), digest, "wasm32 digest of {link} to {until}");
         checked += 1;
     }
-    assert!(checked >= 3);
+    checked
 }
 
 fn mount(scenario: Scenario) -> Element {
