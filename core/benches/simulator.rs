@@ -70,11 +70,7 @@ fn raft_run(seconds: u64) -> (u64, Duration, usize) {
 }
 
 fn workload() -> Scenario {
-    let mut s = Scenario::new("network", 2024);
-    for (k, v) in [("clients", "2"), ("servers", "3"), ("rate", "1000"), ("loss", "5"), ("dup", "5")] {
-        s.set_param(k, v);
-    }
-    s
+    playground_core::labs::network::throughput_workload()
 }
 
 /// Runs the simulator; returns (events processed, mean queue length, elapsed). The

@@ -151,6 +151,26 @@ fn frame_time_and_first_render_probe() {
     );
     assert!(frames > 30, "the probe saw the animation run ({frames} frames)");
     assert!(inflight >= 150, "the scenario keeps about 200 messages in flight ({inflight})");
+
+    // The simulator in wasm32 against the same workload natively, in this run.
+    b.goto(&format!("{}?lab=network&probe=throughput", site.base));
+    let probe = b.find("#frame-probe");
+    let events: u64 = b.attribute(&probe, "data-throughput-events").unwrap_or_default().parse().unwrap_or(0);
+    let wasm_ms: f64 = b.attribute(&probe, "data-throughput-ms").unwrap_or_default().parse().unwrap_or(0.0);
+    let native = {
+        let mut run = playground_core::lab::start(&playground_core::labs::network::throughput_workload()).unwrap();
+        let started = std::time::Instant::now();
+        run.run_until(10_000_000);
+        assert_eq!(run.processed(), events, "the same workload in both");
+        started.elapsed().as_secs_f64() * 1e3
+    };
+    let (wasm_rate, native_rate) = (events as f64 / wasm_ms * 1e3, events as f64 / native * 1e3);
+    println!(
+        "BUDGET simulator throughput on the bench workload (10 s virtual, {events} events): wasm32 {wasm_rate:.0} events/s, \
+         native {native_rate:.0} events/s, wasm32/native {:.2}",
+        wasm_rate / native_rate
+    );
+    assert!(events > 10_000, "the browser ran the workload");
 }
 
 #[test]
@@ -205,6 +225,10 @@ fn raft_preview_runs_the_figure_8_presets() {
     b.click(&b.find("#step"));
     b.until("the client's command is recorded", || b.text(&b.find(".log-list")).contains("command   c1 submit"));
     b.click(&b.find("#measure-elections"));
+    // Forty simulations run one per frame: the page answers meanwhile and shows the progress.
+    b.until("the measurement shows its progress or its result", || {
+        b.exists(".measuring progress") || b.exists(".raft-panel .bars")
+    });
     let chart = b.text(&b.find(".raft-panel .bars"));
     assert!(chart.contains("50–100 ms") && chart.contains("600–1200 ms"), "{chart}");
 }

@@ -182,3 +182,14 @@ pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
     parts: &[],
     start: Some(|scenario| Ok(alloc::boxed::Box::new(NetworkLab::start(scenario)?))),
 };
+
+/// The simulator's throughput workload, the same for `cargo bench` natively and the browser
+/// probe in wasm32: 5 nodes (2 clients, 3 servers), each client issuing 1000 requests per
+/// second over a network with 5 % loss and 5 % duplication.
+pub fn throughput_workload() -> Scenario {
+    let mut s = Scenario::new("network", 2024);
+    for (k, v) in [("clients", "2"), ("servers", "3"), ("rate", "1000"), ("loss", "5"), ("dup", "5")] {
+        s.set_param(k, v);
+    }
+    s
+}

@@ -184,32 +184,32 @@ pub const TIMEOUT_RANGES: [(u64, u64); 5] = [(50, 100), (150, 300), (300, 600), 
 pub fn election_time_curve(seeds: u64) -> Vec<((u64, u64), Micros)> {
     TIMEOUT_RANGES
         .iter()
-        .map(|&(min, max)| {
-            let mut total = 0;
-            let mut runs = 0;
-            for seed in 0..seeds {
-                let mut scenario = Scenario::new("raft", seed);
-                scenario.set_param("election_min_ms", &format!("{min}"));
-                scenario.set_param("election_max_ms", &format!("{max}"));
-                scenario.set_param("client_rate", "0");
-                let crash_at = 2 * max * MICROS_PER_MS;
-                scenario.faults = alloc::vec![
-                    crate::fault::Fault {
-                        at: 10 * MICROS_PER_MS,
-                        action: FaultAction::Command { node: "n1".into(), text: "timeout".into() }
-                    },
-                    crate::fault::Fault { at: crash_at, action: FaultAction::Crash("n1".into()) },
-                ];
-                let Ok(mut lab) = RaftLab::start(&scenario) else { continue };
-                LabRun::run_until(&mut lab, crash_at + 10 * max * MICROS_PER_MS);
-                if let Some(time) = lab.checks.stats.last_election.filter(|_| lab.checks.stats.leaders >= 2) {
-                    total += time;
-                    runs += 1;
-                }
-            }
-            ((min, max), total.checked_div(runs).unwrap_or(0))
+        .map(|&range| {
+            let times: Vec<Micros> = (0..seeds).filter_map(|seed| election_time_sample(range, seed)).collect();
+            (range, times.iter().sum::<Micros>().checked_div(times.len() as u64).unwrap_or(0))
         })
         .collect()
+}
+
+/// One run behind [`election_time_curve`]: with election timeouts drawn from `(min, max)` ms
+/// and this seed, how long the cluster took to elect a new leader after n1 (the first leader)
+/// crashed; `None` if it had not within ten timeouts. A page runs one per frame.
+pub fn election_time_sample((min, max): (u64, u64), seed: u64) -> Option<Micros> {
+    let mut scenario = Scenario::new("raft", seed);
+    scenario.set_param("election_min_ms", &format!("{min}"));
+    scenario.set_param("election_max_ms", &format!("{max}"));
+    scenario.set_param("client_rate", "0");
+    let crash_at = 2 * max * MICROS_PER_MS;
+    scenario.faults = alloc::vec![
+        crate::fault::Fault {
+            at: 10 * MICROS_PER_MS,
+            action: FaultAction::Command { node: "n1".into(), text: "timeout".into() }
+        },
+        crate::fault::Fault { at: crash_at, action: FaultAction::Crash("n1".into()) },
+    ];
+    let mut lab = RaftLab::start(&scenario).ok()?;
+    LabRun::run_until(&mut lab, crash_at + 10 * max * MICROS_PER_MS);
+    lab.checks.stats.last_election.filter(|_| lab.checks.stats.leaders >= 2)
 }
 
 fn config(params: &Params, kind: Kind) -> Config {

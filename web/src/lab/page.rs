@@ -121,7 +121,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let playing = (*playing.borrow()).clone();
     playing.set(state.busy());
-    let probe = crate::route::query_value(&dom::query(), "probe").is_some();
+    let probe_mode = crate::route::query_value(&dom::query(), "probe");
+    let probe = probe_mode.is_some();
+    let throughput = use_state(|| (probe_mode.as_deref() == Some("throughput")).then(super::probe::throughput));
     use_animation(dispatch.clone(), playing, probe);
 
     let runner = state.runner.borrow();
@@ -274,9 +276,13 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         };
         html! { <ShareDialog link={link.clone()} embed_snippet={snippet} on_close={close} /> }
     });
-    let probe_element = probe.then(
-        || html! { <div id="frame-probe" hidden=true data-inflight={original.view.flights.len().to_string()}></div> },
-    );
+    let probe_element = probe.then(|| {
+        let (events, ms) = (*throughput).unwrap_or_default();
+        html! {
+            <div id="frame-probe" hidden=true data-inflight={original.view.flights.len().to_string()}
+                data-throughput-events={events.to_string()} data-throughput-ms={format!("{ms:.1}")}></div>
+        }
+    });
 
     if props.embed {
         return html! {

@@ -51,6 +51,17 @@ fn publish(samples: &Samples) {
     set("data-work-max", format!("{:.2}", samples.work.iter().copied().fold(0.0, f64::max)));
 }
 
+/// Runs the throughput workload (the one `cargo bench` runs natively) for 10 s of virtual
+/// time in wasm32 and returns (events processed, milliseconds taken). Only `?probe=throughput`
+/// asks for it, once.
+pub fn throughput() -> (u64, f64) {
+    let scenario = playground_core::labs::network::throughput_workload();
+    let Ok(mut run) = playground_core::lab::start(&scenario) else { return (0, 0.0) };
+    let started = dom::now_ms();
+    run.run_until(10 * playground_core::time::MICROS_PER_SEC);
+    (run.processed(), dom::now_ms() - started)
+}
+
 /// Runs the animation loop while the component lives. `playing` is read every frame.
 #[hook]
 pub fn use_animation(dispatch: Callback<Action>, playing: Rc<Cell<bool>>, probe: bool) {

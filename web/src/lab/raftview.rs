@@ -3,8 +3,9 @@
 
 use std::rc::Rc;
 
+use gloo_timers::callback::Timeout;
 use playground_core::fault::FaultAction;
-use playground_core::labs::raft::{election_time_curve, RaftView, Role};
+use playground_core::labs::raft::{election_time_sample, RaftView, Role, TIMEOUT_RANGES};
 use playground_core::time::format_duration;
 use yew::prelude::*;
 
@@ -22,13 +23,81 @@ pub struct RaftPanelProps {
     pub dispatch: Callback<Action>,
 }
 
+/// Seeds per election-timeout range on the chart.
+const CURVE_SEEDS: u64 = 8;
+
+/// The chart's measurement, one simulation per frame: (runs done, sums and counts per range).
+#[derive(Clone, PartialEq)]
+struct Measuring {
+    done: u64,
+    sums: Vec<(u64, u64)>,
+}
+
+impl Measuring {
+    fn total() -> u64 {
+        TIMEOUT_RANGES.len() as u64 * CURVE_SEEDS
+    }
+
+    /// Runs the next simulation.
+    fn step(&self) -> Measuring {
+        let mut next = self.clone();
+        let (range, seed) = ((self.done / CURVE_SEEDS) as usize, self.done % CURVE_SEEDS);
+        if let Some(time) = election_time_sample(TIMEOUT_RANGES[range], seed) {
+            next.sums[range].0 += time;
+            next.sums[range].1 += 1;
+        }
+        next.done += 1;
+        next
+    }
+
+    fn curve(&self) -> Vec<((u64, u64), u64)> {
+        TIMEOUT_RANGES
+            .iter()
+            .zip(&self.sums)
+            .map(|(&range, &(sum, n))| (range, sum.checked_div(n).unwrap_or(0)))
+            .collect()
+    }
+}
+
 #[function_component]
 pub fn RaftPanel(props: &RaftPanelProps) -> Html {
     let curve = use_state(|| None::<Vec<((u64, u64), u64)>>);
+    let measuring = use_state(|| None::<Measuring>);
+    // Forty simulations would freeze the page in one click; run one per frame instead.
+    {
+        let (curve, measuring) = (curve.clone(), measuring.clone());
+        use_effect_with((*measuring).clone(), move |progress| {
+            let timer = progress.clone().map(|m| {
+                Timeout::new(0, move || {
+                    let next = m.step();
+                    if next.done >= Measuring::total() {
+                        curve.set(Some(next.curve()));
+                        measuring.set(None);
+                    } else {
+                        measuring.set(Some(next));
+                    }
+                })
+            });
+            move || drop(timer)
+        });
+    }
     let measure = {
-        let curve = curve.clone();
-        Callback::from(move |_: MouseEvent| curve.set(Some(election_time_curve(8))))
+        let measuring = measuring.clone();
+        Callback::from(move |_: MouseEvent| {
+            if measuring.is_none() {
+                measuring.set(Some(Measuring { done: 0, sums: vec![(0, 0); TIMEOUT_RANGES.len()] }));
+            }
+        })
     };
+    let progress = measuring.as_ref().map(|m| {
+        let total = Measuring::total();
+        html! {
+            <p class="measuring" role="status">
+                <progress max={total.to_string()} value={m.done.to_string()} aria-label="Simulations run for the chart"></progress>
+                { format!(" running simulation {} of {total}…", m.done + 1) }
+            </p>
+        }
+    });
     let clients: Vec<String> =
         props.view.clients.iter().filter_map(|&id| props.names.get(usize::from(id)).cloned()).collect();
     let submit = clients.iter().map(|c| {
@@ -96,8 +165,9 @@ pub fn RaftPanel(props: &RaftPanelProps) -> Html {
             <h2 id="raft-h">{ "Servers and logs" }</h2>
             <div class="raft-tools">
                 { for submit }
-                <button id="measure-elections" onclick={measure}>{ "Measure election time against the timeout range" }</button>
+                <button id="measure-elections" onclick={measure} disabled={measuring.is_some()}>{ "Measure election time against the timeout range" }</button>
             </div>
+            { for progress }
             { for chart }
             <table>
                 <thead><tr><th>{ "server" }</th><th>{ "timer" }</th><th>{ "role" }</th><th>{ "term" }</th><th>{ "voted for" }</th><th>{ "commit / last" }</th><th>{ "log (by term; committed outlined)" }</th></tr></thead>
