@@ -106,6 +106,10 @@ struct Slot<P: Process> {
     cpu_wakeup: bool,
 }
 
+/// Messages a node's inbox holds while its CPU is busy; later arrivals are dropped
+/// (`inbox-full`), so an overloaded node costs bounded memory.
+pub const INBOX_CAPACITY: usize = 1_000;
+
 /// A message waiting in a node's inbox for its CPU.
 #[derive(Clone)]
 struct Waiting<M> {
@@ -481,6 +485,9 @@ impl<P: Process> Sim<P> {
         match slot.status {
             NodeStatus::Crashed | NodeStatus::Absent => self.drop_message(msg, from, to, DropReason::NodeDown),
             NodeStatus::Paused { until } => self.schedule(until, Pending::Deliver { msg, from, to, kind, payload }),
+            NodeStatus::Up if slot.inbox.len() >= INBOX_CAPACITY => {
+                self.drop_message(msg, from, to, DropReason::InboxFull)
+            }
             NodeStatus::Up if slot.cpu_busy_until > self.now || !slot.inbox.is_empty() => {
                 slot.inbox.push_back(Waiting { msg, from, kind, payload });
                 self.wake_cpu_later(to);

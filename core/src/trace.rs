@@ -34,10 +34,13 @@ pub enum DropReason {
     Corrupt,
     /// The receiver speaks an older protocol version than the frame.
     VersionMismatch,
+    /// The receiver's inbox was full: its CPU is so far behind that it sheds arrivals, as a
+    /// real receive buffer does.
+    InboxFull,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::Loss,
         DropReason::Partition,
         DropReason::LinkCut,
@@ -45,6 +48,7 @@ impl DropReason {
         DropReason::AuthFailed,
         DropReason::Corrupt,
         DropReason::VersionMismatch,
+        DropReason::InboxFull,
     ];
 
     pub fn label(self) -> &'static str {
@@ -56,6 +60,7 @@ impl DropReason {
             DropReason::AuthFailed => "auth-failed",
             DropReason::Corrupt => "corrupt",
             DropReason::VersionMismatch => "version-mismatch",
+            DropReason::InboxFull => "inbox-full",
         }
     }
 
@@ -69,6 +74,7 @@ impl DropReason {
             DropReason::AuthFailed => "dropped: auth failed",
             DropReason::Corrupt => "dropped: corrupt",
             DropReason::VersionMismatch => "dropped: version mismatch",
+            DropReason::InboxFull => "dropped: inbox full",
         }
     }
 }

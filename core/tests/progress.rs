@@ -238,3 +238,14 @@ fn the_guard_stops_a_run_stuck_at_one_instant_and_says_where_and_what_repeats() 
     assert_eq!(run.now(), 5 * MICROS_PER_MS, "its clock stays where it stuck");
     assert!(lab::find("spin").is_none(), "the toy lab is not in the catalogue");
 }
+
+#[test]
+fn an_overloaded_node_sheds_arrivals_instead_of_holding_them_all() {
+    // Found by `playground fuzz --seed 2026`: 48 KB requests, 94 % duplication and 42 ms of
+    // CPU per message grew a server's inbox (and memory) without bound; the run took minutes.
+    let link = "AQduZXR3b3Jrwr4aCQdjbGllbnRzATUGc3BhcmVzATEEcmF0ZQM0ODcHcGF5bG9hZAU0ODU1MQVkZWR1cAJvbgttYXhfcmVxdWVzdAYyMzcxOTAGY3B1X3VzBTQxOTI5A2R1cAI5NAZhdHRhY2sBMAGLkPUCCgJjMQdyZXF1ZXN0AA";
+    let s = Scenario::decode(link).unwrap();
+    let run = run_to(&s, secs(10));
+    assert!(counter(run.as_ref(), "dropped: inbox full") > 1_000);
+    assert!(run.pending() < 100_000, "the backlog stays bounded ({} queued)", run.pending());
+}

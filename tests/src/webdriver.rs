@@ -141,6 +141,11 @@ impl Browser {
         self.command("POST", "/execute/sync", Some(json!({"script": body, "args": []})))
     }
 
+    /// Runs an asynchronous script: it finishes by calling its last argument with the result.
+    pub fn script_async(&self, body: &str) -> Value {
+        self.command("POST", "/execute/async", Some(json!({"script": body, "args": []})))
+    }
+
     /// Waits up to ten seconds for a CSS selector to match.
     pub fn find(&self, css: &str) -> Element {
         self.wait_for(css, Duration::from_secs(10)).unwrap_or_else(|| panic!("no element matches `{css}`"))

@@ -286,3 +286,40 @@ fn the_truetime_view_shows_hardware_time_while_a_bridge_runs() {
     let _again = Bridge::start(port);
     b.until("the reconnection", || badge().starts_with("hardware: system"));
 }
+
+/// axe-core, installed from npm by `cargo xtask test` (never fetched from a CDN), on the home
+/// page and every lab, full and embedded: no serious or critical finding.
+#[test]
+fn accessibility_has_no_serious_or_critical_findings() {
+    let axe_path = playground_e2e::root().join(".tools/axe/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_path).unwrap_or_else(|e| {
+        panic!("axe-core is missing at {} ({e}); `cargo xtask test` installs it", axe_path.display())
+    });
+    let (b, site) = open();
+    let mut pages = vec![(site.base.clone(), "main")];
+    for lab in ["network", "clocks", "raft", "paxos", "flp"] {
+        pages.push((format!("{}?lab={lab}", site.base), "main.lab"));
+        pages.push((format!("{}?lab={lab}&embed=1", site.base), "main.lab.embed"));
+    }
+    let mut findings = Vec::new();
+    for (url, ready) in &pages {
+        b.goto(url);
+        b.find(ready);
+        b.script(&axe);
+        let result = b.script_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' [' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ') + ']')))
+               .catch(e => done(['axe failed: ' + e]));",
+        );
+        let found: Vec<String> = result
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        println!("axe {url}: {} serious or critical", found.len());
+        findings.extend(found.into_iter().map(|f| format!("{url}: {f}")));
+    }
+    assert!(findings.is_empty(), "accessibility findings:\n{}", findings.join("\n"));
+}

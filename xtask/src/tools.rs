@@ -9,6 +9,8 @@ use crate::{root, run, Step};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
+/// axe-core for the end-to-end accessibility check, injected by the test (never a CDN).
+pub const AXE_VERSION: &str = "4.14.1";
 pub const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -98,6 +100,26 @@ fn ensure_wasm_opt() -> Result<(), String> {
     ))
 }
 
+/// axe-core from npm into `.tools/axe`; the end-to-end tests inject it into each page.
+fn ensure_axe() -> Result<(), String> {
+    let prefix = tools_dir().join("axe");
+    let package_json = prefix.join("node_modules/axe-core/package.json");
+    let installed = std::fs::read_to_string(&package_json).unwrap_or_default();
+    if installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+        return Ok(());
+    }
+    if output("npm", &["--version"]).is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+    let package = format!("axe-core@{AXE_VERSION}");
+    run(Step::new(
+        "install axe-core (npm)",
+        "npm",
+        &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &package],
+    ))
+}
+
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     let root_user = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
     let (program, mut prefix): (&str, Vec<&str>) =
@@ -138,5 +160,6 @@ pub fn ensure_for_serve() -> Result<(), String> {
 pub fn ensure_for_test() -> Result<(), String> {
     ensure_for_serve()?;
     ensure_chromium()?;
+    ensure_axe()?;
     ensure_gpsd()
 }
