@@ -279,7 +279,17 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let status = status_text(n.status);
         let class = classes!("node", format!("node-{}", status.replace(' ', "-")), format!("role-{}", n.role.label()), picked.then_some("node-picked"), selected.then_some("node-selected"));
         let action = if props.pick.is_some() { Action::PartitionToggle(id) } else { Action::OpenMenu(Some(Menu::Node(id))) };
-        let label = format!("{} ({}), {status}, protocol v{}. {}", n.name, n.role.label(), n.version, n.detail.join("; "));
+        // The accessible name starts with the text the node shows, in order (name, status,
+        // detail lines on a ring), so what a person sees is what a screen reader says.
+        let status_line = if mixed_versions { format!("{status} · v{}", n.version) } else { status.to_string() };
+        let shown_detail = if props.ring { format!(" {}", n.detail.join(" ")) } else { String::new() };
+        let label = format!(
+            "{} {status_line}{shown_detail}, a {}, protocol v{}. {}",
+            n.name,
+            n.role.label(),
+            n.version,
+            n.detail.join("; ")
+        );
         let onkeydown = props.interactive.then(|| {
             let (dispatch, action) = (props.dispatch.clone(), action.clone());
             Callback::from(move |e: KeyboardEvent| {
@@ -293,8 +303,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let onclick = props.interactive.then(|| props.dispatch.reform(move |_: MouseEvent| action.clone()));
         html! {
             <g class={class} transform={format!("translate({x:.1} {y:.1})")} tabindex={props.interactive.then_some("0")}
-                role="button" aria-label={label.clone()} data-node={n.name.clone()} onclick={onclick} onkeydown={onkeydown}>
-                <title>{ label }</title>
+                role="button" aria-label={label} data-node={n.name.clone()} onclick={onclick} onkeydown={onkeydown}>
                 <circle r={NODE_RADIUS.to_string()} />
                 if n.status == NodeStatus::Crashed {
                     <path class="node-x" d="M-11,-11 L11,11 M11,-11 L-11,11" />
@@ -302,11 +311,15 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 if matches!(n.status, NodeStatus::Paused { .. }) {
                     <path class="node-pause" d="M-6,-9 L-6,9 M6,-9 L6,9" />
                 }
-                <text class="node-name" y="-27">{ n.name.clone() }</text>
-                <text class="node-status" y="38">{ if mixed_versions { format!("{status} · v{}", n.version) } else { status.to_string() } }</text>
-                if props.ring {
-                    { for n.detail.iter().enumerate().map(|(i, line)| html! { <text class="node-detail" y={(51 + 12 * i).to_string()}>{ line.clone() }</text> }) }
-                }
+                // One text element, one line per tspan, so its visible text reads "s1 up …"
+                // exactly as the accessible name begins.
+                <text class="node-label">
+                    <tspan class="node-name" x="0" y="-27">{ n.name.clone() }</tspan>
+                    <tspan class="node-status" x="0" y="38">{ format!(" {status_line}") }</tspan>
+                    if props.ring {
+                        { for n.detail.iter().enumerate().map(|(i, line)| html! { <tspan class="node-detail" x="0" y={(51 + 12 * i).to_string()}>{ format!(" {line}") }</tspan> }) }
+                    }
+                </text>
             </g>
         }
     });
