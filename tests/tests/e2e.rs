@@ -323,4 +323,3 @@ fn accessibility_has_no_serious_or_critical_findings() {
     }
     assert!(findings.is_empty(), "accessibility findings:\n{}", findings.join("\n"));
 }
-

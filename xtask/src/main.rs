@@ -1,6 +1,7 @@
 //! `cargo xtask serve` and `cargo xtask test`: the two commands a fresh machine needs.
 //! Each installs what is missing first (see `tools.rs`).
 
+mod bundle;
 mod tools;
 
 use std::io::{BufRead, BufReader};
@@ -153,7 +154,11 @@ fn test() -> Result<(), String> {
     ];
     let started = Instant::now();
     for step in steps {
+        let after_build = step.title == "release build of the site";
         run(step)?;
+        if after_build {
+            bundle::report()?;
+        }
     }
     println!("\nxtask: every check passed in {:.0}s", started.elapsed().as_secs_f64());
     println!("xtask: {} passed, {} failed", PASSED.load(Ordering::Relaxed), FAILED.load(Ordering::Relaxed));

@@ -9,6 +9,8 @@ use crate::{root, run, Step};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
+/// twiggy, for the bundle report's largest contributors.
+pub const TWIGGY_VERSION: &str = "0.8.0";
 /// axe-core for the end-to-end accessibility check, injected by the test (never a CDN).
 pub const AXE_VERSION: &str = "4.14.1";
 pub const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
@@ -161,5 +163,6 @@ pub fn ensure_for_test() -> Result<(), String> {
     ensure_for_serve()?;
     ensure_chromium()?;
     ensure_axe()?;
+    ensure_cargo_tool("twiggy", TWIGGY_VERSION, "twiggy")?;
     ensure_gpsd()
 }
