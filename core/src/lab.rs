@@ -170,7 +170,7 @@ impl<L: Lab> LabRun for L {
             };
         if stepped {
             let driver = self.driver_mut();
-            driver.guard.observe(L::NAME, driver.sim.now(), &driver.sim.trace);
+            driver.guard.observe(L::NAME, driver.sim.now(), driver.sim.trace());
         }
         stepped
     }
@@ -197,7 +197,7 @@ impl<L: Lab> LabRun for L {
     }
 
     fn trace(&self) -> &Trace {
-        &self.driver().sim.trace
+        self.driver().sim.trace()
     }
 
     fn detail(&self, seq: u64) -> Option<String> {

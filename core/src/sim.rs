@@ -240,14 +240,14 @@ pub struct Sim<P: Process> {
     /// A node has a handful, so a short list beats a map.
     timers: Vec<Vec<(P::Timer, u64)>>,
     flights: BTreeMap<MsgId, Flight>,
-    pub network: Network,
-    pub trace: Trace,
+    network: Network,
+    trace: Trace,
     /// Briefs of recent sends and observations by event sequence number, as many as the trace
     /// window holds events: rendered to text only when shown.
     details: VecDeque<(u64, Detail<P>)>,
     /// The effect buffer handlers write into, reused so a handler call allocates nothing.
     spare_effects: Vec<crate::process::EffectOf<P>>,
-    pub stats: NetStats,
+    stats: NetStats,
     observed: Vec<Observed<P::Obs>>,
     processed: u64,
     /// Manual scheduling: arriving messages wait here until someone delivers them.
@@ -313,6 +313,35 @@ impl<P: Process> Sim<P> {
 
     pub fn now(&self) -> Micros {
         self.now
+    }
+
+    /// The trace: a bounded window of events and a digest over all of them.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Where a lab's checkers record their verdict events.
+    pub fn trace_mut(&mut self) -> &mut Trace {
+        &mut self.trace
+    }
+
+    /// Records a note from the operator's side (not from a node) at the current instant.
+    pub fn note(&mut self, text: String) {
+        self.record(EventKind::Note { node: None, text });
+    }
+
+    /// What the network carried, dropped and delayed so far.
+    pub fn stats(&self) -> &NetStats {
+        &self.stats
+    }
+
+    pub fn net_params(&self) -> &NetParams {
+        &self.network.params
+    }
+
+    /// Changes the network's knobs (loss, duplication, latency, the attacker…) from now on.
+    pub fn set_net_params(&mut self, params: NetParams) {
+        self.network.params = params;
     }
 
     /// Events waiting in the queue.

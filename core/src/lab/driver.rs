@@ -110,14 +110,14 @@ impl<P: Process> Driver<P> {
             FaultAction::Deliver(msg) => {
                 if !self.sim.release(msg) {
                     let text = format!("ignored: message #{msg} is not held");
-                    self.sim.trace.record(self.sim.now(), crate::trace::EventKind::Note { node: None, text });
+                    self.sim.note(text);
                 }
             }
             FaultAction::Scheduler { manual } => {
                 self.sim.set_manual(manual);
                 let text =
                     format!("scheduler: {}", if manual { "manual, messages wait to be delivered" } else { "network" });
-                self.sim.trace.record(self.sim.now(), crate::trace::EventKind::Note { node: None, text });
+                self.sim.note(text);
             }
             FaultAction::Set { .. } => {}
         }
@@ -166,7 +166,8 @@ macro_rules! lab_plumbing {
             self.set_live();
             let sim = &mut self.driver.sim;
             let set = $crate::trace::EventKind::Set { key: key.into(), value: value.into() };
-            sim.trace.record(sim.now(), set);
+            let now = sim.now();
+            sim.trace_mut().record(now, set);
         }
 
         fn absorb(&mut self) {

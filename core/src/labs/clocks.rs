@@ -133,7 +133,7 @@ impl ClocksLab {
         let driver = &mut self.driver;
         let mut observations = driver.sim.take_observed();
         for observed in observations.drain(..) {
-            self.checks.observe(observed, &mut driver.sim.trace, &driver.names);
+            self.checks.observe(observed, driver.sim.trace_mut(), &driver.names);
         }
         driver.sim.recycle_observed(observations);
     }
@@ -141,7 +141,7 @@ impl ClocksLab {
     /// Reapplies the live knobs in `self.params` to the running nodes and network.
     fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
-        sim.network.params = params::net_params(&self.params);
+        sim.set_net_params(params::net_params(&self.params));
         for id in 0..sim.node_count() as NodeId {
             let params = &self.params;
             sim.reconfigure(id, |config| params::refresh_config(config, params));
@@ -221,7 +221,7 @@ impl Lab for ClocksLab {
 
     fn metrics(&self) -> Metrics {
         let s = &self.checks.stats;
-        let net = &self.driver.sim.stats;
+        let net = self.driver.sim.stats();
         let readings = self.readings();
         let max_skew = readings.iter().map(|r| r.error.unsigned_abs()).max().unwrap_or(0);
         let max_epsilon = readings.iter().map(|r| r.epsilon.max(0) as u64).max().unwrap_or(0);

@@ -97,10 +97,38 @@ pub static PARAMS: &[ParamSpec] = &[
 /// The score of a delivery the adversary refuses to make.
 const STALL: i64 = -1_000;
 
+/// The knobs the adversary reads on every step, read once from the parameters (and again
+/// when a live `set` changes them), not parsed per step.
+#[derive(Clone, Copy)]
+struct Knobs {
+    pace: Micros,
+    /// Global stabilization time, if any.
+    gst: Option<Micros>,
+    /// Half the patience: how long after stabilization a held message may wait.
+    half_patience: Micros,
+    /// The automatic adversary picks deliveries.
+    auto: bool,
+}
+
+impl Knobs {
+    fn read(params: &Params) -> Knobs {
+        Knobs {
+            pace: params.int("pace_ms") as Micros * MICROS_PER_MS,
+            gst: match params.int("gst_ms") {
+                0 => None,
+                ms => Some(ms as Micros * MICROS_PER_MS),
+            },
+            half_patience: params.int("patience_ms") as Micros * MICROS_PER_MS / 2,
+            auto: params.choice("adversary") == "auto",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct FlpLab {
     driver: Driver<State>,
     params: Params,
+    knobs: Knobs,
     verdicts: Vec<Verdict>,
     inputs: Vec<u8>,
     decided: Vec<Option<u8>>,
@@ -149,32 +177,20 @@ impl FlpLab {
             Verdict::new("agreement", "No two processes decide differently."),
             Verdict::new("validity", "A decided value is some process's input."),
         ];
-        let pace = params.int("pace_ms") as Micros * MICROS_PER_MS;
-        Ok(FlpLab { driver, params, verdicts, decided: alloc::vec![None; usize::from(n)], inputs, next_pick: pace })
-    }
-
-    fn pace(&self) -> Micros {
-        self.params.int("pace_ms") as Micros * MICROS_PER_MS
-    }
-
-    fn gst(&self) -> Option<Micros> {
-        match self.params.int("gst_ms") {
-            0 => None,
-            ms => Some(ms as Micros * MICROS_PER_MS),
-        }
+        let knobs = Knobs::read(&params);
+        let decided = alloc::vec![None; usize::from(n)];
+        Ok(FlpLab { driver, params, knobs, verdicts, decided, inputs, next_pick: knobs.pace })
     }
 
     /// After stabilization, when the oldest held message must be delivered.
     fn forced(&self) -> Option<(Micros, MsgId)> {
-        let gst = self.gst()?;
-        let delta = self.params.int("patience_ms") as Micros * MICROS_PER_MS / 2;
+        let gst = self.knobs.gst?;
         let (sent_at, msg) = self.driver.sim.held_brief().map(|(msg, _, sent_at)| (sent_at, msg)).min()?;
-        Some(((sent_at + delta).max(gst), msg))
+        Some(((sent_at + self.knobs.half_patience).max(gst), msg))
     }
 
     fn auto_pick_time(&self) -> Option<Micros> {
-        let auto = self.params.choice("adversary") == "auto";
-        (auto && self.driver.sim.held_count() > 0).then(|| self.next_pick.max(self.driver.sim.now()))
+        (self.knobs.auto && self.driver.sim.held_count() > 0).then(|| self.next_pick.max(self.driver.sim.now()))
     }
 
     /// The automatic adversary: deliver whatever keeps every receiver's view balanced, so
@@ -233,7 +249,7 @@ impl FlpLab {
             }
             if let Some((which, detail)) = violation {
                 if let Some(event) = self.verdicts[which].violation_event(o.at, o.seq, detail) {
-                    self.driver.sim.trace.record(o.at, event);
+                    self.driver.sim.trace_mut().record(o.at, event);
                 }
             }
         }
@@ -244,6 +260,7 @@ impl FlpLab {
     fn set_live(&mut self) {
         let manual = self.params.choice("adversary") != "network";
         self.driver.sim.set_manual(manual);
+        self.knobs = Knobs::read(&self.params);
     }
 }
 
@@ -267,11 +284,11 @@ impl Lab for FlpLab {
                 count("decided processes", self.decided.iter().flatten().count() as u64),
                 count("highest round", rounds),
                 count("messages held", sim.held_count() as u64),
-                count("sent", sim.stats.sent),
-                count("delivered", sim.stats.delivered),
+                count("sent", sim.stats().sent),
+                count("delivered", sim.stats().delivered),
             ],
             histograms: Vec::new(),
-            series: alloc::vec![sim.stats.delivered_per_second.clone()],
+            series: alloc::vec![sim.stats().delivered_per_second.clone()],
             drops: Vec::new(),
         }
     }
@@ -297,7 +314,7 @@ impl Lab for FlpLab {
             if let Some(msg) = self.pick() {
                 self.driver.sim.release(msg);
             }
-            self.next_pick = at + self.pace();
+            self.next_pick = at + self.knobs.pace;
             return true;
         }
         false

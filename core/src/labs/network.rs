@@ -70,7 +70,7 @@ impl NetworkLab {
     /// Reapplies the live knobs in `self.params` to the running nodes and network.
     fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
-        sim.network.params = params::net_params(&self.params);
+        sim.set_net_params(params::net_params(&self.params));
         for (id, name) in self.driver.names.iter().enumerate() {
             let params = &self.params;
             sim.reconfigure(id as NodeId, |config| params::refresh_config(config, params, name));
@@ -83,7 +83,7 @@ impl NetworkLab {
         let driver = &mut self.driver;
         let mut observations = driver.sim.take_observed();
         for observed in observations.drain(..) {
-            self.checks.observe(observed, &mut driver.sim.trace, &driver.names);
+            self.checks.observe(observed, driver.sim.trace_mut(), &driver.names);
         }
         driver.sim.recycle_observed(observations);
     }
@@ -112,7 +112,7 @@ impl Lab for NetworkLab {
     }
 
     fn metrics(&self) -> Metrics {
-        let net = &self.driver.sim.stats;
+        let net = self.driver.sim.stats();
         let client = &self.checks.stats;
         let count = |name, value| Counter { name, value, unit: "" };
         let mut counters = alloc::vec![

@@ -160,7 +160,7 @@ impl PaxosLab {
 
     fn violate(&mut self, which: usize, o: &Observed<Obs>, detail: String) {
         if let Some(event) = self.verdicts[which].violation_event(o.at, o.seq, detail) {
-            self.driver.sim.trace.record(o.at, event);
+            self.driver.sim.trace_mut().record(o.at, event);
         }
     }
 
@@ -214,7 +214,7 @@ impl PaxosLab {
     /// Reapplies the live knobs in `self.params` to the running nodes and network.
     fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
-        sim.network.params = lossy_network(&self.params);
+        sim.set_net_params(lossy_network(&self.params));
         let (contention, retry) = (contention(&self.params), self.params.int("retry_ms") as Micros * MICROS_PER_MS);
         for id in 0..sim.node_count() as NodeId {
             sim.reconfigure(id, |c| {
@@ -233,7 +233,7 @@ impl Lab for PaxosLab {
     }
 
     fn metrics(&self) -> Metrics {
-        let net = &self.driver.sim.stats;
+        let net = self.driver.sim.stats();
         let count = |name, value| Counter { name, value, unit: "" };
         Metrics {
             counters: alloc::vec![

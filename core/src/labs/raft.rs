@@ -324,7 +324,7 @@ impl RaftLab {
         }
         self.leader_alive = alive;
         driver.sim.recycle_observed(observed);
-        self.checks.flush(&mut driver.sim.trace);
+        self.checks.flush(driver.sim.trace_mut());
     }
 
     /// Every server's role, term, vote, timer and recent log.
@@ -359,7 +359,7 @@ impl RaftLab {
     /// Reapplies the live knobs in `self.params` to the running nodes and network.
     fn set_live(&mut self) {
         let sim = &mut self.driver.sim;
-        sim.network.params = lossy_network(&self.params);
+        sim.set_net_params(lossy_network(&self.params));
         let params = &self.params;
         for id in 0..sim.node_count() as NodeId {
             sim.reconfigure(id, |c| {
@@ -379,7 +379,7 @@ impl Lab for RaftLab {
 
     fn metrics(&self) -> Metrics {
         let s = &self.checks.stats;
-        let net = &self.driver.sim.stats;
+        let net = self.driver.sim.stats();
         let count = |name, value| Counter { name, value, unit: "" };
         let per_entry = (net.sent + s.committed / 2).checked_div(s.committed).unwrap_or(0);
         Metrics {

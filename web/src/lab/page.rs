@@ -118,13 +118,16 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         Callback::from(move |action: Action| state.dispatch(action))
     };
     let share = use_state(|| None::<bool>);
+    let busy = use_mut_ref(|| Rc::new(Cell::new(false)));
+    let busy = (*busy.borrow()).clone();
+    busy.set(state.busy());
     let playing = use_mut_ref(|| Rc::new(Cell::new(false)));
     let playing = (*playing.borrow()).clone();
-    playing.set(state.busy());
+    playing.set(state.playing);
     let probe_mode = crate::route::query_value(&dom::query(), "probe");
     let probe = probe_mode.is_some();
     let throughput = use_state(|| (probe_mode.as_deref() == Some("throughput")).then(super::probe::throughput));
-    use_animation(dispatch.clone(), playing, probe);
+    use_animation(dispatch.clone(), busy, playing, probe);
 
     let runner = state.runner.borrow();
     let scenario = runner.scenario();

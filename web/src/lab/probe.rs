@@ -62,9 +62,10 @@ pub fn throughput() -> (u64, f64) {
     (run.processed(), dom::now_ms() - started)
 }
 
-/// Runs the animation loop while the component lives. `playing` is read every frame.
+/// Runs the animation loop while the component lives. `busy` (playing, or still reaching a
+/// seek target) is read every frame; the probe samples only frames while `playing`.
 #[hook]
-pub fn use_animation(dispatch: Callback<Action>, playing: Rc<Cell<bool>>, probe: bool) {
+pub fn use_animation(dispatch: Callback<Action>, busy: Rc<Cell<bool>>, playing: Rc<Cell<bool>>, probe: bool) {
     use_effect_with((), move |_| {
         let handle = Rc::new(Cell::new(0));
         let alive = Rc::new(Cell::new(true));
@@ -76,10 +77,10 @@ pub fn use_animation(dispatch: Callback<Action>, playing: Rc<Cell<bool>>, probe:
             if !alive_in.get() {
                 return;
             }
-            if playing.get() {
+            if busy.get() {
                 let started = dom::now_ms();
                 dispatch.emit(Action::Frame(timestamp));
-                if probe {
+                if probe && playing.get() {
                     let mut s = samples.borrow_mut();
                     if let Some(last) = s.last {
                         s.intervals.push(timestamp - last);

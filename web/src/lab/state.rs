@@ -29,6 +29,27 @@ pub const DEFAULT_SPEED: usize = 3;
 /// Events the page simulates in one animation frame at most, per run (the original and the
 /// branch each). A storm of events slows the simulated clock instead of freezing the page.
 pub const FRAME_EVENT_BUDGET: u64 = 20_000;
+/// Within that, the page stops after this much wall time, so a frame keeps room to render.
+pub const FRAME_TIME_BUDGET_MS: f64 = 8.0;
+/// Events per slice between two looks at the clock.
+const SLICE_EVENTS: u64 = 1_000;
+
+/// Advances a run towards `target` in slices until it gets there, the frame's event budget is
+/// spent, or the frame's time budget is (whichever comes first).
+fn advance_for_a_frame(runner: &SharedRunner, target: Micros) -> Advanced {
+    let started = crate::dom::now_ms();
+    let mut spent = 0;
+    loop {
+        let outcome = runner.borrow_mut().advance_within(target, SLICE_EVENTS);
+        spent += SLICE_EVENTS;
+        if outcome != Advanced::Budget
+            || spent >= FRAME_EVENT_BUDGET
+            || crate::dom::now_ms() - started >= FRAME_TIME_BUDGET_MS
+        {
+            return outcome;
+        }
+    }
+}
 
 /// How the simulation keeps up with the chosen speed, measured over the last frames.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -173,9 +194,9 @@ impl LabState {
     fn advance_slice(&mut self) -> bool {
         let Some(target) = self.target else { return true };
         let before = (self.now(), self.runner.borrow().run().processed());
-        let mut outcome = self.runner.borrow_mut().advance_within(target, FRAME_EVENT_BUDGET);
+        let mut outcome = advance_for_a_frame(&self.runner, target);
         if let Some(branch) = &self.branch {
-            let branch_outcome = branch.borrow_mut().advance_within(target, FRAME_EVENT_BUDGET);
+            let branch_outcome = advance_for_a_frame(branch, target);
             if outcome == Advanced::Reached {
                 outcome = branch_outcome;
             }
@@ -235,7 +256,7 @@ impl LabState {
                 let now = self.now();
                 if let Some(branch) = &self.branch {
                     branch.borrow_mut().rewind(now);
-                    branch.borrow_mut().advance_within(now, FRAME_EVENT_BUDGET);
+                    advance_for_a_frame(branch, now);
                 }
                 self.horizon = self.horizon.max(now);
                 if let Some(stall) = self.runner.borrow().run().stalled() {
