@@ -43,6 +43,10 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
         (vec!["run", "network", "--scenario", "%%%"], "not URL-safe base64"),
         (vec!["run", "network", "--bogus"], "unknown option `--bogus`"),
         (vec!["fly"], "unknown command `fly`"),
+        (vec!["run", "raft", "--faults", "1s do n1 fly"], "`do n1 fly`: unknown command (servers take: timeout)"),
+        (vec!["run", "raft", "--faults", "1s do c1 submit n9"], "no server called `n9`"),
+        (vec!["run", "clocks", "--faults", "1s do ntp local"], "the time server takes no commands"),
+        (vec!["run", "flp", "--faults", "1s do p1 local"], "FLP's processes take no commands"),
         (vec!["run"], "needs a lab name"),
     ] {
         let out = playground(&args);

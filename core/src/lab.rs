@@ -221,7 +221,7 @@ impl<L: Lab> LabRun for L {
     }
 
     fn inject(&mut self, action: FaultAction) -> Result<Micros, String> {
-        self.driver().check_nodes(&action)?;
+        self.driver().check_action(&action)?;
         check_live_set(&action, self.params())?;
         Ok(self.driver_mut().inject(action))
     }

@@ -196,6 +196,8 @@ pub trait Process: Clone + Sized {
     type Obs: Observation;
     /// Per-node configuration; nodes may disagree (many administrators).
     type Config: Clone;
+    /// What an operator can tell a node to do.
+    type Command: Clone;
 
     /// Starts the node, fresh (`stable` is the default) or recovering after a crash.
     fn boot(me: NodeId, config: &Self::Config, stable: &Self::Stable) -> Self;
@@ -203,12 +205,17 @@ pub trait Process: Clone + Sized {
     fn on_start(&mut self, ctx: &Ctx, out: &mut Out<Self>);
     fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Self::Msg, out: &mut Out<Self>);
     fn on_timer(&mut self, ctx: &Ctx, timer: Self::Timer, out: &mut Out<Self>);
-    /// An operator's command (`do <node> <text>` in a fault script, or a button in the UI).
-    /// `resolve` turns node names into ids.
-    fn on_command(&mut self, ctx: &Ctx, command: &str, resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
-        let _ = (ctx, resolve);
-        out.note(alloc::format!("unknown command `{command}`"));
-    }
+    /// Reads an operator's command (`do <node> <text>` in a fault script, or a button in the
+    /// UI) for a node with this configuration: the text is only the edge, the protocol gets a
+    /// typed [`Process::Command`]. `resolve` turns node names into ids. A bad command gets a
+    /// sentence, and the scenario or the action is refused before it runs.
+    fn parse_command(
+        config: &Self::Config,
+        text: &str,
+        resolve: &dyn Fn(&str) -> Option<NodeId>,
+    ) -> Result<Self::Command, String>;
+    /// Carries out an operator's command.
+    fn on_command(&mut self, ctx: &Ctx, command: Self::Command, out: &mut Out<Self>);
     /// An operator changed this node's configuration while it runs.
     fn reconfigure(&mut self, config: &Self::Config);
     /// A few short lines describing the node's current state, for the UI.

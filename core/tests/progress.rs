@@ -163,6 +163,11 @@ impl Process for Spinner {
     type Stable = Nothing;
     type Obs = NoObs;
     type Config = ();
+    type Command = ();
+    fn parse_command(_: &(), _: &str, _: &dyn Fn(&str) -> Option<NodeId>) -> Result<(), String> {
+        Err("no commands".into())
+    }
+    fn on_command(&mut self, _: &Ctx, _: (), _: &mut Out<Self>) {}
     fn boot(_: NodeId, _: &(), _: &Nothing) -> Self {
         Spinner
     }

@@ -43,7 +43,7 @@ impl<P: Process> Driver<P> {
     pub fn with_script(sim: Sim<P>, faults: &[Fault], params: &Params) -> Result<Self, crate::scenario::ScenarioError> {
         let driver = Driver::new(sim, faults.to_vec());
         for fault in faults {
-            driver.check_nodes(&fault.action).map_err(crate::scenario::ScenarioError::Fault)?;
+            driver.check_action(&fault.action).map_err(crate::scenario::ScenarioError::Fault)?;
             check_live_set(&fault.action, params).map_err(crate::scenario::ScenarioError::Fault)?;
         }
         Ok(driver)
@@ -51,6 +51,15 @@ impl<P: Process> Driver<P> {
 
     pub fn id(&self, name: &str) -> NodeId {
         self.sim.node_id(name).unwrap_or(NodeId::MAX)
+    }
+
+    /// Checks a fault before it runs: its nodes exist, and a command is one the node takes.
+    pub fn check_action(&self, action: &FaultAction) -> Result<(), String> {
+        self.check_nodes(action)?;
+        if let FaultAction::Command { node, text } = action {
+            self.sim.parse_command(self.id(node), text)?;
+        }
+        Ok(())
     }
 
     /// Checks that every node the action names exists.

@@ -30,9 +30,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::fault::FaultAction;
 use crate::invariant::Verdict;
-use crate::lab::{check_live_set, Counter, Driver, Lab, Metrics, Params};
+use crate::lab::{Counter, Driver, Lab, Metrics, Params};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, Sim};
 use crate::time::{Micros, MICROS_PER_SEC};
@@ -56,12 +55,9 @@ impl NetworkLab {
         if let Some(unknown) = params.override_nodes().find(|n| !names.iter().any(|name| name == n)) {
             return Err(ScenarioError::Param(format!("there is no node `{unknown}` (nodes: {})", names.join(", "))));
         }
-        for fault in &scenario.faults {
-            check_fault(&fault.action, &names, &params).map_err(ScenarioError::Fault)?;
-        }
         let horizon = params::checker_horizon(&params);
         let sim = Sim::new(scenario.seed, params::net_params(&params), setups);
-        let driver = Driver::new(sim, scenario.faults.clone());
+        let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let mut lab = NetworkLab { driver, checks: Checks::new(horizon), params };
         lab.collect();
         Ok(lab)
@@ -87,21 +83,6 @@ impl NetworkLab {
         }
         driver.sim.recycle_observed(observations);
     }
-}
-
-/// Checks a fault's node names and, for `set`, that the knob exists and may change mid-run.
-fn check_fault(action: &FaultAction, names: &[String], params: &Params) -> Result<(), String> {
-    if let Some(unknown) = action.nodes().into_iter().find(|n| !names.iter().any(|name| name == n)) {
-        return Err(format!("there is no node `{unknown}` (nodes: {})", names.join(", ")));
-    }
-    if let FaultAction::Set { key, .. } = action {
-        if let Some((node, _)) = key.split_once('.') {
-            if !names.iter().any(|n| n == node) {
-                return Err(format!("there is no node `{node}`"));
-            }
-        }
-    }
-    check_live_set(action, params)
 }
 
 impl Lab for NetworkLab {

@@ -114,16 +114,26 @@ impl<P: Process> Sim<P> {
         self.record(EventKind::Slow { a, b, factor });
     }
 
-    /// Hands an operator's command to a running node.
+    /// Reads a command's text for `node` into the protocol's typed command.
+    pub fn parse_command(&self, node: NodeId, text: &str) -> Result<P::Command, String> {
+        let slot = self.slots.get(usize::from(node)).ok_or_else(|| format!("there is no node #{node}"))?;
+        let resolve = |name: &str| self.node_id(name);
+        P::parse_command(&slot.config, text, &resolve).map_err(|why| format!("`do {} {text}`: {why}", slot.name))
+    }
+
+    /// Hands an operator's command to a running node. The text is recorded as typed; a
+    /// command the node cannot take (checked before the run) is noted and ignored.
     pub fn command(&mut self, node: NodeId, text: String) {
         if self.status(node) != Some(NodeStatus::Up) {
             return self.note_ignored(node, "is not up");
         }
-        self.record(EventKind::Command { node, text: text.clone() });
-        let names: Vec<String> = self.names();
-        let resolve = move |name: &str| names.iter().position(|n| n == name).map(|i| i as NodeId);
+        let command = match self.parse_command(node, &text) {
+            Ok(command) => command,
+            Err(why) => return self.note(format!("ignored: {why}")),
+        };
+        self.record(EventKind::Command { node, text });
         let now = self.now;
-        self.run_handler(node, now, |process, ctx, out| process.on_command(ctx, &text, &resolve, out));
+        self.run_handler(node, now, |process, ctx, out| process.on_command(ctx, command, out));
     }
 
     /// Removes every partition, cut and slow-down.

@@ -383,7 +383,19 @@ impl State {
     }
 }
 
+/// What an operator can tell a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// A local event now.
+    Local,
+    /// A message to another process now.
+    Send { to: NodeId },
+    /// A TrueTime transaction now.
+    Txn,
+}
+
 impl Process for State {
+    type Command = Command;
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
@@ -487,19 +499,27 @@ impl Process for State {
         }
     }
 
-    fn on_command(&mut self, ctx: &Ctx, command: &str, resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
-        let Role::Process { .. } = self.config.role else {
-            return out.note(format!("the time server takes no commands (`{command}`)"));
+    fn parse_command(config: &Config, text: &str, resolve: &dyn Fn(&str) -> Option<NodeId>) -> Result<Command, String> {
+        let Role::Process { .. } = config.role else {
+            return Err("the time server takes no commands".into());
         };
-        let words: Vec<&str> = command.split_whitespace().collect();
+        let words: Vec<&str> = text.split_whitespace().collect();
         match words.as_slice() {
-            ["local"] => self.scripted(ctx, None, out),
-            ["send", name] => match resolve(name).filter(|id| self.config.processes.contains(id)) {
-                Some(to) => self.scripted(ctx, Some(to), out),
-                None => out.note(format!("no process called `{name}`")),
+            ["local"] => Ok(Command::Local),
+            ["send", name] => match resolve(name).filter(|id| config.processes.contains(id)) {
+                Some(to) => Ok(Command::Send { to }),
+                None => Err(format!("no process called `{name}`")),
             },
-            ["txn"] => self.start_txn(ctx, out),
-            _ => out.note(format!("unknown command `{command}` (try: local, send <process>, txn)")),
+            ["txn"] => Ok(Command::Txn),
+            _ => Err("unknown command (try: local, send <process>, txn)".into()),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &Ctx, command: Command, out: &mut Out<Self>) {
+        match command {
+            Command::Local => self.scripted(ctx, None, out),
+            Command::Send { to } => self.scripted(ctx, Some(to), out),
+            Command::Txn => self.start_txn(ctx, out),
         }
     }
 

@@ -228,7 +228,12 @@ impl State {
     }
 }
 
+/// FLP's processes take no commands: the adversary acts through the scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {}
+
 impl Process for State {
+    type Command = Command;
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
@@ -267,6 +272,14 @@ impl Process for State {
     fn on_timer(&mut self, ctx: &Ctx, _timer: Timer, out: &mut Out<Self>) {
         self.waited = true;
         self.advance(ctx, out);
+    }
+
+    fn parse_command(_: &Config, _: &str, _: &dyn Fn(&str) -> Option<NodeId>) -> Result<Command, String> {
+        Err("FLP's processes take no commands; deliver messages instead (`deliver #id`)".into())
+    }
+
+    fn on_command(&mut self, _: &Ctx, command: Command, _: &mut Out<Self>) {
+        match command {}
     }
 
     fn reconfigure(&mut self, config: &Config) {

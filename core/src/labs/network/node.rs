@@ -269,7 +269,15 @@ impl State {
     }
 }
 
+/// What an operator can tell a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// A client sends a request now, besides its steady rate.
+    Request,
+}
+
 impl Process for State {
+    type Command = Command;
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
@@ -312,10 +320,17 @@ impl Process for State {
         }
     }
 
-    fn on_command(&mut self, ctx: &Ctx, command: &str, _resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
-        match (&self.config.role, command.trim()) {
-            (Role::Client { .. }, "request") => self.issue_now(ctx, out),
-            _ => out.note(format!("unknown command `{command}` (clients take: request)")),
+    fn parse_command(config: &Config, text: &str, _: &dyn Fn(&str) -> Option<NodeId>) -> Result<Command, String> {
+        match (&config.role, text.trim()) {
+            (Role::Client { .. }, "request") => Ok(Command::Request),
+            (Role::Client { .. }, _) => Err("unknown command (clients take: request)".into()),
+            (Role::Server, _) => Err("servers take no commands".into()),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &Ctx, command: Command, out: &mut Out<Self>) {
+        match command {
+            Command::Request => self.issue_now(ctx, out),
         }
     }
 

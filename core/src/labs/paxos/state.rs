@@ -324,7 +324,15 @@ impl State {
     }
 }
 
+/// What an operator can tell a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// A proposer starts a new round with a higher ballot now.
+    Propose,
+}
+
 impl Process for State {
+    type Command = Command;
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
@@ -366,10 +374,17 @@ impl Process for State {
         }
     }
 
-    fn on_command(&mut self, ctx: &Ctx, command: &str, _resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
-        match (command.trim(), &self.config.kind) {
-            ("propose", Kind::Proposer { .. }) => self.prepare(ctx, out),
-            _ => out.note(format!("unknown command `{command}` (proposers: propose)")),
+    fn parse_command(config: &Config, text: &str, _: &dyn Fn(&str) -> Option<NodeId>) -> Result<Command, String> {
+        match (text.trim(), &config.kind) {
+            ("propose", Kind::Proposer { .. }) => Ok(Command::Propose),
+            (_, Kind::Proposer { .. }) => Err("unknown command (proposers take: propose)".into()),
+            _ => Err("only proposers take commands".into()),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &Ctx, command: Command, out: &mut Out<Self>) {
+        match command {
+            Command::Propose => self.prepare(ctx, out),
         }
     }
 

@@ -447,7 +447,18 @@ impl State {
     }
 }
 
+/// What an operator can tell a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// A server's election timer fires now.
+    Timeout,
+    /// A client submits a new command, to the server at this index of its list, or to the
+    /// one it last heard of.
+    Submit { to: Option<usize> },
+}
+
 impl Process for State {
+    type Command = Command;
     type Msg = Msg;
     type Timer = Timer;
     type Stable = Stable;
@@ -590,26 +601,33 @@ impl Process for State {
         }
     }
 
-    fn on_command(&mut self, ctx: &Ctx, command: &str, resolve: &dyn Fn(&str) -> Option<NodeId>, out: &mut Out<Self>) {
-        let words: Vec<&str> = command.split_whitespace().collect();
-        match (words.as_slice(), &self.config.kind) {
-            (["timeout"], Kind::Server { .. }) => self.start_election(ctx, out),
-            (["submit"], Kind::Client { .. }) => {
+    fn parse_command(config: &Config, text: &str, resolve: &dyn Fn(&str) -> Option<NodeId>) -> Result<Command, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match (words.as_slice(), &config.kind) {
+            (["timeout"], Kind::Server { .. }) => Ok(Command::Timeout),
+            (["submit"], Kind::Client { .. }) => Ok(Command::Submit { to: None }),
+            (["submit", name], Kind::Client { servers }) => {
+                match resolve(name).and_then(|id| servers.iter().position(|&s| s == id)) {
+                    Some(at) => Ok(Command::Submit { to: Some(at) }),
+                    None => Err(format!("no server called `{name}`")),
+                }
+            }
+            (_, Kind::Server { .. }) => Err("unknown command (servers take: timeout)".into()),
+            (_, Kind::Client { .. }) => Err("unknown command (clients take: submit [server])".into()),
+        }
+    }
+
+    fn on_command(&mut self, ctx: &Ctx, command: Command, out: &mut Out<Self>) {
+        match command {
+            Command::Timeout => self.start_election(ctx, out),
+            Command::Submit { to } => {
+                if let Some(at) = to {
+                    self.guess = at;
+                }
                 // A new command; an unanswered one is abandoned.
                 self.outstanding = None;
                 self.client_submit(ctx, out);
             }
-            (["submit", name], Kind::Client { servers }) => {
-                match resolve(name).and_then(|id| servers.iter().position(|&s| s == id)) {
-                    Some(at) => {
-                        self.guess = at;
-                        self.outstanding = None;
-                        self.client_submit(ctx, out);
-                    }
-                    None => out.note(format!("no server called `{name}`")),
-                }
-            }
-            _ => out.note(format!("unknown command `{command}` (servers: timeout; clients: submit [server])")),
         }
     }
 
