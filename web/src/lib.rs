@@ -8,6 +8,7 @@ pub mod bridge;
 mod dom;
 mod home;
 pub mod lab;
+pub mod labs;
 pub mod route;
 
 pub use app::App;

@@ -170,7 +170,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         html! { <div class="notice" role="alert"><span>{ text }</span><button onclick={close} aria-label="Dismiss">{ "✕" }</button></div> }
     });
 
-    let ui = super::registry::find(&scenario.lab);
+    let ui = crate::labs::find(&scenario.lab);
     let ring = ui.is_some_and(|ui| ui.ring);
     let (space, raft_view) = match edited_run.lab_view() {
         LabView::SpaceTime(space) => (Some(Rc::new(space)), None),
@@ -215,14 +215,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         }
     });
     let raft_panel = raft_view.map(
-        |view| html! { <super::raftview::RaftPanel view={view} names={names.clone()} dispatch={dispatch.clone()} /> },
+        |view| html! { <crate::labs::raft::RaftPanel view={view} names={names.clone()} dispatch={dispatch.clone()} /> },
     );
     let canvases = if let Some(space) = &space {
         html! {
-            <div class="canvases">
-                <super::spacetime::Diagram space={space.clone()} now={edited_run.now()} names={names.clone()}
-                    picked={state.picked_events.clone()} label={state.label} dispatch={dispatch.clone()} />
-            </div>
+            <crate::labs::clocks::ClocksStage space={space.clone()} now={edited_run.now()} names={names.clone()} dispatch={dispatch.clone()} />
         }
     } else {
         html! {
@@ -238,23 +235,6 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         </div>
         }
     };
-    let clock_panel = space.as_ref().map(|space| {
-        let labels = super::spacetime::LABELS.iter().enumerate().map(|(i, name)| {
-            let onclick = dispatch.reform(move |_: MouseEvent| Action::LabelWith(i));
-            html! { <button aria-pressed={(state.label == i).to_string()} onclick={onclick}>{ *name }</button> }
-        });
-        html! {
-            <section class="panel clocks-panel" aria-labelledby="clocks-h">
-                <h2 id="clocks-h">{ "Clocks side by side" }</h2>
-                <div class="label-picker" role="group" aria-label="Label events with">{ "Label events with: " }{ for labels }</div>
-                { super::spacetime::relation_panel(space, &state.picked_events, &names) }
-                { super::spacetime::clock_bars(space, &names) }
-                { super::spacetime::comparison_table(space) }
-                <super::hardware::HardwarePanel model_epsilon_ns={space.readings.iter().map(|r| r.epsilon).max().unwrap_or(0) * 1_000}
-                    on_use_epsilon={dispatch.reform(|micros: i64| Action::SetParam("epsilon_floor_us".into(), micros.clamp(0, 60_000_000).to_string()))} />
-            </section>
-        }
-    });
     let controls = html! {
         <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
             forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()} manual={edited_run.manual()}
@@ -314,7 +294,6 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     { for presets }
                     { canvases }
                     if let Some(b) = &branch { { comparison(&original, b) } }
-                    { for clock_panel }
                     { for raft_panel }
                     { for held_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />

@@ -91,10 +91,6 @@ pub enum Action {
     PartitionToggle(NodeId),
     PartitionApply,
     Notice(Option<String>),
-    /// Picks an event on the space-time diagram (the last two are compared).
-    PickEvent(NodeId, u32),
-    /// Which clock labels the diagram's events.
-    LabelWith(usize),
     /// Starts a different scenario of the same lab (a preset).
     Load(Scenario),
 }
@@ -115,8 +111,6 @@ pub struct LabState {
     pub menu: Option<Menu>,
     pub partition_pick: Option<BTreeSet<NodeId>>,
     pub notice: Option<String>,
-    pub picked_events: Vec<(NodeId, u32)>,
-    pub label: usize,
     /// Where the run is heading: a seek, a share link's moment or a replay after a change
     /// is reached in bounded slices, one per animation frame.
     pub target: Option<Micros>,
@@ -155,8 +149,6 @@ impl LabState {
             menu: None,
             partition_pick: None,
             notice: None,
-            picked_events: Vec::new(),
-            label: 0,
             target: (opened_at > 0).then_some(opened_at),
             pace: Pace::default(),
             stalled: None,
@@ -357,17 +349,6 @@ impl LabState {
                 }
                 self.notice = text;
             }
-            Action::PickEvent(node, index) => {
-                if let Some(at) = self.picked_events.iter().position(|&p| p == (node, index)) {
-                    self.picked_events.remove(at);
-                } else {
-                    self.picked_events.push((node, index));
-                    if self.picked_events.len() > 2 {
-                        self.picked_events.remove(0);
-                    }
-                }
-            }
-            Action::LabelWith(which) => self.label = which,
             Action::Load(scenario) => match Runner::start_at_zero(scenario) {
                 Ok(runner) => {
                     let at = runner.opened_at();
@@ -378,7 +359,6 @@ impl LabState {
                     self.playing = false;
                     self.horizon = 0;
                     self.selected_event = None;
-                    self.picked_events.clear();
                     self.menu = None;
                     self.notice = None;
                 }

@@ -9,8 +9,8 @@ use playground_core::labs::raft::{election_time_sample, RaftView, Role, TIMEOUT_
 use playground_core::time::format_duration;
 use yew::prelude::*;
 
-use super::charts;
-use super::state::Action;
+use crate::lab::charts;
+use crate::lab::state::Action;
 
 /// Term colours, cycling through the colour-blind-safe palette; the term number is also
 /// written in every entry.

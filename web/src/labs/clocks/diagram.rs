@@ -10,7 +10,7 @@ use playground_core::time::{format_duration, format_time, Micros, MICROS_PER_SEC
 use playground_core::trace::NodeId;
 use yew::prelude::*;
 
-use super::state::{Action, Menu};
+use crate::lab::state::{Action, Menu};
 
 const WIDTH: f64 = 800.0;
 const LEFT: f64 = 70.0;
@@ -37,6 +37,8 @@ pub struct DiagramProps {
     pub names: Rc<Vec<String>>,
     pub picked: Vec<(NodeId, u32)>,
     pub label: usize,
+    /// An event was clicked.
+    pub on_pick: Callback<(NodeId, u32)>,
     pub dispatch: Callback<Action>,
 }
 
@@ -93,7 +95,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                 }
             })
         );
-        let onclick = props.dispatch.reform(move |_: MouseEvent| Action::PickEvent(node, index));
+        let onclick = props.on_pick.reform(move |_: MouseEvent| (node, index));
         let name = props.names.get(usize::from(node)).cloned().unwrap_or_default();
         let label = format!("{name}#{index} at {}: L={} V={:?} HLC=({},{}) pt={}", format_time(e.at), e.stamps.lamport, e.stamps.vector, e.stamps.hlc.l, e.stamps.hlc.c, e.stamps.pt);
         html! {
