@@ -1,9 +1,9 @@
 //! `playground fuzz`: random scenarios of every lab, each run in a child process with a
 //! wall-clock limit, looking for hangs as well as panics.
 //!
-//! A run may end in 0 (held), 2 (bad input, including a run the no-progress guard stopped)
-//! or 3 (violated). Anything else is a finding: a panic or other crash, a run still going
-//! after `--timeout-ms`, or any other exit code. Each finding is printed with the share link
+//! A run may end in 0 (held), 2 (bad input) or 3 (violated). Anything else is a finding: a
+//! panic or other crash, a run the no-progress guard stopped (exit 2 with its sentence), a
+//! run still going after `--timeout-ms`, or any other exit code. Each finding is printed with the share link
 //! and the command that reproduces it.
 
 mod scenarios;
@@ -56,7 +56,10 @@ fn poll(running: &mut Running, timeout: Duration) -> Option<Option<String>> {
                 let _ = pipe.read_to_string(&mut stderr);
             }
             let panicked = stderr.contains("panicked");
+            // The no-progress guard exits 2 like bad input, but a stuck run is a bug to report.
+            let stalled = stderr.contains("made no progress");
             Some(match status.code() {
+                Some(2) if stalled => Some(format!("stalled: {}", first_line(&stderr))),
                 Some(0 | 2 | 3) if !panicked => None,
                 Some(code) => Some(format!("exit code {code}: {}", first_line(&stderr))),
                 None => Some(format!("killed by a signal ({status}): {}", first_line(&stderr))),

@@ -139,14 +139,18 @@ impl Runner {
     /// stays at the last event processed; the next call goes on from there.
     pub fn advance_within(&mut self, t: Micros, budget: u64) -> Advanced {
         let mut left = budget;
-        while self.run.now() < t {
+        // Until the clock is at `t` with every event due at `t` processed: a slice may end
+        // in the middle of an instant, and the next one finishes it.
+        while self.run.now() < t || self.run.next_time().is_some_and(|next| next <= t) {
             let next_checkpoint = (self.last_checkpoint_time() / self.spacing + 1) * self.spacing;
             let stop = t.min(next_checkpoint);
+            let mut stuck = false;
             while self.run.next_time().is_some_and(|next| next <= stop) {
                 if left == 0 {
                     return Advanced::Budget;
                 }
                 if !self.run.step() {
+                    stuck = true;
                     break;
                 }
                 left -= 1;
@@ -155,8 +159,11 @@ impl Runner {
                 return Advanced::Stalled;
             }
             self.run.advance_clock(stop);
-            if stop == next_checkpoint {
+            if stop == next_checkpoint && self.last_checkpoint_time() < stop {
                 self.save_checkpoint();
+            }
+            if stuck && self.run.now() >= t {
+                break;
             }
         }
         Advanced::Reached

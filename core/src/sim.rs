@@ -511,17 +511,29 @@ impl<P: Process> Sim<P> {
         let Some(slot) = self.slots.get_mut(usize::from(to)) else {
             return self.drop_message(msg, from, to, DropReason::NodeDown);
         };
-        match slot.status {
-            NodeStatus::Crashed | NodeStatus::Absent => self.drop_message(msg, from, to, DropReason::NodeDown),
-            NodeStatus::Paused { until } => self.schedule(until, Pending::Deliver { msg, from, to, kind, payload }),
-            NodeStatus::Up if slot.inbox.len() >= INBOX_CAPACITY => {
-                self.drop_message(msg, from, to, DropReason::InboxFull)
-            }
-            NodeStatus::Up if slot.cpu_busy_until > self.now || !slot.inbox.is_empty() => {
-                slot.inbox.push_back(Waiting { msg, from, kind, payload });
-                self.wake_cpu_later(to);
-            }
-            NodeStatus::Up => self.handle_arrival(msg, from, to, kind, payload),
+        let waits = match slot.status {
+            NodeStatus::Crashed | NodeStatus::Absent => return self.drop_message(msg, from, to, DropReason::NodeDown),
+            // A paused node's arrivals wait in its inbox too, for the end of the pause.
+            NodeStatus::Paused { .. } => true,
+            NodeStatus::Up => slot.cpu_busy_until > self.now || !slot.inbox.is_empty(),
+        };
+        if !waits {
+            return self.handle_arrival(msg, from, to, kind, payload);
+        }
+        if slot.inbox.len() >= INBOX_CAPACITY {
+            return self.drop_message(msg, from, to, DropReason::InboxFull);
+        }
+        slot.inbox.push_back(Waiting { msg, from, kind, payload });
+        self.wake_cpu_later(to);
+    }
+
+    /// A crashed or departed node loses what waited in its inbox: those messages are dropped
+    /// now, and a restarted node starts with an empty inbox and a free CPU.
+    pub(crate) fn empty_inbox(&mut self, node: NodeId) {
+        let Some(slot) = self.slots.get_mut(usize::from(node)) else { return };
+        slot.cpu_wakeup = false;
+        for waiting in core::mem::take(&mut slot.inbox) {
+            self.drop_message(waiting.msg, waiting.from, node, DropReason::NodeDown);
         }
     }
 

@@ -85,24 +85,43 @@ fn a_busy_cpu_queues_arrivals_instead_of_rescheduling_them() {
 fn slices_within_a_budget_land_exactly_where_one_advance_does() {
     let s = scenario("raft", 3, &[("loss", "10")], "1s crash n1; 2s restart n1");
     let mut whole = Runner::start(Scenario { at: secs(6), ..s.clone() }).unwrap();
-    let mut sliced = Runner::start_at_zero(s).unwrap();
-    let mut slices = 0;
-    loop {
-        let before = sliced.run().processed();
-        match sliced.advance_within(secs(6), 200) {
-            Advanced::Reached => break,
-            Advanced::Budget => assert!(sliced.run().processed() - before <= 200),
-            Advanced::Stalled => panic!("raft never stalls"),
+    // Budgets of 1 and 7 end slices in the middle of an instant; the next slice finishes it.
+    for budget in [1, 7, 200] {
+        let mut sliced = Runner::start_at_zero(s.clone()).unwrap();
+        let mut slices = 0;
+        loop {
+            let before = sliced.run().processed();
+            match sliced.advance_within(secs(6), budget) {
+                Advanced::Reached => break,
+                Advanced::Budget => assert!(sliced.run().processed() - before <= budget),
+                Advanced::Stalled => panic!("raft never stalls"),
+            }
+            slices += 1;
         }
-        slices += 1;
+        assert!(slices >= 3, "the budget cut the advance into slices ({slices})");
+        assert_eq!(sliced.now(), whole.now());
+        assert_eq!(sliced.run().trace().digest(), whole.run().trace().digest(), "budget {budget}");
+        whole.seek(secs(2));
+        sliced.rewind(secs(2));
+        while sliced.advance_within(secs(2), budget) == Advanced::Budget {}
+        assert_eq!(sliced.run().trace().digest(), whole.run().trace().digest(), "rewinding then slicing matches seek");
+        whole.seek(secs(6));
     }
-    assert!(slices >= 3, "the budget cut the advance into slices ({slices})");
-    assert_eq!(sliced.now(), whole.now());
-    assert_eq!(sliced.run().trace().digest(), whole.run().trace().digest());
-    whole.seek(secs(2));
-    sliced.rewind(secs(2));
-    while sliced.advance_within(secs(2), 500) == Advanced::Budget {}
-    assert_eq!(sliced.run().trace().digest(), whole.run().trace().digest(), "rewinding then slicing matches seek");
+}
+
+#[test]
+fn a_paused_or_crashed_node_holds_a_bounded_inbox() {
+    // A long pause under heavy load used to queue every arrival for the end of the pause.
+    let paused = scenario("network", 1, &[("clients", "8"), ("rate", "1000"), ("servers", "1")], "1s pause s1 30s");
+    let run = run_to(&paused, secs(20));
+    assert!(counter(run.as_ref(), "dropped: inbox full") > 10_000);
+    assert!(run.pending() < 50_000, "{} queued", run.pending());
+    assert!(run.stalled().is_none());
+    // A restarted node starts with an empty inbox: what waited before the crash was dropped.
+    let crashed = scenario("network", 1, &[("rate", "1000"), ("cpu_us", "5000")], "1s crash s1; 1500ms restart s1");
+    let run = run_to(&crashed, secs(3));
+    assert!(counter(run.as_ref(), "dropped: node down") > 0);
+    assert!(run.verdicts().iter().all(|v| v.holds()));
 }
 
 // A protocol with a bug: its timer re-arms itself after 0 µs, so virtual time never moves.

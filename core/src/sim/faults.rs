@@ -35,6 +35,7 @@ impl<P: Process> Sim<P> {
         slot.process = None;
         self.clear_timers(node);
         self.record(EventKind::Crash { node });
+        self.empty_inbox(node);
     }
 
     /// Boots a crashed node from its persisted state.
@@ -93,6 +94,7 @@ impl<P: Process> Sim<P> {
         self.clear_timers(node);
         self.refresh_members();
         self.record(EventKind::Leave { node });
+        self.empty_inbox(node);
     }
 
     /// Splits the nodes into groups that cannot talk to each other; unnamed nodes form a

@@ -219,7 +219,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     );
     let canvases = if let Some(space) = &space {
         html! {
-            <crate::labs::clocks::ClocksStage space={space.clone()} now={edited_run.now()} names={names.clone()} dispatch={dispatch.clone()} />
+            <crate::labs::clocks::ClocksStage key={state.generation.to_string()} space={space.clone()} now={edited_run.now()} names={names.clone()} dispatch={dispatch.clone()} />
         }
     } else {
         html! {
@@ -238,7 +238,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let controls = html! {
         <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
             forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()} manual={edited_run.manual()}
-            pace={state.pace} seeking={state.target.filter(|_| !state.playing)}
+            pace={state.pace} seeking={state.target}
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
     };
     let specs = info.map_or(&[][..], |i| i.params);

@@ -114,7 +114,12 @@ pub struct LabState {
     /// Where the run is heading: a seek, a share link's moment or a replay after a change
     /// is reached in bounded slices, one per animation frame.
     pub target: Option<Micros>,
+    /// Where the branch is heading after a step of the original run.
+    branch_target: Option<Micros>,
     pub pace: Pace,
+    /// Bumped whenever the run is replaced (a preset, a seed, a knob that restarts it), so
+    /// a lab's own panels can start afresh.
+    pub generation: u64,
     /// The no-progress guard stopped the run; the sentence says why.
     pub stalled: Option<String>,
     /// Bumped on every change, so views know to redraw.
@@ -150,7 +155,9 @@ impl LabState {
             partition_pick: None,
             notice: None,
             target: (opened_at > 0).then_some(opened_at),
+            branch_target: None,
             pace: Pace::default(),
+            generation: 0,
             stalled: None,
             revision: 0,
         })
@@ -158,7 +165,7 @@ impl LabState {
 
     /// Whether the page must keep sending frames: playing, or still reaching a target.
     pub fn busy(&self) -> bool {
-        self.playing || self.target.is_some()
+        self.playing || self.target.is_some() || self.branch_target.is_some()
     }
 
     /// The run that edits go to: the branch when there is one.
@@ -228,6 +235,7 @@ impl LabState {
                 *self.edited().borrow_mut() = runner;
                 self.notice = None;
                 self.stalled = None;
+                self.generation += 1;
                 self.seek_all(now);
             }
             Err(e) => self.notice = Some(e.to_string()),
@@ -248,7 +256,9 @@ impl LabState {
                 let now = self.now();
                 if let Some(branch) = &self.branch {
                     branch.borrow_mut().rewind(now);
-                    advance_for_a_frame(branch, now);
+                    if advance_for_a_frame(branch, now) == Advanced::Budget {
+                        self.branch_target = Some(now);
+                    }
                 }
                 self.horizon = self.horizon.max(now);
                 if let Some(stall) = self.runner.borrow().run().stalled() {
@@ -258,8 +268,14 @@ impl LabState {
                 }
             }
             Action::Frame(timestamp) => {
-                if !self.playing {
-                    self.last_frame = None;
+                if let (Some(t), Some(branch)) = (self.branch_target, &self.branch) {
+                    if advance_for_a_frame(branch, t) != Advanced::Budget {
+                        self.branch_target = None;
+                    }
+                }
+                // A seek or a link's replay finishes before playing goes on from it.
+                if !self.playing || self.target.is_some() {
+                    self.last_frame = self.playing.then_some(timestamp);
                     self.advance_slice();
                     return;
                 }
@@ -320,7 +336,10 @@ impl LabState {
                 let branch = self.runner.borrow().fork();
                 self.branch = Some(shared(branch));
             }
-            Action::DropFork => self.branch = None,
+            Action::DropFork => {
+                self.branch = None;
+                self.branch_target = None;
+            }
             Action::SelectEvent(seq) => self.selected_event = seq,
             Action::OpenMenu(menu) => self.menu = menu,
             Action::PartitionTool(on) => {
@@ -354,6 +373,8 @@ impl LabState {
                     let at = runner.opened_at();
                     *self.runner.borrow_mut() = runner;
                     self.target = (at > 0).then_some(at);
+                    self.branch_target = None;
+                    self.generation += 1;
                     self.stalled = None;
                     self.branch = None;
                     self.playing = false;
