@@ -103,7 +103,11 @@ pub trait LabRun {
         Vec::new()
     }
     /// Messages held by the manual scheduler, if it is on.
-    fn held(&self) -> Vec<crate::sim::HeldView>;
+    /// The first `limit` messages held by the manual scheduler, oldest first (a page shows a
+    /// few; the count is `held_count`).
+    fn held(&self, limit: usize) -> Vec<crate::sim::HeldView>;
+    /// How many messages the manual scheduler holds.
+    fn held_count(&self) -> usize;
     /// Whether the manual scheduler holds arriving messages.
     fn manual(&self) -> bool {
         false
@@ -230,8 +234,12 @@ impl<L: Lab> LabRun for L {
         Lab::commands(self, node)
     }
 
-    fn held(&self) -> Vec<crate::sim::HeldView> {
-        self.driver().sim.held()
+    fn held(&self, limit: usize) -> Vec<crate::sim::HeldView> {
+        self.driver().sim.held(limit)
+    }
+
+    fn held_count(&self) -> usize {
+        self.driver().sim.held_count()
     }
 
     fn manual(&self) -> bool {

@@ -273,3 +273,25 @@ fn an_overloaded_node_sheds_arrivals_instead_of_holding_them_all() {
     assert!(counter(run.as_ref(), "dropped: inbox full") > 1_000);
     assert!(run.pending() < 100_000, "the backlog stays bounded ({} queued)", run.pending());
 }
+
+#[test]
+fn raft_leaders_ignore_stale_and_duplicate_append_replies() {
+    // Found by a ten-minute `playground fuzz`: with 82 % duplication and a follower paused
+    // behind, every copy of a reply made the leader send another append, and every append was
+    // copied again: the run grew without bound (4 GB in a minute). Six findings had this cause.
+    let link = "AQRyYWZ0owMHB2NsaWVudHMBMg9lbGVjdGlvbl9taW5fbXMFNTI4NTAMaGVhcnRiZWF0X21zAzU1NwtjbGllbnRfcmF0ZQI5OAtjb21taXRfcnVsZQhhbnktdGVybQdwcmV2b3RlAm9uA2R1cAI4MgPfhxkJBGxvc3MBMOvrTAoCbjQHdGltZW91dKXsdAICbjXoglUA";
+    let run = run_to(&Scenario::decode(link).unwrap(), secs(5));
+    assert!(counter(run.as_ref(), "sent") < 20_000, "sent {}", counter(run.as_ref(), "sent"));
+    assert!(run.verdicts().iter().all(|v| v.holds()));
+}
+
+#[test]
+fn the_flp_adversary_weighs_a_bounded_number_of_held_messages() {
+    // Found by the same fuzz: with a process crashed and a 1 ms pace, held messages pile up and
+    // the adversary scored every one of them on every pick (8.8 s for 20 s of virtual time).
+    let link = "AQNmbHD0qZXR4eL5DwIHcGFjZV9tcwExBmdzdF9tcwYyNjYyMzcC4fRbBgJwMgJwMgC6pGEAAnAzAA";
+    let run = run_to(&Scenario::decode(link).unwrap(), secs(20));
+    assert!(run.held_count() > 512, "messages pile up ({})", run.held_count());
+    assert_eq!(run.held(40).len(), 40, "a page asks for a few of them");
+    assert!(run.stalled().is_none());
+}

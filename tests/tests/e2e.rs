@@ -323,3 +323,26 @@ fn accessibility_has_no_serious_or_critical_findings() {
     }
     assert!(findings.is_empty(), "accessibility findings:\n{}", findings.join("\n"));
 }
+
+/// A storm of events slows the simulated clock and the page says so, instead of freezing.
+#[test]
+fn a_storm_of_events_slows_the_clock_and_says_so() {
+    let (b, site) = open();
+    let mut storm = Scenario::new("network", 5);
+    for (k, v) in [("clients", "8"), ("servers", "8"), ("rate", "1000"), ("dup", "50")] {
+        storm.set_param(k, v);
+    }
+    b.goto(&format!("{}?s={}", site.base, storm.encode()));
+    b.find("svg g[data-node=s1]");
+    // The fastest speed, one minute of virtual time per second: far more events than a frame takes.
+    b.script("for (let i = 0; i < 8; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: '+'}));");
+    b.click(&b.find("#play"));
+    b.until("the transport says the run is behind", || {
+        b.exists("#pace") && b.text(&b.find("#pace")).contains("the chosen speed")
+    });
+    let pace = b.text(&b.find("#pace"));
+    assert!(pace.contains("events per simulated second"), "{pace}");
+    // The page still answers: pausing works and the clock has moved.
+    b.click(&b.find("#play"));
+    assert_ne!(clock(&b), "0.000000s");
+}

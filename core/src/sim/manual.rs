@@ -48,10 +48,11 @@ impl<P: Process> Sim<P> {
         self.manual
     }
 
-    /// Messages waiting for the manual scheduler, oldest first.
-    pub fn held(&self) -> Vec<HeldView> {
+    /// Messages waiting for the manual scheduler, oldest first, at most `limit` of them.
+    pub fn held(&self, limit: usize) -> Vec<HeldView> {
         self.held
             .iter()
+            .take(limit)
             .filter_map(|(&msg, (sent_at, pending))| match pending {
                 Pending::Deliver { from, to, kind, payload, .. } => Some(HeldView {
                     msg,

@@ -177,9 +177,10 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         LabView::Raft(raft) => (None, Some(Rc::new(raft))),
         LabView::Plain => (None, None),
     };
-    let held = edited_run.held();
+    let held = edited_run.held(40);
+    let held_count = edited_run.held_count();
     let held_panel = (!held.is_empty()).then(|| {
-        let rows = held.iter().take(40).map(|h| {
+        let rows = held.iter().map(|h| {
             let msg = h.msg;
             let onclick = dispatch.reform(move |_: MouseEvent| Action::Inject(FaultAction::Deliver(msg)));
             let from = names.get(usize::from(h.from)).cloned().unwrap_or_default();
@@ -193,7 +194,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         });
         html! {
             <section class="panel held-panel" aria-labelledby="held-h">
-                <h2 id="held-h">{ format!("Held by the scheduler ({})", held.len()) }</h2>
+                <h2 id="held-h">{ format!("Held by the scheduler ({held_count})") }</h2>
                 <p class="help">{ "Every message waits here until it is delivered. Pick one to deliver it next, or let the automatic adversary choose." }</p>
                 <ul>{ for rows }</ul>
             </section>

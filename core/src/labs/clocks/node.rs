@@ -61,16 +61,13 @@ impl Message for Msg {
 /// The one-line summary the trace shows for a message.
 impl core::fmt::Display for Msg {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let text: String = {
-            match self {
-                Msg::App { lamport, vector, hlc, event } => {
-                    format!("event {event} L={lamport} V={vector:?} HLC=({},{})", hlc.l, hlc.c)
-                }
-                Msg::NtpRequest { t0 } => format!("t0={t0}"),
-                Msg::NtpReply { t0, t1, t2 } => format!("t0={t0} t1={t1} t2={t2}"),
+        match self {
+            Msg::App { lamport, vector, hlc, event } => {
+                write!(f, "event {event} L={lamport} V={vector:?} HLC=({},{})", hlc.l, hlc.c)
             }
-        };
-        f.write_str(&text)
+            Msg::NtpRequest { t0 } => write!(f, "t0={t0}"),
+            Msg::NtpReply { t0, t1, t2 } => write!(f, "t0={t0} t1={t1} t2={t2}"),
+        }
     }
 }
 

@@ -50,14 +50,11 @@ impl Message for Msg {
 /// The one-line summary the trace shows for a message.
 impl core::fmt::Display for Msg {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let text: String = {
-            match self {
-                Msg::Report { round, value } => format!("round {round} value {value}"),
-                Msg::Propose { round, value: Some(v) } => format!("round {round} propose {v}"),
-                Msg::Propose { round, value: None } => format!("round {round} propose ?"),
-            }
-        };
-        f.write_str(&text)
+        match self {
+            Msg::Report { round, value } => write!(f, "round {round} value {value}"),
+            Msg::Propose { round, value: Some(v) } => write!(f, "round {round} propose {v}"),
+            Msg::Propose { round, value: None } => write!(f, "round {round} propose ?"),
+        }
     }
 }
 

@@ -74,17 +74,21 @@ impl Message for Msg {
 /// The one-line summary the trace shows for a message.
 impl core::fmt::Display for Msg {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let text: String = {
-            let b = |b: &Ballot| format!("({}, {})", b.round, b.proposer);
-            match self {
-                Msg::Prepare { ballot } => format!("ballot {}", b(ballot)),
-                Msg::Promise { ballot, accepted } => format!("ballot {} accepted {accepted:?}", b(ballot)),
-                Msg::Accept { ballot, value } => format!("ballot {} value {value}", b(ballot)),
-                Msg::Accepted { ballot, value } => format!("ballot {} value {value}", b(ballot)),
-                Msg::Nack { ballot, promised } => format!("ballot {} promised {}", b(ballot), b(promised)),
+        match self {
+            Msg::Prepare { ballot } => write!(f, "ballot {ballot}"),
+            Msg::Promise { ballot, accepted } => write!(f, "ballot {ballot} accepted {accepted:?}"),
+            Msg::Accept { ballot, value } | Msg::Accepted { ballot, value } => {
+                write!(f, "ballot {ballot} value {value}")
             }
-        };
-        f.write_str(&text)
+            Msg::Nack { ballot, promised } => write!(f, "ballot {ballot} promised {promised}"),
+        }
+    }
+}
+
+/// A ballot as the trace writes it: `(round, proposer)`.
+impl core::fmt::Display for Ballot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "({}, {})", self.round, self.proposer)
     }
 }
 

@@ -541,8 +541,15 @@ impl Process for State {
                 if self.role != Role::Leader || term != self.stable.current_term {
                     return;
                 }
+                // Only a reply that moves the follower's progress is acted on: a duplicate or
+                // a stale reply (a network copy, an answer to an older append) changes nothing
+                // and sends nothing, or every copy would breed another append (etcd's raft
+                // ignores them the same way, `MaybeUpdate` / `MaybeDecrTo`).
                 if success {
                     let matched = self.match_index.entry(from).or_insert(0);
+                    if index <= *matched && self.next_index.get(&from).is_some_and(|&n| n > index) {
+                        return;
+                    }
                     *matched = (*matched).max(index);
                     self.next_index.insert(from, index + 1);
                     self.advance_commit(out);
@@ -550,8 +557,15 @@ impl Process for State {
                         self.send_append(from, out);
                     }
                 } else {
+                    // A rejection's hint is below the probe it answers (Figure 2's consistency
+                    // check fails at prev_index = next - 1); one that is not answers an older
+                    // probe, or is a copy of one already acted on.
                     let next = self.next_index.entry(from).or_insert(1);
-                    *next = (index + 1).min(next.saturating_sub(1)).max(1);
+                    let hinted = (index + 1).max(1);
+                    if hinted >= *next {
+                        return;
+                    }
+                    *next = hinted;
                     self.send_append(from, out);
                 }
             }
