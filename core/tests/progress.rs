@@ -295,3 +295,14 @@ fn the_flp_adversary_weighs_a_bounded_number_of_held_messages() {
     assert_eq!(run.held(40).len(), 40, "a page asks for a few of them");
     assert!(run.stalled().is_none());
 }
+
+#[test]
+fn releasing_a_large_held_backlog_is_progress_not_a_stall() {
+    // Found by the second ten-minute fuzz: ten seconds of messages held by the manual scheduler
+    // (100 % duplication, dueling proposers) were all released at one instant, and the guard
+    // took the 200,000 events there for a stuck run. The backlog now drains a microsecond apart.
+    let link = "AQVwYXhvc4et2vHjn-g_Awlwcm9wb3NlcnMBMwlhY2NlcHRvcnMBNwRsb3NzAjIwB6_raQcCYTMCYTNN8Yb9AgwB_c-uAwkDZHVwAzEwMM_OswYKAnAyB3Byb3Bvc2X364YHAwJhM4v95QcIqou4CAwAAA";
+    let run = run_to(&Scenario::decode(link).unwrap(), secs(20));
+    assert!(run.stalled().is_none(), "{:?}", run.stalled());
+    assert!(counter(run.as_ref(), "sent") > 200_000);
+}

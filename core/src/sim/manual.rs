@@ -22,7 +22,7 @@ pub struct HeldView {
 }
 
 impl<P: Process> Sim<P> {
-    /// Switches the manual scheduler on or off. Off releases every held message now.
+    /// Switches the manual scheduler on or off. Off releases every held message, from now on.
     pub fn set_manual(&mut self, on: bool) {
         self.manual = on;
         if on {
@@ -37,9 +37,12 @@ impl<P: Process> Sim<P> {
                 }
             }
         } else {
-            for (_, (_, pending)) in core::mem::take(&mut self.held) {
-                let now = self.now;
-                self.schedule(now, pending);
+            // The backlog drains one message a microsecond, oldest first: a network cannot
+            // hand over thousands of frames in no time, and a large backlog must not look to
+            // the no-progress guard like a run stuck at one instant.
+            for (index, (_, (_, pending))) in core::mem::take(&mut self.held).into_iter().enumerate() {
+                let at = self.now + index as Micros;
+                self.schedule(at, pending);
             }
         }
     }
