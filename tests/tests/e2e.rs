@@ -117,6 +117,11 @@ fn embed_mode_fits_an_iframe() {
     assert!(b.exists(".open-full"));
     assert!(!b.exists(".knobs"), "no knobs in embed mode");
     b.script("window.resizeTo(700, 450)");
+    // The Clocks lab embeds its diagram only, like every lab's canvas, with the transport.
+    b.goto(&format!("{}?lab=clocks&embed=1", site.base));
+    b.find("figure.spacetime");
+    assert!(b.exists("#play"));
+    assert!(!b.exists(".clocks-panel"), "the clocks panel stays in the full page");
 }
 
 /// Budgets, measured and printed (timing goals live here as figures, not as assertions).

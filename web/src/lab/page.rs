@@ -220,7 +220,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     );
     let canvases = if let Some(space) = &space {
         html! {
-            <crate::labs::clocks::ClocksStage key={state.generation.to_string()} space={space.clone()} now={edited_run.now()} names={names.clone()} dispatch={dispatch.clone()} />
+            <crate::labs::clocks::ClocksStage key={state.generation.to_string()} space={space.clone()} now={edited_run.now()} names={names.clone()} embed={props.embed} dispatch={dispatch.clone()} />
         }
     } else {
         html! {

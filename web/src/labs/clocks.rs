@@ -58,6 +58,8 @@ pub struct ClocksStageProps {
     pub space: Rc<SpaceTime>,
     pub now: Micros,
     pub names: Rc<Vec<String>>,
+    /// In an iframe only the diagram is shown, as every lab shows only its canvas there.
+    pub embed: bool,
     /// The page's own actions (a node's menu, a knob).
     pub dispatch: Callback<Action>,
 }
@@ -87,6 +89,7 @@ pub fn ClocksStage(props: &ClocksStageProps) -> Html {
                 <Diagram space={space.clone()} now={props.now} names={props.names.clone()}
                     picked={ui.picked.clone()} label={ui.label} on_pick={on_pick} dispatch={props.dispatch.clone()} />
             </div>
+            if !props.embed {
             <section class="panel clocks-panel" aria-labelledby="clocks-h">
                 <h2 id="clocks-h">{ "Clocks side by side" }</h2>
                 <div class="label-picker" role="group" aria-label="Label events with">{ "Label events with: " }{ for labels }</div>
@@ -95,6 +98,7 @@ pub fn ClocksStage(props: &ClocksStageProps) -> Html {
                 { comparison_table(space) }
                 <HardwarePanel model_epsilon_ns={model_epsilon_ns} on_use_epsilon={on_use_epsilon} />
             </section>
+            }
         </>
     }
 }
