@@ -89,17 +89,7 @@ fn ensure_wasm_opt() -> Result<(), String> {
     if output(&binary.to_string_lossy(), &["--version"]).is_some_and(|v| v.contains(BINARYEN_VERSION)) {
         return Ok(());
     }
-    if output("npm", &["--version"]).is_none() {
-        apt_install(&["nodejs", "npm"])?;
-    }
-    let prefix = tools_dir().join("binaryen");
-    std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-    let package = format!("binaryen@{BINARYEN_VERSION}");
-    run(Step::new(
-        "install wasm-opt (binaryen from npm)",
-        "npm",
-        &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &package],
-    ))
+    npm_install("binaryen", &format!("binaryen@{BINARYEN_VERSION}"), "install wasm-opt (binaryen from npm)")
 }
 
 /// axe-core from npm into `.tools/axe`; the end-to-end tests inject it into each page.
@@ -110,15 +100,20 @@ fn ensure_axe() -> Result<(), String> {
     if installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
         return Ok(());
     }
+    npm_install("axe", &format!("axe-core@{AXE_VERSION}"), "install axe-core (npm)")
+}
+
+/// Installs an npm package into `.tools/<dir>` (npm itself from apt if it is missing).
+fn npm_install(dir: &str, package: &str, title: &str) -> Result<(), String> {
     if output("npm", &["--version"]).is_none() {
         apt_install(&["nodejs", "npm"])?;
     }
+    let prefix = tools_dir().join(dir);
     std::fs::create_dir_all(&prefix).map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-    let package = format!("axe-core@{AXE_VERSION}");
     run(Step::new(
-        "install axe-core (npm)",
+        title,
         "npm",
-        &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), &package],
+        &["install", "--no-audit", "--no-fund", "--prefix", &prefix.to_string_lossy(), package],
     ))
 }
 

@@ -63,7 +63,7 @@ impl<P: Process> Driver<P> {
     }
 
     /// Checks that every node the action names exists.
-    pub fn check_nodes(&self, action: &FaultAction) -> Result<(), String> {
+    fn check_nodes(&self, action: &FaultAction) -> Result<(), String> {
         let nodes = action.nodes().into_iter().chain(match action {
             FaultAction::Set { key, .. } => key.split_once('.').map(|(node, _)| node),
             _ => None,
