@@ -18,6 +18,7 @@ pub mod base64url;
 pub mod digest;
 pub mod fault;
 pub mod hardware_time;
+pub mod history;
 pub mod invariant;
 pub mod lab;
 pub mod labs;
