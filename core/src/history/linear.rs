@@ -1,1 +1,299 @@
-//! (being written)
+//! Linearizability: is there a total order of the operations that respects real time (an
+//! operation that completed before another began comes first) and that the model's
+//! sequential specification explains?
+//!
+//! The search is Wing & Gong's (1993) with Lowe's just-in-time linearization (2017), as
+//! Porcupine implements it: calls and returns are kept in one list ordered by time; walking
+//! it, a call may be linearized next if the model accepts it, and then it and its return are
+//! lifted out of the list; reaching a return whose call is not linearized means the choices
+//! so far cannot work, so the last one is undone. A cache of (set of linearized operations,
+//! state) prunes configurations already explored. Keys are independent objects, so each key
+//! is searched on its own (P-compositionality). Operations of unknown outcome return "at
+//! infinity": they may be placed anywhere after their call, with any result.
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
+
+use super::{Answer, Budget, History, Model, SearchStats, Val};
+
+/// Whether `h` is linearizable for `model`.
+pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
+    check_with_stats(h, model, budget).0
+}
+
+/// [`check`], with what the search did.
+pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
+    let mut stats = SearchStats::default();
+    let mut witness = Vec::new();
+    let mut worst: Option<Answer> = None;
+    for key in h.keys() {
+        let ops = h.counted(Some(&key));
+        let left = Budget { steps: budget.steps.saturating_sub(stats.steps) };
+        match search(h, &ops, model, left, &mut stats) {
+            Answer::Holds { witness: order } => witness.extend(order),
+            violated @ Answer::Violated { .. } => {
+                // Report the violation that shows earliest in the history.
+                let earlier = match (&worst, &violated) {
+                    (Some(Answer::Violated { culprit: a, .. }), Answer::Violated { culprit: b, .. }) => {
+                        h.ops[*b].end() < h.ops[*a].end()
+                    }
+                    _ => true,
+                };
+                if earlier {
+                    worst = Some(violated);
+                }
+            }
+            unknown => {
+                if worst.is_none() {
+                    worst = Some(unknown);
+                }
+            }
+        }
+    }
+    (worst.unwrap_or(Answer::Holds { witness }), stats)
+}
+
+/// A set of operations, as bits.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Bits(Vec<u64>);
+
+impl Bits {
+    pub(crate) fn new(n: usize) -> Self {
+        Bits(vec![0; n / 64 + 1])
+    }
+    pub(crate) fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    pub(crate) fn clear(&mut self, i: usize) {
+        self.0[i / 64] &= !(1 << (i % 64));
+    }
+}
+
+/// FNV-1a, for the cache's first comparison.
+pub(crate) struct Fnv(pub(crate) u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+pub(crate) fn fingerprint(parts: impl Hash) -> u64 {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    parts.hash(&mut h);
+    h.finish()
+}
+
+/// The search for one key's operations (`ops` are indices into `h`).
+fn search(h: &History, ops: &[usize], model: Model, budget: Budget, stats: &mut SearchStats) -> Answer {
+    let n = ops.len();
+    if n == 0 {
+        return Answer::Holds { witness: Vec::new() };
+    }
+    // Nodes: 2i is operation i's call, 2i + 1 its return; 2n is the head.
+    let head = 2 * n;
+    let mut events: Vec<(u64, u8, usize)> = Vec::with_capacity(2 * n);
+    for (i, &op) in ops.iter().enumerate() {
+        events.push((h.ops[op].invoke, 0, 2 * i));
+        events.push((h.ops[op].end(), 1, 2 * i + 1));
+    }
+    // By time; at the same instant calls first (the operations overlap), then by index.
+    events.sort_unstable();
+    let none = usize::MAX;
+    let mut next = vec![none; 2 * n + 1];
+    let mut prev = vec![none; 2 * n + 1];
+    let mut last = head;
+    for &(_, _, node) in &events {
+        next[last] = node;
+        prev[node] = last;
+        last = node;
+    }
+
+    let mut state = model.initial();
+    let mut linearized = Bits::new(n);
+    let mut calls: Vec<(usize, Val)> = Vec::new();
+    let mut cache: BTreeSet<(u64, Bits, Val)> = BTreeSet::new();
+    let mut best: (Vec<usize>, usize, Val) = (Vec::new(), none, model.initial());
+    let mut entry = next[head];
+    let start_steps = stats.steps;
+
+    let lift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, call: usize| {
+        for node in [call, call + 1] {
+            let (p, q) = (prev[node], next[node]);
+            next[p] = q;
+            if q != none {
+                prev[q] = p;
+            }
+        }
+    };
+    let unlift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, call: usize| {
+        for node in [call + 1, call] {
+            let (p, q) = (prev[node], next[node]);
+            next[p] = node;
+            if q != none {
+                prev[q] = node;
+            }
+        }
+    };
+
+    while next[head] != none {
+        stats.steps += 1;
+        if stats.steps - start_steps > budget.steps {
+            return Answer::Unknown {
+                reason: format!("budget exhausted after {} steps", budget.steps),
+            };
+        }
+        if entry % 2 == 0 {
+            let i = entry / 2;
+            if let Some(after) = model.step(&state, &h.ops[ops[i]]) {
+                linearized.set(i);
+                let key = (fingerprint((&linearized.0, &after)), linearized.clone(), after.clone());
+                if cache.insert(key) {
+                    stats.cache_peak = stats.cache_peak.max(cache.len());
+                    calls.push((entry, core::mem::replace(&mut state, after)));
+                    lift(&mut next, &mut prev, entry);
+                    entry = next[head];
+                    continue;
+                }
+                linearized.clear(i);
+            }
+            entry = next[entry];
+        } else {
+            // A return whose call is not linearized: undo the last choice.
+            if calls.len() > best.0.len() || best.1 == none {
+                best = (calls.iter().map(|&(c, _)| ops[c / 2]).collect(), ops[entry / 2], state.clone());
+            }
+            let Some((call, before)) = calls.pop() else {
+                return violation(h, model, best);
+            };
+            linearized.clear(call / 2);
+            state = before;
+            unlift(&mut next, &mut prev, call);
+            entry = next[call];
+        }
+    }
+    Answer::Holds { witness: calls.iter().map(|&(c, _)| ops[c / 2]).collect() }
+}
+
+/// The counterexample: the operation that cannot be placed after the longest linearizable
+/// prefix, the last operation of that prefix that changed the state, and the write whose
+/// value a read returned.
+pub(crate) fn explain(h: &History, model: Model, prefix: &[usize], culprit: usize, state: &Val) -> Vec<usize> {
+    let op = &h.ops[culprit];
+    let mut shown = Vec::new();
+    let mut before = model.initial();
+    let mut changer = None;
+    for &i in prefix.iter().filter(|&&i| h.ops[i].key == op.key) {
+        if let Some(after) = model.step(&before, &h.ops[i]) {
+            if after != before {
+                changer = Some(i);
+            }
+            before = after;
+        }
+    }
+    if let Some(w) = changer {
+        shown.push(w);
+    }
+    if op.call.is_read() && op.known() && &op.value != state {
+        let source =
+            h.ops.iter().position(|w| w.key == op.key && w.counts() && w.written() == Some(&op.value));
+        if let Some(w) = source.filter(|w| !shown.contains(w)) {
+            shown.push(w);
+        }
+    }
+    shown.push(culprit);
+    shown
+}
+
+fn violation(h: &History, model: Model, best: (Vec<usize>, usize, Val)) -> Answer {
+    let (prefix, culprit, state) = best;
+    let ops = explain(h, model, &prefix, culprit, &state);
+    let reason = format!(
+        "no order that respects real time explains {}: after the longest linearizable prefix ({} operations, state {}), it cannot be placed",
+        h.ops[culprit],
+        prefix.len(),
+        state
+    );
+    Answer::Violated { ops, culprit, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Call, Outcome};
+
+    fn op(h: &mut History, p: u64, call: Call, value: Option<i64>, t: (u64, u64)) -> usize {
+        let i = h.invoke(p, Val::Nil, call, t.0);
+        h.complete(i, Outcome::Ok, value.map_or(Val::Nil, Val::Int), t.1);
+        i
+    }
+
+    #[test]
+    fn a_stale_read_after_a_completed_write_is_caught() {
+        let mut h = History::new();
+        op(&mut h, 0, Call::Write(Val::Int(1)), None, (0, 10));
+        op(&mut h, 1, Call::Write(Val::Int(2)), None, (20, 30));
+        let stale = op(&mut h, 2, Call::Read, Some(1), (40, 50));
+        match check(&h, Model::Register, Budget::default()) {
+            Answer::Violated { culprit, ops, .. } => {
+                assert_eq!(culprit, stale);
+                assert_eq!(ops, vec![1, 0, 2], "the newer write, the write read, the stale read");
+            }
+            other => panic!("expected a violation, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn overlapping_operations_may_take_either_order() {
+        let mut h = History::new();
+        op(&mut h, 0, Call::Write(Val::Int(1)), None, (0, 100));
+        op(&mut h, 1, Call::Read, Some(1), (10, 20));
+        op(&mut h, 2, Call::Read, None, (5, 15));
+        assert!(check(&h, Model::Register, Budget::default()).holds());
+    }
+
+    #[test]
+    fn an_unknown_write_may_or_may_not_have_happened() {
+        let mut h = History::new();
+        let w = h.invoke(0, Val::Nil, Call::Write(Val::Int(7)), 0);
+        h.complete(w, Outcome::Info, Val::Nil, 10);
+        op(&mut h, 1, Call::Read, None, (20, 30));
+        op(&mut h, 1, Call::Read, Some(7), (40, 50));
+        assert!(check(&h, Model::Register, Budget::default()).holds());
+        op(&mut h, 1, Call::Read, None, (60, 70));
+        assert!(check(&h, Model::Register, Budget::default()).violated());
+    }
+
+    #[test]
+    fn a_failed_cas_means_the_compare_did_not_match() {
+        let mut h = History::new();
+        op(&mut h, 0, Call::Write(Val::Int(1)), None, (0, 10));
+        let cas = h.invoke(1, Val::Nil, Call::Cas(Val::Int(1), Val::Int(2)), 20);
+        h.complete(cas, Outcome::Fail, Val::Nil, 30);
+        assert!(check(&h, Model::CasRegister, Budget::default()).violated());
+    }
+
+    #[test]
+    fn keys_are_checked_independently_and_a_tiny_budget_is_unknown() {
+        let mut h = History::new();
+        for k in 0..3 {
+            let w = h.invoke(k, Val::Int(k as i64), Call::Write(Val::Int(1)), 0);
+            h.complete(w, Outcome::Ok, Val::Nil, 10);
+            let r = h.invoke(k, Val::Int(k as i64), Call::Read, 20);
+            h.complete(r, Outcome::Ok, Val::Int(1), 30);
+        }
+        match check(&h, Model::Register, Budget::default()) {
+            Answer::Holds { witness } => assert_eq!(witness.len(), 6),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(check(&h, Model::Register, Budget { steps: 1 }), Answer::Unknown { .. }));
+    }
+}
