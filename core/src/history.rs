@@ -137,8 +137,10 @@ impl Op {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "p{} {}", self.process, self.call.name())?;
-        if self.key != Val::Nil {
-            write!(f, " {}", self.key)?;
+        match &self.key {
+            Val::Nil => {}
+            Val::Str(name) => write!(f, " {name}")?,
+            key => write!(f, " {key}")?,
         }
         match (&self.call, self.outcome) {
             (Call::Read, Outcome::Ok) => write!(f, " → {}", self.value)?,

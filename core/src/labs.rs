@@ -3,6 +3,7 @@
 //! line here.
 
 pub mod clocks;
+pub mod consistency;
 pub mod flp;
 pub mod network;
 pub mod paxos;
@@ -20,12 +21,21 @@ pub enum LabView {
     Raft(raft::RaftView),
     /// A space-time diagram with every clock's stamps, and the clocks compared.
     SpaceTime(clocks::SpaceTime),
+    /// Clients' operations on a timeline, judged against consistency models.
+    History(consistency::HistoryView),
 }
 
 impl LabView {
     pub fn into_raft(self) -> Option<raft::RaftView> {
         match self {
             LabView::Raft(view) => Some(view),
+            _ => None,
+        }
+    }
+
+    pub fn into_history(self) -> Option<consistency::HistoryView> {
+        match self {
+            LabView::History(view) => Some(view),
             _ => None,
         }
     }
@@ -56,18 +66,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
     raft::INFO,
     paxos::INFO,
     flp::INFO,
-    LabInfo {
-        name: "consistency",
-        title: "Consistency models",
-        summary: "Will record client histories against a replicated store and label each run \
-                  linearizable, sequential, causal or eventual, pointing at the operations that \
-                  break the stronger models.",
-        listed: true,
-        params: &[],
-        presets: &[],
-        parts: &[],
-        start: None,
-    },
+    consistency::INFO,
     LabInfo {
         name: "replication",
         title: "Replication",

@@ -58,6 +58,7 @@ pub enum NodeRole {
     Proposer,
     Acceptor,
     Learner,
+    Replica,
 }
 
 impl NodeRole {
@@ -70,6 +71,7 @@ impl NodeRole {
             NodeRole::Proposer => "proposer",
             NodeRole::Acceptor => "acceptor",
             NodeRole::Learner => "learner",
+            NodeRole::Replica => "replica",
         }
     }
 }

@@ -22,6 +22,8 @@ pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
 
 struct Frame {
     process: usize,
+    /// Which of the candidates, earliest-invoked first, it was.
+    rank: usize,
     key: usize,
     before: Val,
 }
@@ -62,9 +64,16 @@ pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, S
             let reason = format!("budget exhausted after {} steps", budget.steps);
             return (Answer::Unknown { reason }, stats);
         }
+        // Try the processes' next operations earliest-invoked first: a history that is
+        // nearly linearizable then finds its witness without backtracking.
+        let mut heads: Vec<(u64, usize, usize)> = processes
+            .iter()
+            .enumerate()
+            .filter_map(|(p, (_, list))| list.get(cursors[p] as usize).map(|&i| (h.ops[i].invoke, p, i)))
+            .collect();
+        heads.sort_unstable();
         let mut found = None;
-        for (p, (_, list)) in processes.iter().enumerate().skip(choice) {
-            let Some(&i) = list.get(cursors[p] as usize) else { continue };
+        for (rank, &(_, p, i)) in heads.iter().enumerate().skip(choice) {
             let k = key_of[i];
             let Some(after) = model.step(&state[k], &h.ops[i]) else { continue };
             let before = core::mem::replace(&mut state[k], after);
@@ -72,7 +81,7 @@ pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, S
             let fresh = seen.insert((fingerprint((&cursors, &state)), cursors.clone(), state.clone()));
             if fresh {
                 stats.cache_peak = stats.cache_peak.max(seen.len());
-                found = Some(Frame { process: p, key: k, before });
+                found = Some(Frame { process: p, key: k, before, rank });
                 break;
             }
             cursors[p] -= 1;
@@ -100,7 +109,7 @@ pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, S
                 };
                 cursors[frame.process] -= 1;
                 state[frame.key] = frame.before;
-                choice = frame.process + 1;
+                choice = frame.rank + 1;
             }
         }
     }

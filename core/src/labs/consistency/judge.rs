@@ -1,0 +1,240 @@
+//! The live judge: the clients' history as it grows, judged after every completion by the
+//! generic checkers of [`crate::history`], and the picture the timeline draws.
+//!
+//! A prefix of a history that breaks a model stays broken however the history goes on
+//! (open operations count as unknown), so once a model is violated it is not checked again.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::msg::{key_name, Key, Request, Value};
+use crate::history::{causal, linear, sequential, session, Answer, Budget, Call, History, Model, Outcome, Val};
+use crate::time::Micros;
+use crate::trace::NodeId;
+
+/// The models the judge follows, strongest first, then the session guarantees.
+pub const MODELS: [&str; 4] = ["linearizable", "sequential", "causal", "convergent"];
+
+/// How far the sequential search may go per judgement before it says "unknown".
+const SEQUENTIAL_STEPS: u64 = 200_000;
+/// Session guarantees are re-judged every this many completions (and at final reads).
+const SESSION_EVERY: u64 = 16;
+
+/// One operation as the timeline draws it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpView {
+    pub lane: u8,
+    pub process: u32,
+    pub key: Key,
+    pub write: Option<Value>,
+    /// The value read, once an ok read completed.
+    pub read: Option<Value>,
+    pub outcome: Outcome,
+    pub invoke: Micros,
+    pub complete: Option<Micros>,
+    /// Where a linearization places it, while one exists.
+    pub point: Option<Micros>,
+    pub final_read: bool,
+}
+
+/// A model's verdict so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelView {
+    pub name: &'static str,
+    /// Whether the store's mode promises it (a violation fails the run).
+    pub promised: bool,
+    /// "holds", "violated" or "unknown".
+    pub word: &'static str,
+    pub reason: String,
+    /// The operations that show a violation (indices into `ops`), the culprit last.
+    pub ops: Vec<usize>,
+}
+
+/// The consistency picture: lanes, operations, and every model's verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryView {
+    pub lanes: Vec<String>,
+    pub ops: Vec<OpView>,
+    pub models: Vec<ModelView>,
+    pub sessions: Vec<ModelView>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Judge {
+    pub history: History,
+    open: Vec<((NodeId, u32), usize)>,
+    lanes: Vec<u8>,
+    finals: Vec<bool>,
+    points: Vec<Option<Micros>>,
+    pub answers: [Answer; 4],
+    sessions: [Answer; 4],
+    completions: u64,
+    sequential_gave_up: bool,
+}
+
+fn waiting(reason: &str) -> Answer {
+    Answer::Unknown { reason: reason.into() }
+}
+
+impl Default for Judge {
+    fn default() -> Self {
+        let fresh = || Answer::Holds { witness: Vec::new() };
+        Judge {
+            history: History::new(),
+            open: Vec::new(),
+            lanes: Vec::new(),
+            finals: Vec::new(),
+            points: Vec::new(),
+            answers: [fresh(), fresh(), fresh(), waiting("judged once the workload has stopped and every key is read a last time")],
+            sessions: [fresh(), fresh(), fresh(), fresh()],
+            completions: 0,
+            sequential_gave_up: false,
+        }
+    }
+}
+
+impl Judge {
+    pub fn invoke(&mut self, client: NodeId, lane: u8, process: u32, id: u32, request: Request, at: Micros, final_read: bool) {
+        let (key, call) = match request {
+            Request::Read { key } => (key, Call::Read),
+            Request::Write { key, value } => (key, Call::Write(Val::Int(i64::from(value)))),
+        };
+        let name = Val::Str(alloc::string::ToString::to_string(&key_name(key)));
+        let index = self.history.invoke(u64::from(process), name, call, at);
+        self.open.push(((client, id), index));
+        self.lanes.push(lane);
+        self.finals.push(final_read);
+        self.points.push(None);
+    }
+
+    /// Records a completion; returns the models (by index into [`MODELS`]) it newly broke.
+    pub fn complete(&mut self, client: NodeId, id: u32, ok: bool, value: Value, at: Micros) -> Vec<usize> {
+        let Some(slot) = self.open.iter().position(|(k, _)| *k == (client, id)) else { return Vec::new() };
+        let (_, index) = self.open.swap_remove(slot);
+        let read = if value == 0 { Val::Nil } else { Val::Int(i64::from(value)) };
+        let outcome = if ok { Outcome::Ok } else { Outcome::Info };
+        self.history.complete(index, outcome, read, at);
+        self.completions += 1;
+        self.judge(self.finals[index])
+    }
+
+    fn judge(&mut self, final_read: bool) -> Vec<usize> {
+        let was: Vec<bool> = self.answers.iter().map(Answer::violated).collect();
+        let h = &self.history;
+        let model = Model::Register;
+        let mut broke = Vec::new();
+        if !self.answers[0].violated() {
+            self.answers[0] = linear::check(h, model, Budget::default());
+            if let Answer::Holds { witness } = &self.answers[0] {
+                self.points = points(h, witness);
+            } else {
+                self.points.iter_mut().for_each(|p| *p = None);
+            }
+        }
+        if self.answers[0].holds() {
+            // A linearization keeps every process's order too.
+            self.answers[1] = self.answers[0].clone();
+        } else if !self.answers[1].violated() && !self.sequential_gave_up {
+            self.answers[1] = sequential::check(h, model, Budget { steps: SEQUENTIAL_STEPS });
+            if let Answer::Unknown { reason } = &mut self.answers[1] {
+                // Searching again on every completion would cost the same each time.
+                self.sequential_gave_up = true;
+                *reason = alloc::format!("{reason} at {} operations; not judged further live (`playground check` searches longer)", h.ops.len());
+            }
+        }
+        if !self.answers[2].violated() {
+            self.answers[2] = causal::check(h, model);
+        }
+        if final_read && !self.answers[3].violated() {
+            self.answers[3] = session::convergence(h, model);
+        }
+        if final_read || self.completions % SESSION_EVERY == 0 {
+            for (which, answer) in self.sessions.iter_mut().enumerate() {
+                if !answer.violated() {
+                    *answer = session::check(h, which);
+                }
+            }
+        }
+        for (i, answer) in self.answers.iter().enumerate() {
+            if answer.violated() && !was[i] {
+                broke.push(i);
+            }
+        }
+        broke
+    }
+
+    /// The picture, with `promised` marking what the store's mode promises.
+    pub fn view(&self, lanes: Vec<String>, promised: &[usize]) -> HistoryView {
+        let ops = self
+            .history
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let int = |v: &Val| match v {
+                    Val::Int(n) => Some(*n as Value),
+                    _ => None,
+                };
+                OpView {
+                    lane: self.lanes[i],
+                    process: o.process as u32,
+                    key: key_of(&o.key),
+                    write: o.written().and_then(int),
+                    read: (o.call.is_read() && o.known()).then(|| int(&o.value).unwrap_or(0)),
+                    outcome: if o.complete.is_none() { Outcome::Info } else { o.outcome },
+                    invoke: o.invoke,
+                    complete: o.complete,
+                    point: self.points[i],
+                    final_read: self.finals[i],
+                }
+            })
+            .collect();
+        let show = |name, answer: &Answer, promised| {
+            let (reason, ops) = match answer {
+                Answer::Holds { .. } => (String::new(), Vec::new()),
+                Answer::Violated { reason, ops, .. } => (reason.clone(), ops.clone()),
+                Answer::Unknown { reason } => (reason.clone(), Vec::new()),
+            };
+            ModelView { name, promised, word: answer.word(), reason, ops }
+        };
+        HistoryView {
+            lanes,
+            ops,
+            models: MODELS.iter().enumerate().map(|(i, &m)| show(m, &self.answers[i], promised.contains(&i))).collect(),
+            sessions: session::GUARANTEES.iter().enumerate().map(|(i, &g)| show(g, &self.sessions[i], false)).collect(),
+        }
+    }
+
+    /// How many operations completed with each outcome: (ok, unknown).
+    pub fn outcomes(&self) -> (u64, u64) {
+        let done = self.history.ops.iter().filter(|o| o.complete.is_some());
+        let ok = done.clone().filter(|o| o.outcome == Outcome::Ok).count() as u64;
+        (ok, done.count() as u64 - ok)
+    }
+}
+
+/// Linearization points: each operation, in the witness's order per key, as early as its
+/// invocation and its predecessor allow.
+fn points(h: &History, witness: &[usize]) -> Vec<Option<Micros>> {
+    let mut points = alloc::vec![None; h.ops.len()];
+    let mut last: Vec<(&Val, Micros)> = Vec::new();
+    for &i in witness {
+        let o = &h.ops[i];
+        let before = last.iter().find(|(k, _)| *k == &o.key).map_or(0, |(_, t)| *t);
+        let at = before.max(o.invoke).min(o.end());
+        points[i] = Some(at);
+        match last.iter_mut().find(|(k, _)| *k == &o.key) {
+            Some(slot) => slot.1 = at,
+            None => last.push((&o.key, at)),
+        }
+    }
+    points
+}
+
+/// The key a history's key names.
+fn key_of(key: &Val) -> Key {
+    match key {
+        Val::Str(name) => (0..4).find(|&k| name.starts_with(key_name(k))).unwrap_or(0),
+        _ => 0,
+    }
+}
