@@ -5,15 +5,33 @@
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use playground_core::fault::{parse_script, Fault};
+use playground_core::history::Model;
 use playground_core::scenario::Scenario;
 use playground_core::time::{parse_duration, Micros};
+
+use crate::check::Consistency;
 
 const AFTER_HELP: &str = "\
 Fault scripts are `<time> <action>` entries separated by `;`, like
   \"2s crash s1; 5s restart s1; 3s partition c1,s1 | s2,s3; 8s heal; 9s set loss=20\"
 
 exit codes: 0 every guarantee held, 2 bad arguments or scenario (or a run that made no
-progress), 3 a guarantee was violated";
+progress), 3 a guarantee was violated; for `check`: 0 every model held, 2 bad input,
+3 a model was violated, 4 unknown (see `playground check --help`)";
+
+const CHECK_AFTER_HELP: &str = "\
+Histories are Jepsen's: one EDN map per line ({:process 0, :type :invoke, :f :read,
+:value nil}, with :key and :time if there are any), or jepsen.util log lines
+(INFO  jepsen.util - 3  :invoke  :cas  [1 2]). Functions: read/get, write/put, cas,
+append, add. Without --model, the model is chosen from the operations: kv if any append,
+set if any add, cas-register if any cas, else register.
+
+exit codes (the worst over all files, in this order):
+  2  bad input: an unreadable file, or a line that is not a history (the message names
+     the file and the line)
+  3  a model was violated
+  4  unknown: a search ran out of its budget, or the model does not apply
+  0  every model held";
 
 /// playground: run distributed-systems labs headlessly.
 #[derive(Parser, Debug)]
@@ -38,6 +56,10 @@ pub enum Command {
     /// wall-clock limit, and report any panic, hang or unexpected exit with the link that
     /// reproduces it. Exit code 3 when something was found.
     Fuzz(FuzzArgs),
+    /// Judge Jepsen histories against consistency models: one verdict line per file and
+    /// model, naming the operations that show a violation.
+    #[command(after_help = CHECK_AFTER_HELP)]
+    Check(CheckArgs),
 }
 
 #[derive(Args, Debug)]
@@ -86,6 +108,46 @@ pub struct FuzzArgs {
     pub lab: Option<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// History files (EDN lines or jepsen.util logs); `-` reads standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+    /// The object: register, cas-register, kv or set (default: chosen from the operations).
+    #[arg(long, value_name = "MODEL", value_parser = parse_model)]
+    pub model: Option<Model>,
+    /// linearizable, sequential, causal, eventual, or all of them.
+    #[arg(long, value_name = "CONSISTENCY", default_value = "linearizable", value_parser = parse_consistency)]
+    pub consistency: Which,
+    /// Print one JSON object per file instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Steps a search may take before it answers "unknown" (default 20000000).
+    #[arg(long, value_name = "STEPS", value_parser = parse_budget)]
+    pub budget: Option<u64>,
+}
+
+/// The consistency models to judge (a newtype, since clap reads `Vec<_>` as a list).
+#[derive(Clone, Debug)]
+pub struct Which(pub Vec<Consistency>);
+
+fn parse_model(text: &str) -> Result<Model, String> {
+    Model::parse(text).ok_or_else(|| format!("`--model` must be register, cas-register, kv or set, not `{text}`"))
+}
+
+fn parse_consistency(text: &str) -> Result<Which, String> {
+    Consistency::parse(text).map(Which).ok_or_else(|| {
+        format!("`--consistency` must be linearizable, sequential, causal, eventual or all, not `{text}`")
+    })
+}
+
+fn parse_budget(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(steps) if steps > 0 => Ok(steps),
+        _ => Err(format!("`--budget` must be a whole number of steps above 0, not `{text}`")),
+    }
+}
+
 fn parse_seed(text: &str) -> Result<u64, String> {
     text.parse().map_err(|_| format!("`--seed` must be a whole number from 0 to {}, not `{text}`", u64::MAX))
 }
@@ -124,7 +186,13 @@ fn reword(error: &clap::Error) -> String {
     match error.kind() {
         ErrorKind::UnknownArgument => format!("unknown option `{}`", invalid(ContextKind::InvalidArg)),
         ErrorKind::InvalidSubcommand => {
-            format!("unknown command `{}` (expected `labs`, `run` or `fuzz`)", invalid(ContextKind::InvalidSubcommand))
+            format!(
+                "unknown command `{}` (expected `labs`, `run`, `fuzz` or `check`)",
+                invalid(ContextKind::InvalidSubcommand)
+            )
+        }
+        ErrorKind::MissingRequiredArgument if invalid(ContextKind::InvalidArg).contains("<FILE>") => {
+            "`check` needs at least one history file, or `-` to read standard input".into()
         }
         _ => {
             let text = error.to_string();

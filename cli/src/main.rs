@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 mod args;
+mod check;
 mod fuzz;
 mod report;
 
@@ -28,6 +29,8 @@ use report::{print_labs, print_text, verdict_report, Report, TraceSummary};
 
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_VIOLATED: u8 = 3;
+/// `check`: a judge ran out of its budget, or its model does not apply.
+const EXIT_UNKNOWN: u8 = 4;
 
 fn main() -> ExitCode {
     match args::parse() {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         }
         Ok(Command::Run(run)) => execute(run),
         Ok(Command::Fuzz(fuzz)) => fuzz::fuzz(&fuzz),
+        Ok(Command::Check(check)) => check::check(&check),
         Err(message) => bad_input(&message),
     }
 }
