@@ -55,7 +55,7 @@ pub fn judge_all(history: &History, model: Model, which: &[Consistency], budget:
             let answer = match c {
                 Consistency::Linearizable => linear::check(history, model, budget),
                 Consistency::Sequential => sequential::check(history, model, budget),
-                Consistency::Causal => causal::check(history),
+                Consistency::Causal => causal::check(history, model),
                 Consistency::Eventual => session::convergence(history, model),
             };
             (c, answer)
