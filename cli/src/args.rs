@@ -87,6 +87,10 @@ pub struct RunArgs {
     /// Print every event as a text line before the summary.
     #[arg(long)]
     pub trace: bool,
+    /// Write the clients' history (labs that record one) to FILE as Jepsen EDN, one
+    /// operation map per line, for `playground check`, Knossos or Porcupine.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

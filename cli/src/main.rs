@@ -90,6 +90,16 @@ fn execute(args: RunArgs) -> ExitCode {
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     run.advance_clock(args.until);
+    if let Some(path) = &args.history {
+        let Some(view) = run.lab_view().into_history() else {
+            return bad_input(&format!("the {} lab records no client history", scenario.lab));
+        };
+        let text = playground_core::history::edn::write(&view.to_history());
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("playground: cannot write the history to {}: {e}", path.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
 
     let metrics = run.metrics();
     let verdicts: Vec<_> = run.verdicts().iter().map(|v| verdict_report(v, &culprits)).collect();

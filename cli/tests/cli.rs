@@ -159,3 +159,37 @@ fn fuzz_runs_random_scenarios_and_reports_rates_and_findings() {
         assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_consistency_lab_exits_3_on_the_stale_read_and_its_history_checks_the_same() {
+    let ok = playground(&["run", "consistency", "--seed", "2", "--until", "13s"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let file = std::env::temp_dir().join(format!("playground-history-{}.edn", std::process::id()));
+    let path = file.to_str().expect("a UTF-8 temp path");
+    let faults = "100ms do r1 elect; 2s partition r1,c1 | r2,r3,c2,c3; 7s heal";
+    let stale = playground(&[
+        "run",
+        "consistency",
+        "--set",
+        "stale_reads=on",
+        "--faults",
+        faults,
+        "--until",
+        "13s",
+        "--history",
+        path,
+    ]);
+    assert_eq!(stale.status.code(), Some(3), "{}", stdout(&stale));
+    assert!(stdout(&stale).contains("VIOLATED  linearizable"), "{}", stdout(&stale));
+    // The exported history, judged by `playground check`, breaks the same model at the same read.
+    let checked = playground(&["check", path]);
+    assert_eq!(checked.status.code(), Some(3), "{}", stdout(&checked));
+    let live = stdout(&stale);
+    let culprit = live.split("explains ").nth(1).and_then(|s| s.split(':').next()).expect("a culprit");
+    assert!(stdout(&checked).contains(culprit), "live: {culprit}; check: {}", stdout(&checked));
+    let _ = std::fs::remove_file(&file);
+    // A lab without a history says so.
+    let none = playground(&["run", "network", "--until", "1s", "--history", path]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("records no client history"), "{}", stderr(&none));
+}

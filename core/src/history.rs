@@ -191,9 +191,7 @@ impl History {
 
     /// The indices of the operations the judges consider, on `key` (or all keys).
     pub fn counted(&self, key: Option<&Val>) -> Vec<usize> {
-        (0..self.ops.len())
-            .filter(|&i| self.ops[i].counts() && key.is_none_or(|k| &self.ops[i].key == k))
-            .collect()
+        (0..self.ops.len()).filter(|&i| self.ops[i].counts() && key.is_none_or(|k| &self.ops[i].key == k)).collect()
     }
 
     /// Whether every written value is written once per key (causal checking needs it).

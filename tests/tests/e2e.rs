@@ -351,3 +351,27 @@ fn a_storm_of_events_slows_the_clock_and_says_so() {
     b.click(&b.find("#play"));
     assert_ne!(clock(&b), "0.000000s");
 }
+
+#[test]
+fn the_consistency_lab_judges_its_history_and_shows_the_stale_read() {
+    let (b, site) = open();
+    // The teaching preset, replayed to 13 s from its share link.
+    let info = playground_core::lab::find("consistency").expect("the lab");
+    let mut scenario = info.presets[0].scenario("consistency").expect("a preset");
+    scenario.at = 13_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the judge finds the stale read", || b.exists(".timeline .model.violated"));
+    assert!(b.exists(".verdict.violated[data-verdict=linearizable]"));
+    let models = b.text(&b.find(".timeline .models"));
+    assert!(models.contains("linearizable violated") && models.contains("causal holds"), "{models}");
+    // Asking for the counterexample draws the culprit on the timeline.
+    assert!(!b.exists(".timeline g.op[data-culprit=true]"));
+    b.click(&b.find(".timeline .model.violated button.show-ops"));
+    b.until("the culprit is marked", || b.exists(".timeline g.op[data-culprit=true]"));
+    assert!(b.exists(".timeline a.download[download='history.edn']"));
+    // A fresh run plays and records operations; embedded, the timeline comes along.
+    b.goto(&format!("{}?lab=consistency&embed=1", site.base));
+    b.click(&b.find("#play"));
+    b.until("operations appear", || b.exists(".timeline g.op"));
+    b.click(&b.find("#play"));
+}

@@ -3,6 +3,7 @@
 //! typed `LabView` (matched in the shared page), never from its name.
 
 pub mod clocks;
+pub mod consistency;
 pub mod flp;
 pub mod network;
 pub mod paxos;
@@ -26,6 +27,7 @@ pub static LABS: &[LabUi] = &[
     LabUi { name: "raft", explain: raft::explain, ring: true },
     LabUi { name: "paxos", explain: paxos::explain, ring: true },
     LabUi { name: "flp", explain: flp::explain, ring: true },
+    LabUi { name: "consistency", explain: consistency::explain, ring: false },
 ];
 
 /// The lab's page additions; a lab without an entry gets the shared layout alone.

@@ -30,10 +30,14 @@ pub const PATTERNS: [&str; 4] = ["ThinAirRead", "CyclicCO", "WriteCOInitRead", "
 /// Whether `h` is causally consistent, as a register per key.
 pub fn check(h: &History, model: Model) -> Answer {
     if !matches!(model, Model::Register | Model::CasRegister) {
-        return Answer::Unknown { reason: format!("causal consistency is judged for registers, not the {} model", model.name()) };
+        return Answer::Unknown {
+            reason: format!("causal consistency is judged for registers, not the {} model", model.name()),
+        };
     }
     if !h.unique_writes() {
-        return Answer::Unknown { reason: "causal consistency is judged only when every write's value is unique per key".into() };
+        return Answer::Unknown {
+            reason: "causal consistency is judged only when every write's value is unique per key".into(),
+        };
     }
     Graph::build(h).judge(h)
 }
@@ -123,7 +127,8 @@ impl Graph {
             let next = self.place[i].and_then(|(p, pos)| self.processes[p].get(pos + 1).copied());
             next.into_iter().chain(readers[i].iter().copied())
         };
-        let mut ready: Vec<usize> = self.processes.iter().filter_map(|l| l.first().copied()).filter(|&i| indegree[i] == 0).collect();
+        let mut ready: Vec<usize> =
+            self.processes.iter().filter_map(|l| l.first().copied()).filter(|&i| indegree[i] == 0).collect();
         let mut order = Vec::new();
         while let Some(i) = ready.pop() {
             order.push(i);
@@ -210,11 +215,12 @@ impl Graph {
         reads.sort_by_key(|&i| (h.ops[i].end(), i));
         for r in reads {
             let key = &h.ops[r].key;
-            for q in 0..width {
+            for (q, &limit) in clock[r].iter().enumerate().take(width) {
                 // q's latest write to `key` inside r's causal past.
-                let limit = clock[r][q] as usize;
+                let limit = limit as usize;
                 let lo = writes.partition_point(|&(p, k, _, _)| (p, k) < (q, key));
-                let hi = writes.partition_point(|&(p, k, pos, _)| (p, k) < (q, key) || ((p, k) == (q, key) && pos < limit));
+                let hi =
+                    writes.partition_point(|&(p, k, pos, _)| (p, k) < (q, key) || ((p, k) == (q, key) && pos < limit));
                 if lo == hi {
                     continue;
                 }

@@ -147,9 +147,7 @@ fn search(h: &History, ops: &[usize], model: Model, budget: Budget, stats: &mut 
     while next[head] != none {
         stats.steps += 1;
         if stats.steps - start_steps > budget.steps {
-            return Answer::Unknown {
-                reason: format!("budget exhausted after {} steps", budget.steps),
-            };
+            return Answer::Unknown { reason: format!("budget exhausted after {} steps", budget.steps) };
         }
         if entry % 2 == 0 {
             let i = entry / 2;
@@ -203,8 +201,7 @@ pub(crate) fn explain(h: &History, model: Model, prefix: &[usize], culprit: usiz
         shown.push(w);
     }
     if op.call.is_read() && op.known() && &op.value != state {
-        let source =
-            h.ops.iter().position(|w| w.key == op.key && w.counts() && w.written() == Some(&op.value));
+        let source = h.ops.iter().position(|w| w.key == op.key && w.counts() && w.written() == Some(&op.value));
         if let Some(w) = source.filter(|w| !shown.contains(w)) {
             shown.push(w);
         }

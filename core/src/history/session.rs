@@ -26,7 +26,9 @@ pub const GUARANTEES: [&str; 4] = ["read-your-writes", "monotonic-reads", "monot
 /// Judges guarantee `which` (an index into [`GUARANTEES`]).
 pub fn check(h: &History, which: usize) -> Answer {
     if !h.unique_writes() {
-        return Answer::Unknown { reason: "session guarantees are judged only when every write's value is unique per key".into() };
+        return Answer::Unknown {
+            reason: "session guarantees are judged only when every write's value is unique per key".into(),
+        };
     }
     let s = Sessions::new(h);
     let found = match which {
@@ -45,6 +47,12 @@ pub fn check(h: &History, which: usize) -> Answer {
 /// all writes to it had ended returns the same value, and one that was written (or the
 /// initial value, when nothing was written).
 pub fn convergence(h: &History, model: Model) -> Answer {
+    convergence_of(h, model, |_| true)
+}
+
+/// [`convergence`], counting only the reads `final_read` picks (a lab that marks its final
+/// reads: an earlier read may lag without breaking anything).
+pub fn convergence_of(h: &History, model: Model, final_read: impl Fn(usize) -> bool) -> Answer {
     let mut judged = false;
     for key in h.keys() {
         let on_key: Vec<usize> = h.counted(Some(&key));
@@ -57,7 +65,7 @@ pub fn convergence(h: &History, model: Model) -> Answer {
         let mut finals: Vec<(u64, usize)> = Vec::new();
         for &i in &on_key {
             let o = &h.ops[i];
-            if o.call.is_read() && o.known() && o.invoke > quiet {
+            if o.call.is_read() && o.known() && o.invoke > quiet && final_read(i) {
                 match finals.iter_mut().find(|(p, _)| *p == o.process) {
                     Some(slot) if h.ops[slot.1].invoke < o.invoke => slot.1 = i,
                     Some(_) => {}
@@ -118,7 +126,9 @@ impl<'h> Sessions<'h> {
                 if !(o.call.is_read() && o.known()) {
                     return None;
                 }
-                h.ops.iter().position(|w| w.key == o.key && w.counts() && !w.call.is_read() && w.written() == Some(&o.value))
+                h.ops
+                    .iter()
+                    .position(|w| w.key == o.key && w.counts() && !w.call.is_read() && w.written() == Some(&o.value))
             })
             .collect();
         Sessions { h, processes, source }
@@ -133,7 +143,10 @@ impl<'h> Sessions<'h> {
     /// A completed read of `key` returning the initial value, or a value older than `w`.
     fn behind(&self, r: usize, w: usize) -> bool {
         let o = &self.h.ops[r];
-        o.call.is_read() && o.known() && o.key == self.h.ops[w].key && self.source[r].map_or(o.value == Val::Nil, |s| s != w && self.older(s, w))
+        o.call.is_read()
+            && o.known()
+            && o.key == self.h.ops[w].key
+            && self.source[r].map_or(o.value == Val::Nil, |s| s != w && self.older(s, w))
     }
 
     fn is_write(&self, i: usize) -> bool {
@@ -185,7 +198,10 @@ impl<'h> Sessions<'h> {
             for (at, &w1) in writes.iter().enumerate() {
                 for &w2 in &writes[at + 1..] {
                     if let Some((r1, r2)) = self.seen_out_of_order(w2, w1) {
-                        let reason = format!("{} sees {} but then {} does not see the earlier {}", self.h.ops[r1], self.h.ops[w2], self.h.ops[r2], self.h.ops[w1]);
+                        let reason = format!(
+                            "{} sees {} but then {} does not see the earlier {}",
+                            self.h.ops[r1], self.h.ops[w2], self.h.ops[r2], self.h.ops[w1]
+                        );
                         return Some((vec![w1, w2, r1, r2], reason));
                     }
                 }
@@ -200,7 +216,10 @@ impl<'h> Sessions<'h> {
                 let Some(w1) = self.source[r] else { continue };
                 for &w2 in list[at + 1..].iter().filter(|&&i| self.is_write(i)) {
                     if let Some((r1, r2)) = self.seen_out_of_order(w2, w1) {
-                        let reason = format!("{} sees {} (written after reading {}) but then {} does not see it", self.h.ops[r1], self.h.ops[w2], self.h.ops[w1], self.h.ops[r2]);
+                        let reason = format!(
+                            "{} sees {} (written after reading {}) but then {} does not see it",
+                            self.h.ops[r1], self.h.ops[w2], self.h.ops[w1], self.h.ops[r2]
+                        );
                         return Some((vec![w1, r, w2, r1, r2], reason));
                     }
                 }

@@ -35,7 +35,9 @@ use alloc::vec::Vec;
 
 use crate::history::Answer;
 use crate::invariant::Verdict;
-use crate::lab::{int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params, Preset};
+use crate::lab::{
+    int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params, Preset,
+};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, NodeSetup, Sim};
@@ -273,7 +275,10 @@ impl Lab for ConsistencyLab {
             (0..keys)
                 .flat_map(|k| {
                     let name = msg::key_name(k);
-                    [(format!("Read {name}"), format!("read {name}")), (format!("Write {name}"), format!("write {name}"))]
+                    [
+                        (format!("Read {name}"), format!("read {name}")),
+                        (format!("Write {name}"), format!("write {name}")),
+                    ]
                 })
                 .collect()
         } else if self.mode.has_leader() {

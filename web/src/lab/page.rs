@@ -172,11 +172,15 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let ui = crate::labs::find(&scenario.lab);
     let ring = ui.is_some_and(|ui| ui.ring);
-    let (space, raft_view) = match edited_run.lab_view() {
-        LabView::SpaceTime(space) => (Some(Rc::new(space)), None),
-        LabView::Raft(raft) => (None, Some(Rc::new(raft))),
-        LabView::Plain => (None, None),
-    };
+    let (mut space, mut raft_view, mut history) = (None, None, None);
+    match edited_run.lab_view() {
+        LabView::SpaceTime(view) => space = Some(Rc::new(view)),
+        LabView::Raft(view) => raft_view = Some(Rc::new(view)),
+        LabView::History(view) => history = Some(Rc::new(view)),
+        LabView::Plain => {}
+    }
+    let timeline =
+        history.map(|view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} /> });
     let held = edited_run.held(40);
     let held_count = edited_run.held_count();
     let held_panel = (!held.is_empty()).then(|| {
@@ -274,6 +278,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 { for notices }
                 { canvases }
                 { controls }
+                { for timeline }
                 <Verdicts verdicts={original.verdicts.clone()} dispatch={dispatch.clone()} />
                 <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Open in the full playground ↗" }</a>
                 { for probe_element }
@@ -296,6 +301,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     { canvases }
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     { for raft_panel }
+                    { for timeline }
                     { for held_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
                     { for menu }

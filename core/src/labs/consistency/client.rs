@@ -110,7 +110,11 @@ impl Client {
         if ctx.now >= self.config.finals {
             if let Some((replica, key)) = self.finals.pop() {
                 self.process = FINAL_PROCESSES + u32::from(self.index) * 16 + replica.map_or(15, |r| r as u32);
-                let target = replica.unwrap_or(if self.config.mode == Mode::Linearizable { self.leader } else { self.own_replica() });
+                let target = replica.unwrap_or(if self.config.mode == Mode::Linearizable {
+                    self.leader
+                } else {
+                    self.own_replica()
+                });
                 self.send_new(ctx, Request::Read { key }, target, true, out);
             }
             return;
@@ -206,7 +210,9 @@ impl Client {
     pub fn describe(&self) -> Vec<String> {
         let mut lines = alloc::vec![format!("process p{}", self.process)];
         match &self.current {
-            Some(InFlight { id, request: Request::Read { key }, .. }) => lines.push(format!("#{id} reading {}", key_name(*key))),
+            Some(InFlight { id, request: Request::Read { key }, .. }) => {
+                lines.push(format!("#{id} reading {}", key_name(*key)))
+            }
             Some(InFlight { id, request: Request::Write { key, value }, .. }) => {
                 lines.push(format!("#{id} writing {}={value}", key_name(*key)))
             }

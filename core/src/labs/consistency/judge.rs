@@ -17,8 +17,15 @@ pub const MODELS: [&str; 4] = ["linearizable", "sequential", "causal", "converge
 
 /// How far the sequential search may go per judgement before it says "unknown".
 const SEQUENTIAL_STEPS: u64 = 200_000;
-/// Session guarantees are re-judged every this many completions (and at final reads).
+/// Session guarantees are re-judged every this many completions while the history is
+/// short, and at every final read.
 const SESSION_EVERY: u64 = 16;
+const SESSION_LIVE_OPS: usize = 600;
+/// The live judge follows this many operations; past them it says so, and the exported
+/// history can be judged by `playground check`. Past `MAX_RECORDED`, operations are not
+/// recorded at all, so a long run's memory stays bounded.
+pub const MAX_JUDGED: usize = 3_000;
+pub const MAX_RECORDED: usize = 20_000;
 
 /// One operation as the timeline draws it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +92,12 @@ impl Default for Judge {
             lanes: Vec::new(),
             finals: Vec::new(),
             points: Vec::new(),
-            answers: [fresh(), fresh(), fresh(), waiting("judged once the workload has stopped and every key is read a last time")],
+            answers: [
+                fresh(),
+                fresh(),
+                fresh(),
+                waiting("judged once the workload has stopped and every key is read a last time"),
+            ],
             sessions: [fresh(), fresh(), fresh(), fresh()],
             completions: 0,
             sequential_gave_up: false,
@@ -94,7 +106,20 @@ impl Default for Judge {
 }
 
 impl Judge {
-    pub fn invoke(&mut self, client: NodeId, lane: u8, process: u32, id: u32, request: Request, at: Micros, final_read: bool) {
+    #[allow(clippy::too_many_arguments)]
+    pub fn invoke(
+        &mut self,
+        client: NodeId,
+        lane: u8,
+        process: u32,
+        id: u32,
+        request: Request,
+        at: Micros,
+        final_read: bool,
+    ) {
+        if self.history.ops.len() >= MAX_RECORDED {
+            return;
+        }
         let (key, call) = match request {
             Request::Read { key } => (key, Call::Read),
             Request::Write { key, value } => (key, Call::Write(Val::Int(i64::from(value)))),
@@ -119,6 +144,17 @@ impl Judge {
     }
 
     fn judge(&mut self, final_read: bool) -> Vec<usize> {
+        if self.history.ops.len() > MAX_JUDGED {
+            let reason = alloc::format!(
+                "the live judge follows the first {MAX_JUDGED} operations; export the history and run `playground check` on all of it"
+            );
+            for answer in self.answers.iter_mut().chain(self.sessions.iter_mut()) {
+                if !answer.violated() {
+                    *answer = Answer::Unknown { reason: reason.clone() };
+                }
+            }
+            return Vec::new();
+        }
         let was: Vec<bool> = self.answers.iter().map(Answer::violated).collect();
         let h = &self.history;
         let model = Model::Register;
@@ -139,16 +175,21 @@ impl Judge {
             if let Answer::Unknown { reason } = &mut self.answers[1] {
                 // Searching again on every completion would cost the same each time.
                 self.sequential_gave_up = true;
-                *reason = alloc::format!("{reason} at {} operations; not judged further live (`playground check` searches longer)", h.ops.len());
+                *reason = alloc::format!(
+                    "{reason} at {} operations; not judged further live (`playground check` searches longer)",
+                    h.ops.len()
+                );
             }
         }
         if !self.answers[2].violated() {
             self.answers[2] = causal::check(h, model);
         }
         if final_read && !self.answers[3].violated() {
-            self.answers[3] = session::convergence(h, model);
+            let finals = &self.finals;
+            self.answers[3] = session::convergence_of(h, model, |i| finals[i]);
         }
-        if final_read || self.completions % SESSION_EVERY == 0 {
+        let short = h.ops.len() <= SESSION_LIVE_OPS && self.completions.is_multiple_of(SESSION_EVERY);
+        if final_read || short {
             for (which, answer) in self.sessions.iter_mut().enumerate() {
                 if !answer.violated() {
                     *answer = session::check(h, which);
@@ -236,5 +277,28 @@ fn key_of(key: &Val) -> Key {
     match key {
         Val::Str(name) => (0..4).find(|&k| name.starts_with(key_name(k))).unwrap_or(0),
         _ => 0,
+    }
+}
+
+impl HistoryView {
+    /// The history the view shows, as the judges and `edn::write` take it.
+    pub fn to_history(&self) -> History {
+        let mut h = History::new();
+        for op in &self.ops {
+            let key = Val::Str(alloc::string::ToString::to_string(&key_name(op.key)));
+            let call = match op.write {
+                Some(v) => Call::Write(Val::Int(i64::from(v))),
+                None => Call::Read,
+            };
+            let i = h.invoke(u64::from(op.process), key, call, op.invoke);
+            if let Some(at) = op.complete {
+                let value = match op.read {
+                    Some(0) | None => Val::Nil,
+                    Some(v) => Val::Int(i64::from(v)),
+                };
+                h.complete(i, op.outcome, value, at);
+            }
+        }
+        h
     }
 }

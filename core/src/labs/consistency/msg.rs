@@ -48,20 +48,56 @@ pub enum Request {
 pub enum Msg {
     /// A client's operation. `after`: the sequential mode's session token (the highest
     /// commit the client has seen); `deps`: the causal mode's context.
-    Op { id: u32, request: Request, after: u64, deps: Vec<(Key, Version)> },
+    Op {
+        id: u32,
+        request: Request,
+        after: u64,
+        deps: Vec<(Key, Version)>,
+    },
     /// The answer: the value read (0 for a write), the commit point it reflects, the version.
-    Done { id: u32, value: Value, seq: u64, version: Version },
+    Done {
+        id: u32,
+        value: Value,
+        seq: u64,
+        version: Version,
+    },
     /// Not the leader; try `leader` if known.
-    Redirect { id: u32, leader: Option<NodeId> },
+    Redirect {
+        id: u32,
+        leader: Option<NodeId>,
+    },
     /// The leader's state, sent on every write, read and heartbeat: its newest values
     /// (`tip`, at `seq`, written in term `epoch`) and its committed ones (at `commit`).
-    Sync { term: u64, epoch: u64, seq: u64, tip: Vec<Value>, commit: u64, committed: Vec<Value>, probe: u64 },
-    SyncAck { term: u64, epoch: u64, seq: u64, probe: u64 },
-    Vote { term: u64, epoch: u64, seq: u64 },
-    VoteReply { term: u64, granted: bool },
+    Sync {
+        term: u64,
+        epoch: u64,
+        seq: u64,
+        tip: Vec<Value>,
+        commit: u64,
+        committed: Vec<Value>,
+        probe: u64,
+    },
+    SyncAck {
+        term: u64,
+        epoch: u64,
+        seq: u64,
+        probe: u64,
+    },
+    Vote {
+        term: u64,
+        epoch: u64,
+        seq: u64,
+    },
+    VoteReply {
+        term: u64,
+        granted: bool,
+    },
     /// Causal and eventual modes: a write pushed to the other replicas, or (`whole`) the
     /// sender's whole state for anti-entropy.
-    Replicate { cells: Vec<(Key, Cell)>, whole: bool },
+    Replicate {
+        cells: Vec<(Key, Cell)>,
+        whole: bool,
+    },
 }
 
 impl Message for Msg {
@@ -101,7 +137,9 @@ impl Message for Msg {
             Msg::SyncAck { term, seq, .. } => Brief::SyncAck { term: *term, seq: *seq },
             Msg::Vote { term, seq, .. } => Brief::Vote { term: *term, seq: *seq },
             Msg::VoteReply { term, granted } => Brief::VoteReply { term: *term, granted: *granted },
-            Msg::Replicate { cells, .. } => Brief::Replicate { cells: cells.iter().map(|(k, c)| (*k, c.value)).collect() },
+            Msg::Replicate { cells, .. } => {
+                Brief::Replicate { cells: cells.iter().map(|(k, c)| (*k, c.value)).collect() }
+            }
         }
     }
 }

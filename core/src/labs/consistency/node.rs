@@ -154,6 +154,7 @@ impl Observation for Obs {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 enum Role {
     Client(Client),
     Replica(Replica),
@@ -186,8 +187,12 @@ pub enum Command {
 
 fn parse_key(word: Option<&str>, keys: u8) -> Result<Key, String> {
     let names: Vec<char> = (0..keys).map(key_name).collect();
-    let word = word.ok_or_else(|| format!("name a key ({})", names.iter().map(|c| format!("{c}")).collect::<Vec<_>>().join(", ")))?;
-    (0..keys).find(|&k| word.len() == 1 && word.starts_with(key_name(k))).ok_or_else(|| format!("no key `{word}` (keys: {})", names.iter().collect::<String>()))
+    let word = word.ok_or_else(|| {
+        format!("name a key ({})", names.iter().map(|c| format!("{c}")).collect::<Vec<_>>().join(", "))
+    })?;
+    (0..keys)
+        .find(|&k| word.len() == 1 && word.starts_with(key_name(k)))
+        .ok_or_else(|| format!("no key `{word}` (keys: {})", names.iter().collect::<String>()))
 }
 
 impl Process for State {
@@ -227,13 +232,19 @@ impl Process for State {
         }
     }
 
-    fn parse_command(config: &Config, text: &str, _resolve: &dyn Fn(&str) -> Option<NodeId>) -> Result<Command, String> {
+    fn parse_command(
+        config: &Config,
+        text: &str,
+        _resolve: &dyn Fn(&str) -> Option<NodeId>,
+    ) -> Result<Command, String> {
         let mut words = text.split_whitespace();
         let verb = words.next().unwrap_or("");
         match (config.kind, verb) {
             (Kind::Client { .. }, "read") => Ok(Command::Read(parse_key(words.next(), config.keys)?)),
             (Kind::Client { .. }, "write") => Ok(Command::Write(parse_key(words.next(), config.keys)?)),
-            (Kind::Client { .. }, _) => Err(format!("unknown command `{text}` (clients take: read <key>, write <key>)")),
+            (Kind::Client { .. }, _) => {
+                Err(format!("unknown command `{text}` (clients take: read <key>, write <key>)"))
+            }
             (Kind::Replica { .. }, "elect") if config.mode.has_leader() => Ok(Command::Elect),
             (Kind::Replica { .. }, _) if config.mode.has_leader() => {
                 Err(format!("unknown command `{text}` (replicas take: elect)"))

@@ -122,7 +122,8 @@ impl Replica {
                     _ => ctx.now,
                 };
                 let version = Version { stamp, replica: self.index };
-                let cell = Cell { value, version, deps: if self.config.mode == Mode::Causal { deps } else { Vec::new() } };
+                let cell =
+                    Cell { value, version, deps: if self.config.mode == Mode::Causal { deps } else { Vec::new() } };
                 self.apply(key, cell.clone());
                 self.persist(out);
                 out.send(from, Msg::Done { id, value: 0, seq: 0, version });
@@ -224,8 +225,7 @@ impl Replica {
 
     pub fn describe(&self) -> Vec<String> {
         let values = self.values();
-        let shown: String =
-            values.iter().enumerate().map(|(k, v)| format!("{}={v} ", key_name(k as Key))).collect();
+        let shown: String = values.iter().enumerate().map(|(k, v)| format!("{}={v} ", key_name(k as Key))).collect();
         let mut lines = alloc::vec![shown.trim_end().into()];
         if self.config.mode.has_leader() {
             let standing = match self.standing {

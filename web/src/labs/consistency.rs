@@ -1,0 +1,194 @@
+//! The consistency lab's page: its explain panel, and the history timeline with the judge's
+//! verdicts (any lab whose `LabView` is a history gets the timeline).
+
+use std::rc::Rc;
+
+use playground_core::history::{edn, Outcome};
+use playground_core::labs::consistency::msg::key_name;
+use playground_core::labs::consistency::{HistoryView, ModelView, OpView};
+use playground_core::time::{format_duration, Micros, MICROS_PER_SEC};
+use yew::prelude::*;
+
+use crate::lab::explain::panel;
+
+pub fn explain() -> Html {
+    panel(
+        &[
+            "Clients read and write a few registers on a replicated store. Every operation is recorded \
+             as it was seen: invoked, then completed with a value, or timed out with an unknown \
+             outcome. The judge reads that history and asks which consistency model explains it.",
+            "Linearizable: one order of all operations, each taking effect at an instant between its \
+             invocation and completion. Sequential: one order that keeps each client's own order, \
+             ignoring real time. Causal: no client sees an effect before its cause. Convergent: once \
+             writes stop, every replica answers the same.",
+        ],
+        &[
+            "Press Stale read after a partition: the cut-off leader answers c1 with old values; the \
+             timeline marks the read and the write it missed.",
+            "Press The same partition, reads confirmed: c1's reads time out instead (grey bars), and \
+             the history stays linearizable.",
+            "Switch Store to sequential: reads from a lagging replica break linearizability at once, \
+             but every client still sees its own writes.",
+            "Press A reply seen before its question: the causal judge names the bad pattern.",
+            "Export the history and check it with `playground check`, Knossos or Porcupine.",
+        ],
+    )
+}
+
+/// Colour-blind-safe: ok operations blue, unknown ones grey and dashed, the culprit vermilion
+/// with a thick outline and a cross, the other operations of a counterexample orange.
+const OK: &str = "#56B4E9";
+const UNKNOWN: &str = "#BBBBBB";
+const CULPRIT: &str = "#D55E00";
+const WITNESS: &str = "#E69F00";
+
+const WIDTH: f64 = 900.0;
+const LANE: f64 = 30.0;
+const LEFT: f64 = 40.0;
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub view: Rc<HistoryView>,
+    pub now: Micros,
+}
+
+fn label(op: &OpView) -> String {
+    let key = key_name(op.key);
+    match (op.write, op.read) {
+        (Some(v), _) => format!("w {key}={v}"),
+        (None, Some(0)) => format!("r {key}→nil"),
+        (None, Some(v)) => format!("r {key}→{v}"),
+        (None, None) => format!("r {key}?"),
+    }
+}
+
+/// The time window shown: the last two seconds, or around the selected counterexample.
+fn window(view: &HistoryView, selected: Option<usize>, now: Micros) -> (Micros, Micros) {
+    let span = 2 * MICROS_PER_SEC;
+    let focus = selected.and_then(|m| view.models.iter().chain(&view.sessions).nth(m)).filter(|m| !m.ops.is_empty());
+    match focus {
+        Some(model) => {
+            let ops = model.ops.iter().filter_map(|&i| view.ops.get(i));
+            let start = ops.clone().map(|o| o.invoke).min().unwrap_or(0);
+            let end = ops.map(|o| o.complete.unwrap_or(now)).max().unwrap_or(now);
+            let pad = (end - start) / 5 + 50_000;
+            (start.saturating_sub(pad), end + pad)
+        }
+        None => (now.saturating_sub(span), now.max(span)),
+    }
+}
+
+fn model_row(index: usize, m: &ModelView, selected: &UseStateHandle<Option<usize>>) -> Html {
+    let mark = match m.word {
+        "holds" => "✓",
+        "violated" => "✗",
+        _ => "?",
+    };
+    let show = (!m.ops.is_empty()).then(|| {
+        let selected = selected.clone();
+        let on = *selected == Some(index);
+        let onclick = Callback::from(move |_: MouseEvent| selected.set(if on { None } else { Some(index) }));
+        let text = if on { "Back to now" } else { "Show on the timeline" };
+        html! { <button class="show-ops" onclick={onclick} aria-pressed={on.to_string()}>{ text }</button> }
+    });
+    html! {
+        <li class={classes!("model", m.word)}>
+            <span class="mark" aria-hidden="true">{ mark }</span>
+            <strong>{ m.name }</strong>{ " " }<span class="word">{ m.word }</span>
+            if m.promised { <span class="promised" title="The store's mode promises this">{ " promised" }</span> }
+            if !m.reason.is_empty() { <p class="reason">{ &m.reason }</p> }
+            { for show }
+        </li>
+    }
+}
+
+/// The timeline in the style of Jepsen's and Porcupine's: one lane per client, each
+/// operation a bar from invocation to completion, linearization points as ticks.
+#[function_component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    let selected = use_state(|| None::<usize>);
+    let view = &props.view;
+    let (t0, t1) = window(view, *selected, props.now);
+    let scale = (WIDTH - LEFT - 10.0) / (t1 - t0).max(1) as f64;
+    let x = |t: Micros| LEFT + (t.clamp(t0, t1) - t0) as f64 * scale;
+    let highlighted: Vec<usize> =
+        (*selected).and_then(|m| view.models.iter().chain(&view.sessions).nth(m)).map_or(Vec::new(), |m| m.ops.clone());
+    let culprit = highlighted.last().copied();
+    let height = LANE * view.lanes.len() as f64 + 24.0;
+    let lanes = view.lanes.iter().enumerate().map(|(i, name)| {
+        let y = LANE * i as f64 + LANE / 2.0;
+        html! { <text class="lane-name" x="4" y={format!("{:.0}", y + 4.0)}>{ name }</text> }
+    });
+    let bars = view.ops.iter().enumerate().filter(|(_, o)| o.complete.unwrap_or(props.now) >= t0 && o.invoke <= t1).map(|(i, o)| {
+        let end = o.complete.unwrap_or(props.now);
+        let (a, b) = (x(o.invoke), x(end).max(x(o.invoke) + 2.0));
+        let y = LANE * f64::from(o.lane) + 6.0;
+        let fill = if Some(i) == culprit {
+            CULPRIT
+        } else if highlighted.contains(&i) {
+            WITNESS
+        } else if o.outcome == Outcome::Ok {
+            OK
+        } else {
+            UNKNOWN
+        };
+        let stroke_width = if highlighted.contains(&i) { "3" } else { "1" };
+        let dash = (o.outcome != Outcome::Ok).then_some("4 2");
+        let text = label(o);
+        let title = format!(
+            "{} {text} · p{} · {} → {}{}",
+            view.lanes.get(usize::from(o.lane)).map_or("", String::as_str),
+            o.process,
+            format_duration(o.invoke),
+            o.complete.map_or("open".to_string(), format_duration),
+            if o.outcome == Outcome::Ok { "" } else { " · outcome unknown" }
+        );
+        let point = o.point.filter(|&p| p >= t0 && p <= t1).map(|p| {
+            let px = x(p);
+            html! { <line class="lin-point" x1={format!("{px:.1}")} x2={format!("{px:.1}")} y1={format!("{:.1}", y - 3.0)} y2={format!("{:.1}", y + LANE - 9.0)} /> }
+        });
+        html! {
+            <g class="op" data-op={i.to_string()} data-culprit={(Some(i) == culprit).then_some("true")}>
+                <title>{ title }</title>
+                <rect x={format!("{a:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", b - a)} height={format!("{:.0}", LANE - 12.0)}
+                    rx="3" fill={fill} stroke="#222" stroke-width={stroke_width} stroke-dasharray={dash} />
+                if b - a > 44.0 {
+                    <text class="op-label" x={format!("{:.1}", a + 3.0)} y={format!("{:.1}", y + 13.0)}>{ text }</text>
+                }
+                if Some(i) == culprit {
+                    <text class="op-cross" x={format!("{:.1}", b + 3.0)} y={format!("{:.1}", y + 13.0)}>{ "✗" }</text>
+                }
+                { for point }
+            </g>
+        }
+    });
+    let axis = format!("{} – {}", format_duration(t0), format_duration(t1));
+    let strongest = view
+        .models
+        .iter()
+        .take(3)
+        .find(|m| m.word == "holds")
+        .map_or("none of linearizable, sequential, causal", |m| m.name);
+    let (ops, downloads) = (view.ops.len(), edn::write(&view.to_history()));
+    let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&downloads)));
+    html! {
+        <section class="panel timeline" aria-labelledby="timeline-h">
+            <h2 id="timeline-h">{ "History" }</h2>
+            <p class="help">{ format!("{ops} operations. Strongest model the history satisfies so far: {strongest}.") }</p>
+            <svg class="timeline-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img"
+                aria-label={format!("Timeline of {ops} operations from {axis}")}>
+                { for lanes }
+                { for bars }
+                <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 6.0)}>{ axis }</text>
+            </svg>
+            <ul class="models">
+                { for view.models.iter().enumerate().map(|(i, m)| model_row(i, m, &selected)) }
+            </ul>
+            <h3>{ "Session guarantees (Terry et al. 1994)" }</h3>
+            <ul class="models sessions">
+                { for view.sessions.iter().enumerate().map(|(i, m)| model_row(view.models.len() + i, m, &selected)) }
+            </ul>
+            <a class="download" href={href} download="history.edn">{ "Export the history (Jepsen EDN)" }</a>
+        </section>
+    }
+}
