@@ -21,7 +21,6 @@ fn view(run: &dyn LabRun) -> HistoryView {
     run.lab_view().into_history().expect("a history view")
 }
 
-
 const MODES: [&str; 4] = ["linearizable", "sequential", "causal", "eventual"];
 
 #[test]
