@@ -194,6 +194,14 @@ impl History {
         (0..self.ops.len()).filter(|&i| self.ops[i].counts() && key.is_none_or(|k| &self.ops[i].key == k)).collect()
     }
 
+    /// The operations a search must place, on `key` (or all keys): those counted, less the
+    /// reads of unknown outcome, which constrain nothing (any state explains them).
+    pub fn searched(&self, key: Option<&Val>) -> Vec<usize> {
+        let mut ops = self.counted(key);
+        ops.retain(|&i| !(self.ops[i].call.is_read() && !self.ops[i].known()));
+        ops
+    }
+
     /// Whether every written value is written once per key (causal checking needs it).
     pub fn unique_writes(&self) -> bool {
         let mut seen: Vec<(&Val, &Val)> =

@@ -124,3 +124,21 @@ fn bad_commands_get_a_sentence() {
     scenario.faults = playground_core::fault::parse_script("1s do r1 read x").unwrap();
     assert!(lab::start(&scenario).is_err());
 }
+
+/// Found by `playground fuzz`: unknown outcomes by the dozen (56 % loss) and a 1 ms pause
+/// (10,000 operations) made the live judge re-run exhausting searches at every completion.
+#[test]
+fn the_live_judge_stays_bounded_on_what_the_fuzzer_found() {
+    for (link, secs) in [
+        ("AQtjb25zaXN0ZW5jedrL29v1jJDDFQQIcmVwbGljYXMBNQtzdGFsZV9yZWFkcwJvbgRsb3NzAjU2A2R1cAEwAZrp2wMAAmMxAA", 10),
+        ("AQtjb25zaXN0ZW5jeeStkazlPgIEbW9kZQpzZXF1ZW50aWFsCHRoaW5rX21zATEE5oBPAwJjM-bFeAkLc3RhbGVfcmVhZHMDb2ZmwMGZAgECYzPr3aIGAQJjMgA", 20),
+    ] {
+        let mut r = lab::start(&Scenario::decode(link).unwrap()).unwrap();
+        r.run_until(secs * MICROS_PER_SEC);
+        let v = view(&*r);
+        if v.ops.len() > 3_000 {
+            let lin = &v.models[0];
+            assert!(lin.word != "holds", "past 3,000 operations the judge says it stopped: {}", lin.reason);
+        }
+    }
+}

@@ -26,34 +26,94 @@ pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
 
 /// [`check`], with what the search did.
 pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
-    let mut stats = SearchStats::default();
-    let mut witness = Vec::new();
-    let mut worst: Option<Answer> = None;
-    for key in h.keys() {
-        let ops = h.counted(Some(&key));
-        let left = Budget { steps: budget.steps.saturating_sub(stats.steps) };
-        match search(h, &ops, model, left, &mut stats) {
-            Answer::Holds { witness: order } => witness.extend(order),
-            violated @ Answer::Violated { .. } => {
-                // Report the violation that shows earliest in the history.
-                let earlier = match (&worst, &violated) {
-                    (Some(Answer::Violated { culprit: a, .. }), Answer::Violated { culprit: b, .. }) => {
-                        h.ops[*b].end() < h.ops[*a].end()
-                    }
-                    _ => true,
-                };
-                if earlier {
-                    worst = Some(violated);
-                }
+    let mut search = Search::new(h.clone(), model, budget);
+    loop {
+        if let Some(answer) = search.run(u64::MAX) {
+            return (answer, search.stats);
+        }
+    }
+}
+
+/// A linearizability search that can be run a slice at a time (a page judging a large
+/// history between animation frames), key by key.
+#[derive(Clone)]
+pub struct Search {
+    history: History,
+    model: Model,
+    budget: Budget,
+    keys: Vec<Val>,
+    /// How many keys are done, and the one being searched.
+    done: usize,
+    current: Option<KeySearch>,
+    witness: Vec<usize>,
+    worst: Option<Answer>,
+    pub stats: SearchStats,
+}
+
+impl Search {
+    pub fn new(history: History, model: Model, budget: Budget) -> Self {
+        let keys = history.keys();
+        Search {
+            history,
+            model,
+            budget,
+            keys,
+            done: 0,
+            current: None,
+            witness: Vec::new(),
+            worst: None,
+            stats: SearchStats::default(),
+        }
+    }
+
+    /// (keys searched, keys in all).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, self.keys.len())
+    }
+
+    /// Searches for at most about `steps` steps; the answer once there is one.
+    pub fn run(&mut self, steps: u64) -> Option<Answer> {
+        let until = self.stats.steps.saturating_add(steps);
+        while self.done < self.keys.len() {
+            if self.stats.steps >= until {
+                return None;
             }
-            unknown => {
-                if worst.is_none() {
-                    worst = Some(unknown);
+            if self.stats.steps > self.budget.steps {
+                let reason = format!("budget exhausted after {} steps", self.budget.steps);
+                return Some(Answer::Unknown { reason });
+            }
+            let h = &self.history;
+            let search = match &mut self.current {
+                Some(search) => search,
+                None => self.current.insert(KeySearch::new(h, h.searched(Some(&self.keys[self.done])), self.model)),
+            };
+            let slice = (until - self.stats.steps).min(self.budget.steps.saturating_sub(self.stats.steps) + 1);
+            let Some(answer) = search.advance(h, self.model, slice, &mut self.stats) else { continue };
+            self.current = None;
+            self.done += 1;
+            match answer {
+                Answer::Holds { witness } => self.witness.extend(witness),
+                violated @ Answer::Violated { .. } => {
+                    // Report the violation that shows earliest in the history.
+                    let earlier = match (&self.worst, &violated) {
+                        (Some(Answer::Violated { culprit: a, .. }), Answer::Violated { culprit: b, .. }) => {
+                            h.ops[*b].end() < h.ops[*a].end()
+                        }
+                        _ => true,
+                    };
+                    if earlier {
+                        self.worst = Some(violated);
+                    }
+                }
+                unknown => {
+                    if self.worst.is_none() {
+                        self.worst = Some(unknown);
+                    }
                 }
             }
         }
+        Some(self.worst.clone().unwrap_or_else(|| Answer::Holds { witness: self.witness.clone() }))
     }
-    (worst.unwrap_or(Answer::Holds { witness }), stats)
 }
 
 /// A set of operations, as bits.
@@ -92,93 +152,123 @@ pub(crate) fn fingerprint(parts: impl Hash) -> u64 {
     h.finish()
 }
 
-/// The search for one key's operations (`ops` are indices into `h`).
-fn search(h: &History, ops: &[usize], model: Model, budget: Budget, stats: &mut SearchStats) -> Answer {
-    let n = ops.len();
-    if n == 0 {
-        return Answer::Holds { witness: Vec::new() };
-    }
-    // Nodes: 2i is operation i's call, 2i + 1 its return; 2n is the head.
-    let head = 2 * n;
-    let mut events: Vec<(u64, u8, usize)> = Vec::with_capacity(2 * n);
-    for (i, &op) in ops.iter().enumerate() {
-        events.push((h.ops[op].invoke, 0, 2 * i));
-        events.push((h.ops[op].end(), 1, 2 * i + 1));
-    }
-    // By time; at the same instant calls first (the operations overlap), then by index.
-    events.sort_unstable();
-    let none = usize::MAX;
-    let mut next = vec![none; 2 * n + 1];
-    let mut prev = vec![none; 2 * n + 1];
-    let mut last = head;
-    for &(_, _, node) in &events {
-        next[last] = node;
-        prev[node] = last;
-        last = node;
+const NONE: usize = usize::MAX;
+
+/// The search for one key's operations (`ops` are indices into the history).
+#[derive(Clone)]
+struct KeySearch {
+    ops: Vec<usize>,
+    /// The list of calls and returns: node 2i is operation i's call, 2i + 1 its return,
+    /// and the last node is the head.
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    state: Val,
+    linearized: Bits,
+    calls: Vec<(usize, Val)>,
+    cache: BTreeSet<(u64, Bits, Val)>,
+    /// The longest linearizable prefix seen, the operation that could not follow it, and
+    /// the state after it.
+    best: (Vec<usize>, usize, Val),
+    entry: usize,
+}
+
+impl KeySearch {
+    fn new(h: &History, ops: Vec<usize>, model: Model) -> Self {
+        let n = ops.len();
+        let head = 2 * n;
+        let mut events: Vec<(u64, u8, usize)> = Vec::with_capacity(2 * n);
+        for (i, &op) in ops.iter().enumerate() {
+            events.push((h.ops[op].invoke, 0, 2 * i));
+            events.push((h.ops[op].end(), 1, 2 * i + 1));
+        }
+        // By time; at the same instant calls first (the operations overlap), then by index.
+        events.sort_unstable();
+        let mut next = vec![NONE; 2 * n + 1];
+        let mut prev = vec![NONE; 2 * n + 1];
+        let mut last = head;
+        for &(_, _, node) in &events {
+            next[last] = node;
+            prev[node] = last;
+            last = node;
+        }
+        let entry = next[head];
+        KeySearch {
+            ops,
+            next,
+            prev,
+            state: model.initial(),
+            linearized: Bits::new(n),
+            calls: Vec::new(),
+            cache: BTreeSet::new(),
+            best: (Vec::new(), NONE, model.initial()),
+            entry,
+        }
     }
 
-    let mut state = model.initial();
-    let mut linearized = Bits::new(n);
-    let mut calls: Vec<(usize, Val)> = Vec::new();
-    let mut cache: BTreeSet<(u64, Bits, Val)> = BTreeSet::new();
-    let mut best: (Vec<usize>, usize, Val) = (Vec::new(), none, model.initial());
-    let mut entry = next[head];
-    let start_steps = stats.steps;
-
-    let lift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, call: usize| {
+    fn lift(&mut self, call: usize) {
         for node in [call, call + 1] {
-            let (p, q) = (prev[node], next[node]);
-            next[p] = q;
-            if q != none {
-                prev[q] = p;
+            let (p, q) = (self.prev[node], self.next[node]);
+            self.next[p] = q;
+            if q != NONE {
+                self.prev[q] = p;
             }
-        }
-    };
-    let unlift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, call: usize| {
-        for node in [call + 1, call] {
-            let (p, q) = (prev[node], next[node]);
-            next[p] = node;
-            if q != none {
-                prev[q] = node;
-            }
-        }
-    };
-
-    while next[head] != none {
-        stats.steps += 1;
-        if stats.steps - start_steps > budget.steps {
-            return Answer::Unknown { reason: format!("budget exhausted after {} steps", budget.steps) };
-        }
-        if entry % 2 == 0 {
-            let i = entry / 2;
-            if let Some(after) = model.step(&state, &h.ops[ops[i]]) {
-                linearized.set(i);
-                let key = (fingerprint((&linearized.0, &after)), linearized.clone(), after.clone());
-                if cache.insert(key) {
-                    stats.cache_peak = stats.cache_peak.max(cache.len());
-                    calls.push((entry, core::mem::replace(&mut state, after)));
-                    lift(&mut next, &mut prev, entry);
-                    entry = next[head];
-                    continue;
-                }
-                linearized.clear(i);
-            }
-            entry = next[entry];
-        } else {
-            // A return whose call is not linearized: undo the last choice.
-            if calls.len() > best.0.len() || best.1 == none {
-                best = (calls.iter().map(|&(c, _)| ops[c / 2]).collect(), ops[entry / 2], state.clone());
-            }
-            let Some((call, before)) = calls.pop() else {
-                return violation(h, model, best);
-            };
-            linearized.clear(call / 2);
-            state = before;
-            unlift(&mut next, &mut prev, call);
-            entry = next[call];
         }
     }
-    Answer::Holds { witness: calls.iter().map(|&(c, _)| ops[c / 2]).collect() }
+
+    fn unlift(&mut self, call: usize) {
+        for node in [call + 1, call] {
+            let (p, q) = (self.prev[node], self.next[node]);
+            self.next[p] = node;
+            if q != NONE {
+                self.prev[q] = node;
+            }
+        }
+    }
+
+    /// Runs at most `steps` steps; the answer once there is one.
+    fn advance(&mut self, h: &History, model: Model, steps: u64, stats: &mut SearchStats) -> Option<Answer> {
+        let head = 2 * self.ops.len();
+        let mut left = steps;
+        while self.next[head] != NONE {
+            if left == 0 {
+                return None;
+            }
+            left -= 1;
+            stats.steps += 1;
+            let entry = self.entry;
+            if entry % 2 == 0 {
+                let i = entry / 2;
+                if let Some(after) = model.step(&self.state, &h.ops[self.ops[i]]) {
+                    self.linearized.set(i);
+                    let key = (fingerprint((&self.linearized.0, &after)), self.linearized.clone(), after.clone());
+                    if self.cache.insert(key) {
+                        stats.cache_peak = stats.cache_peak.max(self.cache.len());
+                        let before = core::mem::replace(&mut self.state, after);
+                        self.calls.push((entry, before));
+                        self.lift(entry);
+                        self.entry = self.next[head];
+                        continue;
+                    }
+                    self.linearized.clear(i);
+                }
+                self.entry = self.next[entry];
+            } else {
+                // A return whose call is not linearized: undo the last choice.
+                if self.calls.len() > self.best.0.len() || self.best.1 == NONE {
+                    let prefix = self.calls.iter().map(|&(c, _)| self.ops[c / 2]).collect();
+                    self.best = (prefix, self.ops[entry / 2], self.state.clone());
+                }
+                let Some((call, before)) = self.calls.pop() else {
+                    return Some(violation(h, model, core::mem::take(&mut self.best.0), self.best.1, &self.best.2));
+                };
+                self.linearized.clear(call / 2);
+                self.state = before;
+                self.unlift(call);
+                self.entry = self.next[call];
+            }
+        }
+        Some(Answer::Holds { witness: self.calls.iter().map(|&(c, _)| self.ops[c / 2]).collect() })
+    }
 }
 
 /// The counterexample: the operation that cannot be placed after the longest linearizable
@@ -210,9 +300,8 @@ pub(crate) fn explain(h: &History, model: Model, prefix: &[usize], culprit: usiz
     shown
 }
 
-fn violation(h: &History, model: Model, best: (Vec<usize>, usize, Val)) -> Answer {
-    let (prefix, culprit, state) = best;
-    let ops = explain(h, model, &prefix, culprit, &state);
+fn violation(h: &History, model: Model, prefix: Vec<usize>, culprit: usize, state: &Val) -> Answer {
+    let ops = explain(h, model, &prefix, culprit, state);
     let reason = format!(
         "no order that respects real time explains {}: after the longest linearizable prefix ({} operations, state {}), it cannot be placed",
         h.ops[culprit],

@@ -20,6 +20,17 @@ pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
     check_with_stats(h, model, budget).0
 }
 
+/// [`check`], with what the search did.
+pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
+    let mut search = Search::new(h.clone(), model, budget);
+    loop {
+        if let Some(answer) = search.run(u64::MAX) {
+            return (answer, search.stats);
+        }
+    }
+}
+
+#[derive(Clone)]
 struct Frame {
     process: usize,
     /// Which of the candidates, earliest-invoked first, it was.
@@ -28,88 +39,122 @@ struct Frame {
     before: Val,
 }
 
-/// [`check`], with what the search did.
-pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
-    let mut stats = SearchStats::default();
-    let keys = h.keys();
-    let counted = h.counted(None);
-    // Each process's operations, in the order it invoked them.
-    let mut processes: Vec<(u64, Vec<usize>)> = Vec::new();
-    for &i in &counted {
-        let p = h.ops[i].process;
-        match processes.iter_mut().find(|(q, _)| *q == p) {
-            Some((_, list)) => list.push(i),
-            None => processes.push((p, vec![i])),
+/// A sequential-consistency search that can be run a slice at a time.
+#[derive(Clone)]
+pub struct Search {
+    history: History,
+    model: Model,
+    budget: Budget,
+    /// Each process's operations, in the order it invoked them.
+    processes: Vec<(u64, Vec<usize>)>,
+    key_of: Vec<usize>,
+    total: usize,
+    cursors: Vec<u32>,
+    state: Vec<Val>,
+    stack: Vec<Frame>,
+    seen: BTreeSet<(u64, Vec<u32>, Vec<Val>)>,
+    choice: usize,
+    best: (Vec<usize>, usize),
+    pub stats: SearchStats,
+}
+
+impl Search {
+    pub fn new(history: History, model: Model, budget: Budget) -> Self {
+        let keys = history.keys();
+        let counted = history.searched(None);
+        let mut processes: Vec<(u64, Vec<usize>)> = Vec::new();
+        for &i in &counted {
+            let p = history.ops[i].process;
+            match processes.iter_mut().find(|(q, _)| *q == p) {
+                Some((_, list)) => list.push(i),
+                None => processes.push((p, vec![i])),
+            }
+        }
+        for (_, list) in &mut processes {
+            list.sort_by_key(|&i| (history.ops[i].invoke, i));
+        }
+        let key_of = history.ops.iter().map(|o| keys.binary_search(&o.key).unwrap_or(0)).collect();
+        Search {
+            model,
+            budget,
+            key_of,
+            total: counted.len(),
+            cursors: vec![0u32; processes.len()],
+            state: vec![model.initial(); keys.len()],
+            processes,
+            stack: Vec::new(),
+            seen: BTreeSet::new(),
+            choice: 0,
+            best: (Vec::new(), usize::MAX),
+            stats: SearchStats::default(),
+            history,
         }
     }
-    for (_, list) in &mut processes {
-        list.sort_by_key(|&i| (h.ops[i].invoke, i));
+
+    /// (operations placed on the deepest path so far, operations in all).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.best.0.len().max(self.stack.len()), self.total)
     }
-    let key_of: Vec<usize> = h.ops.iter().map(|o| keys.binary_search(&o.key).unwrap_or(0)).collect();
-    let total = counted.len();
 
-    let mut cursors = vec![0u32; processes.len()];
-    let mut state: Vec<Val> = vec![model.initial(); keys.len()];
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut seen: BTreeSet<(u64, Vec<u32>, Vec<Val>)> = BTreeSet::new();
-    let mut choice = 0;
-    let mut best: (Vec<usize>, usize) = (Vec::new(), usize::MAX);
-
-    loop {
-        if stack.len() == total {
-            return (Answer::Holds { witness: placed(&processes, &stack) }, stats);
-        }
-        stats.steps += 1;
-        if stats.steps > budget.steps {
-            let reason = format!("budget exhausted after {} steps", budget.steps);
-            return (Answer::Unknown { reason }, stats);
-        }
-        // Try the processes' next operations earliest-invoked first: a history that is
-        // nearly linearizable then finds its witness without backtracking.
-        let mut heads: Vec<(u64, usize, usize)> = processes
-            .iter()
-            .enumerate()
-            .filter_map(|(p, (_, list))| list.get(cursors[p] as usize).map(|&i| (h.ops[i].invoke, p, i)))
-            .collect();
-        heads.sort_unstable();
-        let mut found = None;
-        for (rank, &(_, p, i)) in heads.iter().enumerate().skip(choice) {
-            let k = key_of[i];
-            let Some(after) = model.step(&state[k], &h.ops[i]) else { continue };
-            let before = core::mem::replace(&mut state[k], after);
-            cursors[p] += 1;
-            let fresh = seen.insert((fingerprint((&cursors, &state)), cursors.clone(), state.clone()));
-            if fresh {
-                stats.cache_peak = stats.cache_peak.max(seen.len());
-                found = Some(Frame { process: p, key: k, before, rank });
-                break;
+    /// Searches for at most `steps` steps; the answer once there is one.
+    pub fn run(&mut self, steps: u64) -> Option<Answer> {
+        let h = &self.history;
+        let mut left = steps;
+        loop {
+            if self.stack.len() == self.total {
+                return Some(Answer::Holds { witness: placed(&self.processes, &self.stack) });
             }
-            cursors[p] -= 1;
-            state[k] = before;
-        }
-        match found {
-            Some(frame) => {
-                stack.push(frame);
-                choice = 0;
+            if left == 0 {
+                return None;
             }
-            None => {
-                if best.1 == usize::MAX || stack.len() > best.0.len() {
-                    let prefix = placed(&processes, &stack);
-                    // The operation that cannot follow: the earliest-invoked next operation.
-                    let culprit = processes
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(p, (_, list))| list.get(cursors[p] as usize).copied())
-                        .min_by_key(|&i| (h.ops[i].invoke, i))
-                        .unwrap_or(usize::MAX);
-                    best = (prefix, culprit);
+            left -= 1;
+            self.stats.steps += 1;
+            if self.stats.steps > self.budget.steps {
+                return Some(Answer::Unknown { reason: format!("budget exhausted after {} steps", self.budget.steps) });
+            }
+            // Try the processes' next operations earliest-invoked first: a history that is
+            // nearly linearizable then finds its witness without backtracking.
+            let mut heads: Vec<(u64, usize, usize)> = self
+                .processes
+                .iter()
+                .enumerate()
+                .filter_map(|(p, (_, list))| list.get(self.cursors[p] as usize).map(|&i| (h.ops[i].invoke, p, i)))
+                .collect();
+            heads.sort_unstable();
+            let mut found = None;
+            for (rank, &(_, p, i)) in heads.iter().enumerate().skip(self.choice) {
+                let k = self.key_of[i];
+                let Some(after) = self.model.step(&self.state[k], &h.ops[i]) else { continue };
+                let before = core::mem::replace(&mut self.state[k], after);
+                self.cursors[p] += 1;
+                let key = (fingerprint((&self.cursors, &self.state)), self.cursors.clone(), self.state.clone());
+                if self.seen.insert(key) {
+                    self.stats.cache_peak = self.stats.cache_peak.max(self.seen.len());
+                    found = Some(Frame { process: p, rank, key: k, before });
+                    break;
                 }
-                let Some(frame) = stack.pop() else {
-                    return (violation(h, model, best), stats);
-                };
-                cursors[frame.process] -= 1;
-                state[frame.key] = frame.before;
-                choice = frame.rank + 1;
+                self.cursors[p] -= 1;
+                self.state[k] = before;
+            }
+            match found {
+                Some(frame) => {
+                    self.stack.push(frame);
+                    self.choice = 0;
+                }
+                None => {
+                    if self.best.1 == usize::MAX || self.stack.len() > self.best.0.len() {
+                        let prefix = placed(&self.processes, &self.stack);
+                        // The operation that cannot follow: the earliest-invoked next one.
+                        let culprit = heads.first().map_or(usize::MAX, |&(_, _, i)| i);
+                        self.best = (prefix, culprit);
+                    }
+                    let Some(frame) = self.stack.pop() else {
+                        return Some(violation(h, self.model, core::mem::take(&mut self.best)));
+                    };
+                    self.cursors[frame.process] -= 1;
+                    self.state[frame.key] = frame.before;
+                    self.choice = frame.rank + 1;
+                }
             }
         }
     }

@@ -200,11 +200,11 @@ impl ConsistencyLab {
                     self.judge.invoke(o.node, lane, process, id, request, o.at, final_read);
                 }
                 Obs::Complete { id, ok, value } => {
-                    for model in self.judge.complete(o.node, id, ok, value, o.at) {
+                    for (model, at, seq) in self.judge.complete(o.node, id, ok, value, o.at, o.seq) {
                         let Answer::Violated { reason, .. } = &self.judge.answers[model] else { continue };
                         let detail = reason.clone();
                         if let Some(verdict) = self.verdicts.iter_mut().find(|v| v.name == MODELS[model]) {
-                            if let Some(event) = verdict.violation_event(o.at, o.seq, detail) {
+                            if let Some(event) = verdict.violation_event(at, seq, detail) {
                                 self.driver.sim.trace_mut().record(o.at, event);
                             }
                         }

@@ -15,8 +15,12 @@ use crate::trace::NodeId;
 /// The models the judge follows, strongest first, then the session guarantees.
 pub const MODELS: [&str; 4] = ["linearizable", "sequential", "causal", "convergent"];
 
-/// How far the sequential search may go per judgement before it says "unknown".
-const SEQUENTIAL_STEPS: u64 = 200_000;
+/// How far a search may go per judgement before it says "unknown" (and stops judging that
+/// model live: each completion would cost as much again).
+const LIVE_STEPS: u64 = 200_000;
+/// Past this many operations, sequential and causal consistency are judged every n/64
+/// completions (and a violation traced back to its completion).
+const THROTTLE_FROM: usize = 300;
 /// Session guarantees are re-judged every this many completions while the history is
 /// short, and at every final read.
 const SESSION_EVERY: u64 = 16;
@@ -77,6 +81,11 @@ pub struct Judge {
     sessions: [Answer; 4],
     completions: u64,
     sequential_gave_up: bool,
+    linear_gave_up: bool,
+    /// Each completion's time and trace event, in order.
+    done: Vec<(Micros, u64)>,
+    /// Per model, the last completion at which a throttled judgement found it holding.
+    judged_ok: [usize; 4],
 }
 
 fn waiting(reason: &str) -> Answer {
@@ -101,6 +110,9 @@ impl Default for Judge {
             sessions: [fresh(), fresh(), fresh(), fresh()],
             completions: 0,
             sequential_gave_up: false,
+            linear_gave_up: false,
+            done: Vec::new(),
+            judged_ok: [0; 4],
         }
     }
 }
@@ -133,17 +145,78 @@ impl Judge {
     }
 
     /// Records a completion; returns the models (by index into [`MODELS`]) it newly broke.
-    pub fn complete(&mut self, client: NodeId, id: u32, ok: bool, value: Value, at: Micros) -> Vec<usize> {
+    /// Records a completion (trace event `seq`); returns the models (by index into
+    /// [`MODELS`]) it newly broke, each with the completion that broke it (a model judged
+    /// every few completions is traced back to the first one).
+    pub fn complete(
+        &mut self,
+        client: NodeId,
+        id: u32,
+        ok: bool,
+        value: Value,
+        at: Micros,
+        seq: u64,
+    ) -> Vec<(usize, Micros, u64)> {
         let Some(slot) = self.open.iter().position(|(k, _)| *k == (client, id)) else { return Vec::new() };
         let (_, index) = self.open.swap_remove(slot);
         let read = if value == 0 { Val::Nil } else { Val::Int(i64::from(value)) };
         let outcome = if ok { Outcome::Ok } else { Outcome::Info };
         self.history.complete(index, outcome, read, at);
         self.completions += 1;
+        self.done.push((at, seq));
         self.judge(self.finals[index])
     }
 
-    fn judge(&mut self, final_read: bool) -> Vec<usize> {
+    /// The history as it stood at completion `c`: later completions are still open.
+    fn prefix(&self, c: usize) -> History {
+        let t = self.done[c].0;
+        let mut h = History::new();
+        for op in self.history.ops.iter().filter(|o| o.invoke <= t) {
+            let mut op = op.clone();
+            if op.complete.is_none_or(|done| done > t) {
+                (op.outcome, op.complete, op.value) = (Outcome::Info, None, Val::Nil);
+            }
+            h.ops.push(op);
+        }
+        h
+    }
+
+    /// Judges model `which` with `check`, every few completions once the history is long:
+    /// when it breaks, the first completion that broke it is found by bisection (a history
+    /// that breaks a model keeps breaking it as it grows).
+    fn judge_throttled(&mut self, which: usize, final_read: bool, check: impl Fn(&History) -> Answer) -> Option<usize> {
+        let n = self.history.ops.len();
+        let due = n <= THROTTLE_FROM || final_read || self.completions.is_multiple_of((n / 64).max(1) as u64);
+        if !due {
+            return None;
+        }
+        self.answers[which] = check(&self.history);
+        let now = self.done.len() - 1;
+        match &self.answers[which] {
+            Answer::Holds { .. } => {
+                self.judged_ok[which] = now;
+                None
+            }
+            Answer::Violated { .. } => {
+                // The first failing prefix lies in (judged_ok, now].
+                let (mut lo, mut hi) = (self.judged_ok[which], now);
+                while hi > lo + 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    match check(&self.prefix(mid)) {
+                        answer @ Answer::Violated { .. } => {
+                            self.answers[which] = answer;
+                            hi = mid;
+                        }
+                        _ => lo = mid,
+                    }
+                }
+                Some(hi)
+            }
+            Answer::Unknown { .. } => None,
+        }
+    }
+
+    fn judge(&mut self, final_read: bool) -> Vec<(usize, Micros, u64)> {
         if self.history.ops.len() > MAX_JUDGED {
             let reason = alloc::format!(
                 "the live judge follows the first {MAX_JUDGED} operations; export the history and run `playground check` on all of it"
@@ -156,11 +229,19 @@ impl Judge {
             return Vec::new();
         }
         let was: Vec<bool> = self.answers.iter().map(Answer::violated).collect();
+        let mut broke_at: [Option<usize>; 4] = [None; 4];
         let h = &self.history;
         let model = Model::Register;
         let mut broke = Vec::new();
-        if !self.answers[0].violated() {
-            self.answers[0] = linear::check(h, model, Budget::default());
+        if !self.answers[0].violated() && !self.linear_gave_up {
+            self.answers[0] = linear::check(h, model, Budget { steps: LIVE_STEPS });
+            if let Answer::Unknown { reason } = &mut self.answers[0] {
+                self.linear_gave_up = true;
+                *reason = alloc::format!(
+                    "{reason} at {} operations; not judged further live (`playground check` searches longer)",
+                    h.ops.len()
+                );
+            }
             if let Answer::Holds { witness } = &self.answers[0] {
                 self.points = points(h, witness);
             } else {
@@ -171,19 +252,22 @@ impl Judge {
             // A linearization keeps every process's order too.
             self.answers[1] = self.answers[0].clone();
         } else if !self.answers[1].violated() && !self.sequential_gave_up {
-            self.answers[1] = sequential::check(h, model, Budget { steps: SEQUENTIAL_STEPS });
+            broke_at[1] = self.judge_throttled(1, final_read, |h| {
+                sequential::check(h, Model::Register, Budget { steps: LIVE_STEPS })
+            });
+            let n = self.history.ops.len();
             if let Answer::Unknown { reason } = &mut self.answers[1] {
                 // Searching again on every completion would cost the same each time.
                 self.sequential_gave_up = true;
                 *reason = alloc::format!(
-                    "{reason} at {} operations; not judged further live (`playground check` searches longer)",
-                    h.ops.len()
+                    "{reason} at {n} operations; not judged further live (`playground check` searches longer)"
                 );
             }
         }
         if !self.answers[2].violated() {
-            self.answers[2] = causal::check(h, model);
+            broke_at[2] = self.judge_throttled(2, final_read, |h| causal::check(h, Model::Register));
         }
+        let h = &self.history;
         if final_read && !self.answers[3].violated() {
             let finals = &self.finals;
             self.answers[3] = session::convergence_of(h, model, |i| finals[i]);
@@ -198,7 +282,8 @@ impl Judge {
         }
         for (i, answer) in self.answers.iter().enumerate() {
             if answer.violated() && !was[i] {
-                broke.push(i);
+                let (at, seq) = self.done[broke_at[i].unwrap_or(self.done.len() - 1)];
+                broke.push((i, at, seq));
             }
         }
         broke
