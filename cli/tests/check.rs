@@ -253,3 +253,29 @@ fn json_names_the_operations_of_a_violation_with_their_lines() {
     );
     assert!(ops.iter().all(|op| op["index"].is_u64() && op["line"].is_u64()));
 }
+
+/// Porcupine's 102 etcd histories and two of its key-value ones, with the verdicts its own
+/// tests assert (`cli/tests/porcupine/EXPECTED.txt`): ours must agree on every one.
+#[test]
+fn porcupines_histories_get_porcupines_verdicts() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/porcupine");
+    let expected = std::fs::read_to_string(format!("{dir}/EXPECTED.txt")).expect("EXPECTED.txt");
+    let mut files = Vec::new();
+    let mut wanted = Vec::new();
+    for line in expected.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (file, verdict) = line.split_once(' ').expect("file verdict");
+        files.push(format!("{dir}/{file}"));
+        wanted.push((file, verdict.trim() == "linearizable"));
+    }
+    assert_eq!(wanted.len(), 104);
+    let args: Vec<&str> = std::iter::once("check").chain(files.iter().map(String::as_str)).collect();
+    let out = playground(&args);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), wanted.len(), "{text}");
+    for ((file, linearizable), line) in wanted.iter().zip(text.lines()) {
+        assert!(line.contains(file), "{line}");
+        let verdict = if *linearizable { "linearizable holds" } else { "linearizable violated" };
+        assert!(line.contains(verdict), "{file}: expected `{verdict}`, got: {line}");
+    }
+    assert_eq!(out.status.code(), Some(3));
+}
