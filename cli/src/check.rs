@@ -66,16 +66,7 @@ pub fn judge_all(history: &History, model: Model, which: &[Consistency], budget:
 /// The model a history's operations call for: key-value with appends, a set with adds, a
 /// compare-and-set register with compare-and-sets, else a register.
 pub fn model_for(history: &History) -> Model {
-    let has = |f: fn(&Call) -> bool| history.ops.iter().any(|op| f(&op.call));
-    if has(|c| matches!(c, Call::Append(_))) {
-        Model::Kv
-    } else if has(|c| matches!(c, Call::Add(_))) {
-        Model::Set
-    } else if has(|c| matches!(c, Call::Cas(..))) {
-        Model::CasRegister
-    } else {
-        Model::Register
-    }
+    Model::for_history(history)
 }
 
 /// Exit codes from best to worst.

@@ -29,6 +29,7 @@ pub mod linear;
 mod model;
 pub mod sequential;
 pub mod session;
+pub mod view;
 
 pub use model::{Model, Val};
 

@@ -70,7 +70,7 @@ fn the_unconfirmed_leader_read_is_caught_at_the_stale_read() {
             let v = view(&*r);
             let lin = &v.models[0];
             let read = &v.ops[*lin.ops.last().unwrap()];
-            assert!(read.write.is_none() && read.read.is_some(), "seed {seed}: the culprit is a read that returned");
+            assert!(read.op.call.is_read() && read.op.known(), "seed {seed}: the culprit is a read that returned");
         }
     }
     assert!(caught >= 4, "caught in {caught} of 5 seeds");

@@ -178,6 +178,11 @@ impl Browser {
         self.command("POST", &format!("/element/{}/click", element.0), Some(json!({})));
     }
 
+    /// Types into an element; for a file input, `text` is the path of the file to pick.
+    pub fn send_keys(&self, element: &Element, text: &str) {
+        self.command("POST", &format!("/element/{}/value", element.0), Some(json!({"text": text})));
+    }
+
     pub fn text(&self, element: &Element) -> String {
         self.command("GET", &format!("/element/{}/text", element.0), None).as_str().unwrap_or_default().to_string()
     }

@@ -369,6 +369,19 @@ fn the_consistency_lab_judges_its_history_and_shows_the_stale_read() {
     b.click(&b.find(".timeline .model.violated button.show-ops"));
     b.until("the culprit is marked", || b.exists(".timeline g.op[data-culprit=true]"));
     assert!(b.exists(".timeline a.download[download='history.edn']"));
+    // Open your own history: one of Porcupine's etcd histories, judged in the page.
+    let etcd = playground_e2e::root().join("cli/tests/porcupine/etcd_000.log");
+    b.send_keys(&b.find(".open-history input[type=file]"), etcd.to_str().expect("a UTF-8 path"));
+    b.until("the file's history is judged", || b.exists(".timeline.file .model.violated"));
+    let file = b.text(&b.find(".timeline.file"));
+    assert!(file.contains("etcd_000.log") && file.contains("linearizable violated"), "{file}");
+    // A file that is not a history gets a sentence naming the line.
+    let bad = std::env::temp_dir().join(format!("not-a-history-{}.edn", std::process::id()));
+    std::fs::write(&bad, "{:process 0, :type :invoke, :f :read}\n{:process 0 :type").unwrap();
+    b.send_keys(&b.find(".open-history input[type=file]"), bad.to_str().unwrap());
+    b.until("the mistake is shown", || b.exists(".open-error"));
+    assert!(b.text(&b.find(".open-error")).contains("line 2"), "{}", b.text(&b.find(".open-error")));
+    let _ = std::fs::remove_file(&bad);
     // A fresh run plays and records operations; embedded, the timeline comes along.
     b.goto(&format!("{}?lab=consistency&embed=1", site.base));
     b.click(&b.find("#play"));

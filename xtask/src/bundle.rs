@@ -11,10 +11,10 @@ use crate::tools::path_with_tools;
 /// The ceiling: today's bundle plus a little, so it cannot grow unnoticed. DESIGN.md's
 /// budget is 350 KB for all eight labs, and the lab-interface issue aims at 260 KB; neither
 /// is reached (see the issue's note). The consistency lab (its protocol, the four judges
-/// and the timeline) added 62 KB, most of it one more copy of the generic simulator: the
-/// ceiling went from 380 KB to 440 KB with it, on purpose, until the simulator is compiled
-/// once for all labs.
-pub const LIMIT_BYTES: u64 = 440 * 1024;
+/// and the timeline) added 62 KB, most of it one more copy of the generic simulator, and
+/// judging a history file in the page 23 KB more: the ceiling went from 380 KB to 480 KB
+/// with them, on purpose, until the simulator is compiled once for all labs.
+pub const LIMIT_BYTES: u64 = 480 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")

@@ -26,7 +26,8 @@ pub mod msg;
 mod node;
 mod replica;
 
-pub use judge::{HistoryView, ModelView, OpView, MODELS};
+pub use crate::history::view::{HistoryView, ModelView, OpView};
+pub use judge::MODELS;
 pub use node::{Command, Config, Mode, Obs, State};
 
 use alloc::format;

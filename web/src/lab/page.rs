@@ -179,8 +179,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         LabView::History(view) => history = Some(Rc::new(view)),
         LabView::Plain => {}
     }
-    let timeline =
-        history.map(|view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} /> });
+    let timeline = history.map(
+        |view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} open={!props.embed} /> },
+    );
     let held = edited_run.held(40);
     let held_count = edited_run.held_count();
     let held_panel = (!held.is_empty()).then(|| {

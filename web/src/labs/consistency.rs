@@ -3,9 +3,12 @@
 
 use std::rc::Rc;
 
-use playground_core::history::{edn, Outcome};
-use playground_core::labs::consistency::msg::key_name;
-use playground_core::labs::consistency::{HistoryView, ModelView, OpView};
+mod open;
+
+pub use open::OpenHistory;
+
+use playground_core::history::view::{HistoryView, ModelView};
+use playground_core::history::{edn, Call, Op, Outcome, Val};
 use playground_core::time::{format_duration, Micros, MICROS_PER_SEC};
 use yew::prelude::*;
 
@@ -49,32 +52,63 @@ const LEFT: f64 = 40.0;
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub view: Rc<HistoryView>,
+    /// The moment shown (a lab's clock; for a file, its last instant).
     pub now: Micros,
+    /// A title, when the timeline is not the lab's own history.
+    #[prop_or_default]
+    pub title: Option<String>,
+    /// The page offers to open a history file beside the lab's own.
+    #[prop_or_default]
+    pub open: bool,
 }
 
-fn label(op: &OpView) -> String {
-    let key = key_name(op.key);
-    match (op.write, op.read) {
-        (Some(v), _) => format!("w {key}={v}"),
-        (None, Some(0)) => format!("r {key}→nil"),
-        (None, Some(v)) => format!("r {key}→{v}"),
-        (None, None) => format!("r {key}?"),
+fn value(v: &Val) -> String {
+    match v {
+        Val::Str(s) if s.len() > 12 => format!("…{}", &s[s.len() - 8..]),
+        Val::Str(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
-/// The time window shown: the last two seconds, or around the selected counterexample.
+/// A short label: `w x=12`, `r x→12`, `cas x 1→2`, `a x y`, `add 3`.
+fn label(op: &Op) -> String {
+    let key = match &op.key {
+        Val::Nil => String::new(),
+        k => format!(" {}", value(k)),
+    };
+    match &op.call {
+        Call::Write(v) => format!("w{key}={}", value(v)),
+        Call::Read if op.known() => format!("r{key}→{}", value(&op.value)),
+        Call::Read => format!("r{key}?"),
+        Call::Cas(a, b) => format!("cas{key} {}→{}", value(a), value(b)),
+        Call::Append(v) => format!("a{key} {}", value(v)),
+        Call::Add(v) => format!("add{key} {}", value(v)),
+    }
+}
+
+fn time(view: &HistoryView, t: u64) -> String {
+    if view.micros {
+        format_duration(t)
+    } else {
+        t.to_string()
+    }
+}
+
+/// The time window shown: the last two seconds of a run (a file: all of it), or around the
+/// selected counterexample.
 fn window(view: &HistoryView, selected: Option<usize>, now: Micros) -> (Micros, Micros) {
     let span = 2 * MICROS_PER_SEC;
     let focus = selected.and_then(|m| view.models.iter().chain(&view.sessions).nth(m)).filter(|m| !m.ops.is_empty());
     match focus {
         Some(model) => {
             let ops = model.ops.iter().filter_map(|&i| view.ops.get(i));
-            let start = ops.clone().map(|o| o.invoke).min().unwrap_or(0);
-            let end = ops.map(|o| o.complete.unwrap_or(now)).max().unwrap_or(now);
-            let pad = (end - start) / 5 + 50_000;
+            let start = ops.clone().map(|o| o.op.invoke).min().unwrap_or(0);
+            let end = ops.map(|o| o.op.complete.unwrap_or(now)).max().unwrap_or(now);
+            let pad = (end - start) / 5 + if view.micros { 50_000 } else { 1 };
             (start.saturating_sub(pad), end + pad)
         }
-        None => (now.saturating_sub(span), now.max(span)),
+        None if view.micros => (now.saturating_sub(span), now.max(span)),
+        None => (view.ops.iter().map(|o| o.op.invoke).min().unwrap_or(0), now.max(1)),
     }
 }
 
@@ -119,31 +153,36 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let y = LANE * i as f64 + LANE / 2.0;
         html! { <text class="lane-name" x="4" y={format!("{:.0}", y + 4.0)}>{ name }</text> }
     });
-    let bars = view.ops.iter().enumerate().filter(|(_, o)| o.complete.unwrap_or(props.now) >= t0 && o.invoke <= t1).map(|(i, o)| {
+    let bars = view.ops.iter().enumerate().filter(|(_, o)| o.op.complete.unwrap_or(props.now) >= t0 && o.op.invoke <= t1).map(|(i, shown)| {
+        let o = &shown.op;
         let end = o.complete.unwrap_or(props.now);
         let (a, b) = (x(o.invoke), x(end).max(x(o.invoke) + 2.0));
-        let y = LANE * f64::from(o.lane) + 6.0;
+        let y = LANE * f64::from(shown.lane) + 6.0;
         let fill = if Some(i) == culprit {
             CULPRIT
         } else if highlighted.contains(&i) {
             WITNESS
-        } else if o.outcome == Outcome::Ok {
+        } else if o.known() {
             OK
         } else {
             UNKNOWN
         };
         let stroke_width = if highlighted.contains(&i) { "3" } else { "1" };
-        let dash = (o.outcome != Outcome::Ok).then_some("4 2");
+        let dash = (!o.known()).then_some("4 2");
         let text = label(o);
         let title = format!(
             "{} {text} · p{} · {} → {}{}",
-            view.lanes.get(usize::from(o.lane)).map_or("", String::as_str),
+            view.lanes.get(usize::from(shown.lane)).map_or("", String::as_str),
             o.process,
-            format_duration(o.invoke),
-            o.complete.map_or("open".to_string(), format_duration),
-            if o.outcome == Outcome::Ok { "" } else { " · outcome unknown" }
+            time(view, o.invoke),
+            o.complete.map_or("open".to_string(), |t| time(view, t)),
+            match o.outcome {
+                Outcome::Ok => "",
+                Outcome::Fail => " · failed",
+                Outcome::Info => " · outcome unknown",
+            }
         );
-        let point = o.point.filter(|&p| p >= t0 && p <= t1).map(|p| {
+        let point = shown.point.filter(|&p| p >= t0 && p <= t1).map(|p| {
             let px = x(p);
             html! { <line class="lin-point" x1={format!("{px:.1}")} x2={format!("{px:.1}")} y1={format!("{:.1}", y - 3.0)} y2={format!("{:.1}", y + LANE - 9.0)} /> }
         });
@@ -162,7 +201,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             </g>
         }
     });
-    let axis = format!("{} – {}", format_duration(t0), format_duration(t1));
+    let axis = format!("{} – {}", time(view, t0), time(view, t1));
     let strongest = view
         .models
         .iter()
@@ -171,9 +210,11 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         .map_or("none of linearizable, sequential, causal", |m| m.name);
     let (ops, downloads) = (view.ops.len(), edn::write(&view.to_history()));
     let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&downloads)));
+    let heading = props.title.clone().unwrap_or_else(|| "History".into());
+    let id = if props.title.is_some() { "file-timeline-h" } else { "timeline-h" };
     html! {
-        <section class="panel timeline" aria-labelledby="timeline-h">
-            <h2 id="timeline-h">{ "History" }</h2>
+        <section class={classes!("panel", "timeline", props.title.is_some().then_some("file"))} aria-labelledby={id}>
+            <h2 id={id}>{ heading }</h2>
             <p class="help">{ format!("{ops} operations. Strongest model the history satisfies so far: {strongest}.") }</p>
             <svg class="timeline-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img"
                 aria-label={format!("Timeline of {ops} operations from {axis}")}>
@@ -189,6 +230,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 { for view.sessions.iter().enumerate().map(|(i, m)| model_row(view.models.len() + i, m, &selected)) }
             </ul>
             <a class="download" href={href} download="history.edn">{ "Export the history (Jepsen EDN)" }</a>
+            if props.open { <OpenHistory /> }
         </section>
     }
 }

@@ -7,7 +7,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::msg::{key_name, Key, Request, Value};
+use super::msg::{key_name, Request, Value};
+use crate::history::view::{self, HistoryView, ModelView, OpView};
 use crate::history::{causal, linear, sequential, session, Answer, Budget, Call, History, Model, Outcome, Val};
 use crate::time::Micros;
 use crate::trace::NodeId;
@@ -30,45 +31,6 @@ const SESSION_LIVE_OPS: usize = 600;
 /// recorded at all, so a long run's memory stays bounded.
 pub const MAX_JUDGED: usize = 3_000;
 pub const MAX_RECORDED: usize = 20_000;
-
-/// One operation as the timeline draws it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpView {
-    pub lane: u8,
-    pub process: u32,
-    pub key: Key,
-    pub write: Option<Value>,
-    /// The value read, once an ok read completed.
-    pub read: Option<Value>,
-    pub outcome: Outcome,
-    pub invoke: Micros,
-    pub complete: Option<Micros>,
-    /// Where a linearization places it, while one exists.
-    pub point: Option<Micros>,
-    pub final_read: bool,
-}
-
-/// A model's verdict so far.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModelView {
-    pub name: &'static str,
-    /// Whether the store's mode promises it (a violation fails the run).
-    pub promised: bool,
-    /// "holds", "violated" or "unknown".
-    pub word: &'static str,
-    pub reason: String,
-    /// The operations that show a violation (indices into `ops`), the culprit last.
-    pub ops: Vec<usize>,
-}
-
-/// The consistency picture: lanes, operations, and every model's verdict.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryView {
-    pub lanes: Vec<String>,
-    pub ops: Vec<OpView>,
-    pub models: Vec<ModelView>,
-    pub sessions: Vec<ModelView>,
-}
 
 #[derive(Clone, Debug)]
 pub struct Judge {
@@ -243,7 +205,7 @@ impl Judge {
                 );
             }
             if let Answer::Holds { witness } = &self.answers[0] {
-                self.points = points(h, witness);
+                self.points = view::points(h, witness);
             } else {
                 self.points.iter_mut().for_each(|p| *p = None);
             }
@@ -296,38 +258,27 @@ impl Judge {
             .ops
             .iter()
             .enumerate()
-            .map(|(i, o)| {
-                let int = |v: &Val| match v {
-                    Val::Int(n) => Some(*n as Value),
-                    _ => None,
-                };
-                OpView {
-                    lane: self.lanes[i],
-                    process: o.process as u32,
-                    key: key_of(&o.key),
-                    write: o.written().and_then(int),
-                    read: (o.call.is_read() && o.known()).then(|| int(&o.value).unwrap_or(0)),
-                    outcome: if o.complete.is_none() { Outcome::Info } else { o.outcome },
-                    invoke: o.invoke,
-                    complete: o.complete,
-                    point: self.points[i],
-                    final_read: self.finals[i],
-                }
+            .map(|(i, op)| OpView {
+                op: op.clone(),
+                lane: u16::from(self.lanes[i]),
+                point: self.points[i],
+                final_read: self.finals[i],
             })
             .collect();
-        let show = |name, answer: &Answer, promised| {
-            let (reason, ops) = match answer {
-                Answer::Holds { .. } => (String::new(), Vec::new()),
-                Answer::Violated { reason, ops, .. } => (reason.clone(), ops.clone()),
-                Answer::Unknown { reason } => (reason.clone(), Vec::new()),
-            };
-            ModelView { name, promised, word: answer.word(), reason, ops }
-        };
         HistoryView {
             lanes,
             ops,
-            models: MODELS.iter().enumerate().map(|(i, &m)| show(m, &self.answers[i], promised.contains(&i))).collect(),
-            sessions: session::GUARANTEES.iter().enumerate().map(|(i, &g)| show(g, &self.sessions[i], false)).collect(),
+            models: MODELS
+                .iter()
+                .enumerate()
+                .map(|(i, &m)| ModelView::new(m, &self.answers[i], promised.contains(&i)))
+                .collect(),
+            sessions: session::GUARANTEES
+                .iter()
+                .enumerate()
+                .map(|(i, &g)| ModelView::new(g, &self.sessions[i], false))
+                .collect(),
+            micros: true,
         }
     }
 
@@ -336,54 +287,5 @@ impl Judge {
         let done = self.history.ops.iter().filter(|o| o.complete.is_some());
         let ok = done.clone().filter(|o| o.outcome == Outcome::Ok).count() as u64;
         (ok, done.count() as u64 - ok)
-    }
-}
-
-/// Linearization points: each operation, in the witness's order per key, as early as its
-/// invocation and its predecessor allow.
-fn points(h: &History, witness: &[usize]) -> Vec<Option<Micros>> {
-    let mut points = alloc::vec![None; h.ops.len()];
-    let mut last: Vec<(&Val, Micros)> = Vec::new();
-    for &i in witness {
-        let o = &h.ops[i];
-        let before = last.iter().find(|(k, _)| *k == &o.key).map_or(0, |(_, t)| *t);
-        let at = before.max(o.invoke).min(o.end());
-        points[i] = Some(at);
-        match last.iter_mut().find(|(k, _)| *k == &o.key) {
-            Some(slot) => slot.1 = at,
-            None => last.push((&o.key, at)),
-        }
-    }
-    points
-}
-
-/// The key a history's key names.
-fn key_of(key: &Val) -> Key {
-    match key {
-        Val::Str(name) => (0..4).find(|&k| name.starts_with(key_name(k))).unwrap_or(0),
-        _ => 0,
-    }
-}
-
-impl HistoryView {
-    /// The history the view shows, as the judges and `edn::write` take it.
-    pub fn to_history(&self) -> History {
-        let mut h = History::new();
-        for op in &self.ops {
-            let key = Val::Str(alloc::string::ToString::to_string(&key_name(op.key)));
-            let call = match op.write {
-                Some(v) => Call::Write(Val::Int(i64::from(v))),
-                None => Call::Read,
-            };
-            let i = h.invoke(u64::from(op.process), key, call, op.invoke);
-            if let Some(at) = op.complete {
-                let value = match op.read {
-                    Some(0) | None => Val::Nil,
-                    Some(v) => Val::Int(i64::from(v)),
-                };
-                h.complete(i, op.outcome, value, at);
-            }
-        }
-        h
     }
 }
