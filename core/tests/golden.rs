@@ -132,15 +132,22 @@ fn pinned_digests() {
 /// `seeds.txt` pins (the wasm test replays every one of them).
 fn seed_sweep() -> Vec<(Scenario, &'static str)> {
     let mut out = Vec::new();
-    for lab in ["network", "clocks", "raft", "paxos", "flp"] {
+    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency"] {
         for seed in 1..=200u64 {
             let mut s = Scenario::new(lab, seed);
+            let until = if lab == "consistency" { "3s" } else { "2s" };
             match lab {
+                "consistency" => {
+                    // A one-second workload, so the final reads and every judge run.
+                    s.set_param("mode", ["linearizable", "sequential", "causal", "eventual"][seed as usize % 4]);
+                    s.set_param("workload_s", "1");
+                    s.set_param("loss", &(seed % 20).to_string());
+                }
                 "network" | "raft" | "paxos" => s.set_param("loss", &(seed % 25).to_string()),
                 "clocks" => s.set_param("max_drift_ppm", &(seed * 7 % 1000).to_string()),
                 _ => s.set_param("variant", ["deterministic", "randomized", "timeouts"][seed as usize % 3]),
             }
-            out.push((s, "2s"));
+            out.push((s, until));
         }
     }
     out
@@ -166,5 +173,5 @@ fn seed_sweep_digests() {
         assert_eq!(expected, actual, "the pinned seed sweep changed");
     }
     assert_eq!(pinned.lines().count(), rewritten.lines().count());
-    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1000);
+    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1200);
 }

@@ -176,6 +176,29 @@ fn frame_time_and_first_render_probe() {
         wasm_rate / native_rate
     );
     assert!(events > 10_000, "the browser ran the workload");
+
+    // The consistency lab's live judge with eight clients, playing at 1× speed.
+    let mut judged = Scenario::new("consistency", 1);
+    judged.set_param("clients", "8");
+    b.goto(&format!("{}?s={}&probe=1", site.base, judged.encode()));
+    b.find("#frame-probe");
+    b.script("for (let i = 0; i < 8; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: '+'}));");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(6));
+    b.click(&b.find("#play"));
+    let probe = b.find("#frame-probe");
+    let read = |name: &str| b.attribute(&probe, name).unwrap_or_default();
+    let operations = b.script("return document.querySelectorAll('.timeline g.op').length");
+    println!(
+        "BUDGET consistency lab, 8 clients, live judge: frames {}, frame interval p50 {} ms p95 {} ms; simulation and judging per frame p50 {} ms p95 {} ms max {} ms; {operations} operations on screen at {}",
+        read("data-frames"),
+        read("data-interval-p50"),
+        read("data-interval-p95"),
+        read("data-work-p50"),
+        read("data-work-p95"),
+        read("data-work-max"),
+        b.text(&b.find(".controls .transport"))
+    );
 }
 
 #[test]
