@@ -29,7 +29,7 @@ fn generate(ops: usize, clients: u64, seed: u64) -> History {
         let start = clock[c as usize] + rng.next_u64() % 50;
         let end = start + 1 + rng.next_u64() % 100;
         let point = start + rng.next_u64() % (end - start);
-        let write = rng.next_u64() % 2 == 0;
+        let write = rng.next_u64().is_multiple_of(2);
         planned.push((start, end, point, c, write, if write { next_value } else { 0 }));
         if write {
             next_value += 1;

@@ -199,7 +199,7 @@ impl History {
     /// reads of unknown outcome, which constrain nothing (any state explains them).
     pub fn searched(&self, key: Option<&Val>) -> Vec<usize> {
         let mut ops = self.counted(key);
-        ops.retain(|&i| !(self.ops[i].call.is_read() && !self.ops[i].known()));
+        ops.retain(|&i| !self.ops[i].call.is_read() || self.ops[i].known());
         ops
     }
 

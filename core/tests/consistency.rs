@@ -24,6 +24,17 @@ fn view(run: &dyn LabRun) -> HistoryView {
 const MODES: [&str; 4] = ["linearizable", "sequential", "causal", "eventual"];
 
 #[test]
+fn quorum_levels_keep_the_eventual_store_convergent() {
+    for level in ["quorum", "all"] {
+        for seed in 1..=3 {
+            let r = run(&[("mode", "eventual"), ("read_level", level), ("write_level", level)], "", seed, 13);
+            assert!(r.verdicts().iter().all(|v| v.holds()), "{level} seed {seed}");
+            assert!(view(&*r).ops.len() > 100);
+        }
+    }
+}
+
+#[test]
 fn every_mode_keeps_its_promise_over_a_seed_sweep() {
     for mode in MODES {
         for seed in 1..=5 {
@@ -85,9 +96,11 @@ fn the_unconfirmed_leader_read_is_caught_at_the_stale_read() {
 fn the_presets_show_what_they_say() {
     let info = lab::find("consistency").unwrap();
     let word = |v: &HistoryView, name: &str| v.models.iter().find(|m| m.name == name).unwrap().word;
-    let expect: [&[(&str, &str)]; 5] = [
+    let expect: [&[(&str, &str)]; 7] = [
         &[("linearizable", "violated")],
         &[("linearizable", "holds")],
+        &[("linearizable", "violated"), ("convergent", "holds")],
+        &[("linearizable", "holds"), ("convergent", "holds")],
         &[("linearizable", "violated"), ("sequential", "holds")],
         &[("causal", "violated"), ("convergent", "holds")],
         &[("linearizable", "violated"), ("causal", "holds"), ("convergent", "holds")],

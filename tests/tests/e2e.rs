@@ -392,6 +392,15 @@ fn the_consistency_lab_judges_its_history_and_shows_the_stale_read() {
     b.click(&b.find(".timeline .model.violated button.show-ops"));
     b.until("the culprit is marked", || b.exists(".timeline g.op[data-culprit=true]"));
     assert!(b.exists(".timeline a.download[download='history.edn']"));
+    // The causal verdict's counterexample is drawn as a chain of arrows in causal order.
+    let causal = info.presets.iter().find(|p| p.name == "A reply seen before its question").expect("the preset");
+    let mut scenario = causal.scenario("consistency").expect("a preset");
+    scenario.at = 13_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the causal judge finds the pattern", || b.exists(".timeline .model.violated[data-model=causal]"));
+    assert!(!b.exists(".timeline .causal-arrow"));
+    b.click(&b.find(".timeline .model[data-model=causal] button.show-ops"));
+    b.until("the chain is drawn", || b.exists(".timeline .causal-arrow"));
     // Open your own history: one of Porcupine's etcd histories, judged in the page.
     let etcd = playground_e2e::root().join("cli/tests/porcupine/etcd_000.log");
     b.send_keys(&b.find(".open-history input[type=file]"), etcd.to_str().expect("a UTF-8 path"));

@@ -236,7 +236,7 @@ impl KeySearch {
             left -= 1;
             stats.steps += 1;
             let entry = self.entry;
-            if entry % 2 == 0 {
+            if entry.is_multiple_of(2) {
                 let i = entry / 2;
                 if let Some(after) = model.step(&self.state, &h.ops[self.ops[i]]) {
                     self.linearized.set(i);

@@ -73,10 +73,40 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
     },
+    ParamSpec {
+        key: "read_level",
+        label: "Read from",
+        kind: ParamKind::Choice(&LEVELS),
+        default: "one",
+        help: "Eventual store: how many replicas answer a read before the client gets the newest of their values (one, a majority, all), as Dynamo and Cassandra let each operation choose.",
+        per_node: false,
+        live: false,
+    },
+    ParamSpec {
+        key: "write_level",
+        label: "Write to",
+        kind: ParamKind::Choice(&LEVELS),
+        default: "one",
+        help: "Eventual store: how many replicas store a write before the client is told it is done.",
+        per_node: false,
+        live: false,
+    },
     LOSS,
     DUPLICATION,
     JITTER,
 ];
+
+const LEVELS: [&str; 3] = ["one", "quorum", "all"];
+
+/// How many of `replicas` a consistency level needs.
+fn level(params: &Params, key: &str, replicas: usize) -> u8 {
+    let n = replicas as u8;
+    match params.choice(key) {
+        "all" => n,
+        "quorum" => n / 2 + 1,
+        _ => 1,
+    }
+}
 
 static PRESETS: &[Preset] = &[
     Preset {
@@ -94,6 +124,23 @@ static PRESETS: &[Preset] = &[
         seed: 1,
         params: &[],
         faults: "100ms do r1 elect; 2s partition r1,c1 | r2,r3,c2,c3; 7s heal",
+    },
+    Preset {
+        name: "Eventual: stale reads across a partition",
+        about: "Eventual mode, r3 cut off with c3 from 1 s to 5 s: c3 keeps reading and writing its own side, \
+                so it misses the others' writes and they miss its, and the history is not linearizable. Once \
+                the partition heals and the writes stop, anti-entropy makes every replica agree.",
+        seed: 1,
+        params: &[("mode", "eventual")],
+        faults: "1s partition r1,r2,c1,c2 | r3,c3; 5s heal",
+    },
+    Preset {
+        name: "Quorum reads and writes",
+        about: "Eventual mode with reads and writes from a majority of replicas: a read overlaps every \
+                acknowledged write, so stale reads need a partition or a crash.",
+        seed: 1,
+        params: &[("mode", "eventual"), ("read_level", "quorum"), ("write_level", "quorum")],
+        faults: "",
     },
     Preset {
         name: "Sequential, not linearizable",
@@ -162,6 +209,8 @@ fn config(params: &Params, kind: Kind, replicas: &[NodeId]) -> Config {
         timeout: params.int("timeout_ms") as Micros * MICROS_PER_MS,
         reads_pct: params.int("reads") as u8,
         stale_reads: params.choice("stale_reads") == "on",
+        read_quorum: level(params, "read_level", replicas.len()),
+        write_quorum: level(params, "write_level", replicas.len()),
         stop: workload,
         finals: workload + 2 * MICROS_PER_SEC,
     }

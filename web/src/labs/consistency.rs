@@ -126,7 +126,7 @@ fn model_row(index: usize, m: &ModelView, selected: &UseStateHandle<Option<usize
         html! { <button class="show-ops" onclick={onclick} aria-pressed={on.to_string()}>{ text }</button> }
     });
     html! {
-        <li class={classes!("model", m.word)}>
+        <li class={classes!("model", m.word)} data-model={m.name}>
             <span class="mark" aria-hidden="true">{ mark }</span>
             <strong>{ m.name }</strong>{ " " }<span class="word">{ m.word }</span>
             if m.promised { <span class="promised" title="The store's mode promises this">{ " promised" }</span> }
@@ -141,6 +141,7 @@ fn model_row(index: usize, m: &ModelView, selected: &UseStateHandle<Option<usize
 #[function_component]
 pub fn Timeline(props: &TimelineProps) -> Html {
     let selected = use_state(|| None::<usize>);
+    let hovered = use_state(|| None::<usize>);
     let view = &props.view;
     let (t0, t1) = window(view, *selected, props.now);
     let scale = (WIDTH - LEFT - 10.0) / (t1 - t0).max(1) as f64;
@@ -148,6 +149,25 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let highlighted: Vec<usize> =
         (*selected).and_then(|m| view.models.iter().chain(&view.sessions).nth(m)).map_or(Vec::new(), |m| m.ops.clone());
     let culprit = highlighted.last().copied();
+    // A hovered read: the write it read from.
+    let read_from: Option<(usize, usize)> = (*hovered).and_then(|r| {
+        let read = &view.ops.get(r)?.op;
+        if !read.call.is_read() || !read.known() || read.value == Val::Nil {
+            return None;
+        }
+        let w = view
+            .ops
+            .iter()
+            .position(|w| !w.op.call.is_read() && w.op.key == read.key && w.op.written() == Some(&read.value))?;
+        Some((w, r))
+    });
+    // The causal verdict's counterexample is a chain in causal order: draw it as arrows.
+    let causal_chain = (*selected)
+        .and_then(|m| view.models.get(m))
+        .filter(|m| m.name == "causal")
+        .map_or(Vec::new(), |m| m.ops.clone());
+    let mut arrows: Vec<(usize, usize)> = causal_chain.windows(2).map(|w| (w[0], w[1])).collect();
+    arrows.extend(read_from);
     let height = LANE * view.lanes.len() as f64 + 24.0;
     let lanes = view.lanes.iter().enumerate().map(|(i, name)| {
         let y = LANE * i as f64 + LANE / 2.0;
@@ -187,7 +207,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             html! { <line class="lin-point" x1={format!("{px:.1}")} x2={format!("{px:.1}")} y1={format!("{:.1}", y - 3.0)} y2={format!("{:.1}", y + LANE - 9.0)} /> }
         });
         html! {
-            <g class="op" data-op={i.to_string()} data-culprit={(Some(i) == culprit).then_some("true")}>
+            <g class={classes!("op", (read_from.map(|(w, _)| w) == Some(i)).then_some("read-from"))} data-op={i.to_string()} data-culprit={(Some(i) == culprit).then_some("true")}
+                onmouseenter={let hovered = hovered.clone(); move |_: MouseEvent| hovered.set(Some(i))}
+                onmouseleave={let hovered = hovered.clone(); move |_: MouseEvent| hovered.set(None)}>
                 <title>{ title }</title>
                 <rect x={format!("{a:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", b - a)} height={format!("{:.0}", LANE - 12.0)}
                     rx="3" fill={fill} stroke="#222" stroke-width={stroke_width} stroke-dasharray={dash} />
@@ -219,7 +241,19 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             <svg class="timeline-svg" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img"
                 aria-label={format!("Timeline of {ops} operations from {axis}")}>
                 { for lanes }
+                <defs>
+                    <marker id="timeline-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#222" />
+                    </marker>
+                </defs>
                 { for bars }
+                { for arrows.iter().filter_map(|&(a, b)| {
+                    let (from, to) = (view.ops.get(a)?, view.ops.get(b)?);
+                    let x1 = x(from.op.complete.unwrap_or(props.now).min(from.point.unwrap_or(u64::MAX)));
+                    let x2 = x(to.op.invoke.max(to.point.unwrap_or(0)));
+                    let (y1, y2) = (LANE * f64::from(from.lane) + LANE / 2.0, LANE * f64::from(to.lane) + LANE / 2.0);
+                    Some(html! { <line class="causal-arrow" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} marker-end="url(#timeline-arrow)" /> })
+                }) }
                 <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 6.0)}>{ axis }</text>
             </svg>
             <ul class="models">

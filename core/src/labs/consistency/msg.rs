@@ -92,6 +92,25 @@ pub enum Msg {
         term: u64,
         granted: bool,
     },
+    /// Eventual mode with a consistency level above one: the coordinator asks the other
+    /// replicas to store a write, or for their value of a key, and answers the client once
+    /// enough have replied.
+    Store {
+        token: u32,
+        key: Key,
+        cell: Cell,
+    },
+    Stored {
+        token: u32,
+    },
+    Fetch {
+        token: u32,
+        key: Key,
+    },
+    Fetched {
+        token: u32,
+        cell: Cell,
+    },
     /// Causal and eventual modes: a write pushed to the other replicas, or (`whole`) the
     /// sender's whole state for anti-entropy.
     Replicate {
@@ -113,12 +132,17 @@ impl Message for Msg {
             Msg::Vote { .. } => "Vote",
             Msg::VoteReply { .. } => "VoteReply",
             Msg::Replicate { .. } => "Replicate",
+            Msg::Store { .. } => "Store",
+            Msg::Stored { .. } => "Stored",
+            Msg::Fetch { .. } => "Fetch",
+            Msg::Fetched { .. } => "Fetched",
         }
     }
 
     fn class(&self) -> MsgClass {
         match self {
-            Msg::Op { .. } | Msg::Replicate { .. } => MsgClass::Request,
+            Msg::Op { .. } | Msg::Replicate { .. } | Msg::Store { .. } | Msg::Fetch { .. } => MsgClass::Request,
+            Msg::Stored { .. } | Msg::Fetched { .. } => MsgClass::Reply,
             Msg::Done { .. } | Msg::SyncAck { .. } => MsgClass::Reply,
             Msg::Redirect { .. } => MsgClass::Rejection,
             Msg::Sync { .. } => MsgClass::Heartbeat,
@@ -137,6 +161,10 @@ impl Message for Msg {
             Msg::SyncAck { term, seq, .. } => Brief::SyncAck { term: *term, seq: *seq },
             Msg::Vote { term, seq, .. } => Brief::Vote { term: *term, seq: *seq },
             Msg::VoteReply { term, granted } => Brief::VoteReply { term: *term, granted: *granted },
+            Msg::Store { token, key, cell } => Brief::Store { token: *token, key: *key, value: cell.value },
+            Msg::Stored { token } => Brief::Stored { token: *token },
+            Msg::Fetch { token, key } => Brief::Fetch { token: *token, key: *key },
+            Msg::Fetched { token, cell } => Brief::Fetched { token: *token, value: cell.value },
             Msg::Replicate { cells, .. } => {
                 Brief::Replicate { cells: cells.iter().map(|(k, c)| (*k, c.value)).collect() }
             }
@@ -155,6 +183,10 @@ pub enum Brief {
     Vote { term: u64, seq: u64 },
     VoteReply { term: u64, granted: bool },
     Replicate { cells: Vec<(Key, Value)> },
+    Store { token: u32, key: Key, value: Value },
+    Stored { token: u32 },
+    Fetch { token: u32, key: Key },
+    Fetched { token: u32, value: Value },
 }
 
 impl fmt::Display for Brief {
@@ -171,6 +203,10 @@ impl fmt::Display for Brief {
             Brief::SyncAck { term, seq } => write!(f, "term {term} seq {seq}"),
             Brief::Vote { term, seq } => write!(f, "term {term} seq {seq}"),
             Brief::VoteReply { term, granted } => write!(f, "term {term} {}", if *granted { "yes" } else { "no" }),
+            Brief::Store { token, key, value } => write!(f, "@{token} store {}={value}", key_name(*key)),
+            Brief::Stored { token } => write!(f, "@{token} stored"),
+            Brief::Fetch { token, key } => write!(f, "@{token} fetch {}", key_name(*key)),
+            Brief::Fetched { token, value } => write!(f, "@{token} value {value}"),
             Brief::Replicate { cells } => {
                 for (i, (k, v)) in cells.iter().enumerate() {
                     write!(f, "{}{}={v}", if i > 0 { " " } else { "" }, key_name(*k))?;

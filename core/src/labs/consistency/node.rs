@@ -68,6 +68,10 @@ pub struct Config {
     pub reads_pct: u8,
     /// The teaching variant: the leader answers reads from its own state, unconfirmed.
     pub stale_reads: bool,
+    /// Eventual mode: how many replicas (the coordinator included) must answer a read and
+    /// acknowledge a write before the client gets its answer.
+    pub read_quorum: u8,
+    pub write_quorum: u8,
     /// When clients stop issuing operations, and when each reads every key a last time.
     pub stop: Micros,
     pub finals: Micros,

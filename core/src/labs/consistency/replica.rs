@@ -59,6 +59,22 @@ pub struct Replica {
     pub(super) probe: u64,
     /// Causal mode: writes received before their dependencies.
     buffered: Vec<(Key, Cell)>,
+    /// Eventual mode: operations waiting for enough replicas, by token.
+    gathering: Vec<Gathering>,
+    next_token: u32,
+}
+
+/// A client's operation the coordinator answers once `need` replicas (itself included) have.
+#[derive(Clone, Debug)]
+pub(super) struct Gathering {
+    token: u32,
+    client: NodeId,
+    id: u32,
+    need: u8,
+    got: u8,
+    /// For a read: the newest value seen so far; for a write: the version written.
+    best: Cell,
+    read: bool,
 }
 
 impl Replica {
@@ -83,6 +99,8 @@ impl Replica {
             waiting: Vec::new(),
             probe: 0,
             buffered: Vec::new(),
+            gathering: Vec::new(),
+            next_token: 0,
             config,
         }
     }
@@ -109,9 +127,29 @@ impl Replica {
         }
         match msg {
             Msg::Op { id, request: Request::Read { key }, .. } => {
-                let cell = &self.stable.cells[usize::from(key)];
-                out.send(from, Msg::Done { id, value: cell.value, seq: 0, version: cell.version });
+                let cell = self.stable.cells[usize::from(key)].clone();
+                let need = if self.config.mode == Mode::Eventual { self.config.read_quorum } else { 1 };
+                let token = self.gather(from, id, need, cell, true, out);
+                if let Some(token) = token {
+                    let others: Vec<NodeId> = self.others().collect();
+                    for to in others {
+                        out.send(to, Msg::Fetch { token, key });
+                    }
+                }
             }
+            Msg::Store { token, key, cell } => {
+                if usize::from(key) < self.stable.cells.len() {
+                    self.apply(key, cell);
+                    self.persist(out);
+                }
+                out.send(from, Msg::Stored { token });
+            }
+            Msg::Fetch { token, key } => {
+                let cell = self.stable.cells.get(usize::from(key)).cloned().unwrap_or_default();
+                out.send(from, Msg::Fetched { token, cell });
+            }
+            Msg::Stored { token } => self.answered(token, None, out),
+            Msg::Fetched { token, cell } => self.answered(token, Some(cell), out),
             Msg::Op { id, request: Request::Write { key, value }, deps, .. } => {
                 let stamp = match self.config.mode {
                     Mode::Causal => {
@@ -126,10 +164,14 @@ impl Replica {
                     Cell { value, version, deps: if self.config.mode == Mode::Causal { deps } else { Vec::new() } };
                 self.apply(key, cell.clone());
                 self.persist(out);
-                out.send(from, Msg::Done { id, value: 0, seq: 0, version });
+                let need = if self.config.mode == Mode::Eventual { self.config.write_quorum } else { 1 };
+                let token = self.gather(from, id, need, cell.clone(), false, out);
                 let others: Vec<NodeId> = self.others().collect();
                 for to in others {
-                    out.send(to, Msg::Replicate { cells: alloc::vec![(key, cell.clone())], whole: false });
+                    match token {
+                        Some(token) => out.send(to, Msg::Store { token, key, cell: cell.clone() }),
+                        None => out.send(to, Msg::Replicate { cells: alloc::vec![(key, cell.clone())], whole: false }),
+                    }
                 }
             }
             Msg::Replicate { cells, whole } => {
@@ -150,6 +192,43 @@ impl Replica {
                 self.persist(out);
             }
             _ => {}
+        }
+    }
+
+    /// Answers the client now if one replica is enough; otherwise starts gathering and
+    /// returns the token to ask the others with.
+    fn gather(
+        &mut self,
+        client: NodeId,
+        id: u32,
+        need: u8,
+        mine: Cell,
+        read: bool,
+        out: &mut Out<State>,
+    ) -> Option<u32> {
+        if need <= 1 {
+            let value = if read { mine.value } else { 0 };
+            out.send(client, Msg::Done { id, value, seq: 0, version: mine.version });
+            return None;
+        }
+        self.next_token += 1;
+        let token = self.next_token;
+        self.gathering.push(Gathering { token, client, id, need, got: 1, best: mine, read });
+        Some(token)
+    }
+
+    /// Another replica answered a gathering operation.
+    fn answered(&mut self, token: u32, cell: Option<Cell>, out: &mut Out<State>) {
+        let Some(at) = self.gathering.iter().position(|g| g.token == token) else { return };
+        let g = &mut self.gathering[at];
+        g.got += 1;
+        if let Some(cell) = cell.filter(|c| c.version > g.best.version) {
+            g.best = cell;
+        }
+        if g.got >= g.need {
+            let g = self.gathering.remove(at);
+            let value = if g.read { g.best.value } else { 0 };
+            out.send(g.client, Msg::Done { id: g.id, value, seq: 0, version: g.best.version });
         }
     }
 
