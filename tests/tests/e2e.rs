@@ -27,6 +27,7 @@ fn node_class(b: &Browser, name: &str) -> String {
 fn home_opens_the_network_lab_and_it_plays() {
     let (b, site) = open();
     b.goto(&site.base);
+    b.find(".card");
     let cards = b.script("return document.querySelectorAll('.card').length");
     assert_eq!(cards, 8, "the home page lists all eight labs");
     assert!(b.text(&b.find(".card[data-lab=replication]")).contains("Not built yet"));

@@ -11,6 +11,7 @@
 //! is searched on its own (P-compositionality). Operations of unknown outcome return "at
 //! infinity": they may be placed anywhere after their call, with any result.
 
+use alloc::borrow::Cow;
 use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::vec;
@@ -26,7 +27,7 @@ pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
 
 /// [`check`], with what the search did.
 pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
-    let mut search = Search::new(h.clone(), model, budget);
+    let mut search = Search::new(Cow::Borrowed(h), model, budget);
     loop {
         if let Some(answer) = search.run(u64::MAX) {
             return (answer, search.stats);
@@ -34,11 +35,21 @@ pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, S
     }
 }
 
+/// Whether the operations on one key are linearizable (keys are independent objects).
+pub fn check_key(h: &History, key: &Val, model: Model, budget: Budget) -> Answer {
+    let mut stats = SearchStats::default();
+    let mut search = KeySearch::new(h, h.searched(Some(key)), model);
+    match search.advance(h, model, budget.steps, &mut stats) {
+        Some(answer) => answer,
+        None => Answer::Unknown { reason: format!("budget exhausted after {} steps", budget.steps) },
+    }
+}
+
 /// A linearizability search that can be run a slice at a time (a page judging a large
 /// history between animation frames), key by key.
 #[derive(Clone)]
-pub struct Search {
-    history: History,
+pub struct Search<'h> {
+    history: Cow<'h, History>,
     model: Model,
     budget: Budget,
     keys: Vec<Val>,
@@ -50,8 +61,9 @@ pub struct Search {
     pub stats: SearchStats,
 }
 
-impl Search {
-    pub fn new(history: History, model: Model, budget: Budget) -> Self {
+impl<'h> Search<'h> {
+    /// A search of `history`, borrowed or owned (a page keeps its own copy across frames).
+    pub fn new(history: Cow<'h, History>, model: Model, budget: Budget) -> Self {
         let keys = history.keys();
         Search {
             history,

@@ -7,6 +7,7 @@
 //! (how far each process has got, state) prunes what was explored. Operations of unknown
 //! outcome may be placed anywhere after their process's earlier ones, with any result.
 
+use alloc::borrow::Cow;
 use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::vec;
@@ -22,7 +23,7 @@ pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
 
 /// [`check`], with what the search did.
 pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
-    let mut search = Search::new(h.clone(), model, budget);
+    let mut search = Search::new(Cow::Borrowed(h), model, budget);
     loop {
         if let Some(answer) = search.run(u64::MAX) {
             return (answer, search.stats);
@@ -41,8 +42,8 @@ struct Frame {
 
 /// A sequential-consistency search that can be run a slice at a time.
 #[derive(Clone)]
-pub struct Search {
-    history: History,
+pub struct Search<'h> {
+    history: Cow<'h, History>,
     model: Model,
     budget: Budget,
     /// Each process's operations, in the order it invoked them.
@@ -58,8 +59,9 @@ pub struct Search {
     pub stats: SearchStats,
 }
 
-impl Search {
-    pub fn new(history: History, model: Model, budget: Budget) -> Self {
+impl<'h> Search<'h> {
+    /// A search of `history`, borrowed or owned (a page keeps its own copy across frames).
+    pub fn new(history: Cow<'h, History>, model: Model, budget: Budget) -> Self {
         let keys = history.keys();
         let counted = history.searched(None);
         let mut processes: Vec<(u64, Vec<usize>)> = Vec::new();

@@ -25,6 +25,8 @@ const THROTTLE_FROM: usize = 300;
 /// Session guarantees are re-judged every this many completions while the history is
 /// short, and at every final read.
 const SESSION_EVERY: u64 = 16;
+/// Past this many operations the session guarantees are no longer judged live (the last
+/// verdict stays; `playground check` judges the whole history).
 const SESSION_LIVE_OPS: usize = 600;
 /// The live judge follows this many operations; past them it says so, and the exported
 /// history can be judged by `playground check`. Past `MAX_RECORDED`, operations are not
@@ -46,6 +48,8 @@ pub struct Judge {
     linear_gave_up: bool,
     /// Each completion's time and trace event, in order.
     done: Vec<(Micros, u64)>,
+    /// Linearizability per key.
+    per_key: Vec<(Val, Answer)>,
     /// Per model, the last completion at which a throttled judgement found it holding.
     judged_ok: [usize; 4],
 }
@@ -75,6 +79,7 @@ impl Default for Judge {
             linear_gave_up: false,
             done: Vec::new(),
             judged_ok: [0; 4],
+            per_key: Vec::new(),
         }
     }
 }
@@ -126,7 +131,34 @@ impl Judge {
         self.history.complete(index, outcome, read, at);
         self.completions += 1;
         self.done.push((at, seq));
-        self.judge(self.finals[index])
+        self.judge(index)
+    }
+
+    /// Linearizability, re-judged for the key of the operation that just completed (the other
+    /// keys' operations did not change), and the keys' answers combined.
+    fn judge_linear(&mut self, index: usize) {
+        let key = self.history.ops[index].key.clone();
+        let answer = linear::check_key(&self.history, &key, Model::Register, Budget { steps: LIVE_STEPS });
+        match self.per_key.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = answer,
+            None => self.per_key.push((key, answer)),
+        }
+        let h = &self.history;
+        let violated = self.per_key.iter().filter(|(_, a)| a.violated()).min_by_key(|(_, a)| match a {
+            Answer::Violated { culprit, .. } => h.ops[*culprit].end(),
+            _ => u64::MAX,
+        });
+        let unknown = self.per_key.iter().find(|(_, a)| matches!(a, Answer::Unknown { .. }));
+        self.answers[0] = match (violated, unknown) {
+            (Some((_, a)), _) | (None, Some((_, a))) => a.clone(),
+            (None, None) => {
+                let witness = self.per_key.iter().flat_map(|(_, a)| match a {
+                    Answer::Holds { witness } => witness.clone(),
+                    _ => Vec::new(),
+                });
+                Answer::Holds { witness: witness.collect() }
+            }
+        };
     }
 
     /// The history as it stood at completion `c`: later completions are still open.
@@ -178,7 +210,8 @@ impl Judge {
         }
     }
 
-    fn judge(&mut self, final_read: bool) -> Vec<(usize, Micros, u64)> {
+    fn judge(&mut self, index: usize) -> Vec<(usize, Micros, u64)> {
+        let final_read = self.finals[index];
         if self.history.ops.len() > MAX_JUDGED {
             let reason = alloc::format!(
                 "the live judge follows the first {MAX_JUDGED} operations; export the history and run `playground check` on all of it"
@@ -192,11 +225,11 @@ impl Judge {
         }
         let was: Vec<bool> = self.answers.iter().map(Answer::violated).collect();
         let mut broke_at: [Option<usize>; 4] = [None; 4];
-        let h = &self.history;
         let model = Model::Register;
         let mut broke = Vec::new();
         if !self.answers[0].violated() && !self.linear_gave_up {
-            self.answers[0] = linear::check(h, model, Budget { steps: LIVE_STEPS });
+            self.judge_linear(index);
+            let h = &self.history;
             if let Answer::Unknown { reason } = &mut self.answers[0] {
                 self.linear_gave_up = true;
                 *reason = alloc::format!(
@@ -234,8 +267,8 @@ impl Judge {
             let finals = &self.finals;
             self.answers[3] = session::convergence_of(h, model, |i| finals[i]);
         }
-        let short = h.ops.len() <= SESSION_LIVE_OPS && self.completions.is_multiple_of(SESSION_EVERY);
-        if final_read || short {
+        let short = h.ops.len() <= SESSION_LIVE_OPS;
+        if short && (final_read || self.completions.is_multiple_of(SESSION_EVERY)) {
             for (which, answer) in self.sessions.iter_mut().enumerate() {
                 if !answer.violated() {
                     *answer = session::check(h, which);

@@ -2,6 +2,7 @@
 //! this page (nothing is uploaded), a slice of the search per animation frame with a
 //! progress bar and a Cancel button, then drawn on the same timeline.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -29,8 +30,8 @@ struct Job {
     name: String,
     history: History,
     model: Model,
-    linear: linear::Search,
-    sequential: sequential::Search,
+    linear: linear::Search<'static>,
+    sequential: sequential::Search<'static>,
     answers: Vec<Answer>,
 }
 
@@ -42,8 +43,8 @@ impl Job {
     fn new(name: String, history: History) -> Job {
         let model = Model::for_history(&history);
         Job {
-            linear: linear::Search::new(history.clone(), model, BUDGET),
-            sequential: sequential::Search::new(history.clone(), model, SEQUENTIAL_BUDGET),
+            linear: linear::Search::new(Cow::Owned(history.clone()), model, BUDGET),
+            sequential: sequential::Search::new(Cow::Owned(history.clone()), model, SEQUENTIAL_BUDGET),
             answers: Vec::new(),
             name,
             history,
