@@ -36,13 +36,14 @@ pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, S
 }
 
 /// Whether the operations on one key are linearizable (keys are independent objects).
-pub fn check_key(h: &History, key: &Val, model: Model, budget: Budget) -> Answer {
+pub fn check_key(h: &History, key: &Val, model: Model, budget: Budget) -> (Answer, SearchStats) {
     let mut stats = SearchStats::default();
     let mut search = KeySearch::new(h, h.searched(Some(key)), model);
-    match search.advance(h, model, budget.steps, &mut stats) {
+    let answer = match search.advance(h, model, budget.steps, &mut stats) {
         Some(answer) => answer,
         None => Answer::Unknown { reason: format!("budget exhausted after {} steps", budget.steps) },
-    }
+    };
+    (answer, stats)
 }
 
 /// A linearizability search that can be run a slice at a time (a page judging a large
@@ -139,7 +140,7 @@ pub(crate) struct SetPrint(u128);
 
 impl SetPrint {
     /// The fingerprint value of operation `i` (splitmix64, twice).
-    fn of(i: usize) -> u128 {
+    pub(crate) fn of(i: usize) -> u128 {
         let mix = |mut z: u64| {
             z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -168,6 +169,19 @@ impl Hasher for Fnv {
             self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
     }
+}
+
+/// A 128-bit fingerprint: FNV-1a with two different offset bases (the second also mixed
+/// through splitmix64's finalizer, so the halves do not move together).
+pub(crate) fn fingerprint128(parts: impl Hash) -> u128 {
+    let mut a = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut b = Fnv(0x84222325cbf29ce4);
+    parts.hash(&mut a);
+    parts.hash(&mut b);
+    let mut z = b.finish();
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (u128::from(a.finish()) << 64) | u128::from(z ^ (z >> 31))
 }
 
 pub(crate) fn fingerprint(parts: impl Hash) -> u64 {

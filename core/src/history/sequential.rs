@@ -13,7 +13,7 @@ use alloc::format;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::linear::{explain, fingerprint};
+use super::linear::{explain, fingerprint128, SetPrint};
 use super::{Answer, Budget, History, Model, SearchStats, Val};
 
 /// Whether `h` is sequentially consistent for `model`.
@@ -53,7 +53,12 @@ pub struct Search<'h> {
     cursors: Vec<u32>,
     state: Vec<Val>,
     stack: Vec<Frame>,
-    seen: BTreeSet<(u64, Vec<u32>, Vec<Val>)>,
+    /// Configurations explored, as 128-bit fingerprints of (how far each process has got,
+    /// state) (see `linear::SetPrint` on why fingerprints are enough).
+    seen: BTreeSet<u128>,
+    /// The fingerprint of `cursors`: the XOR of one value per (process, position), so
+    /// moving one process costs O(1) however many processes there are.
+    cursor_print: u128,
     choice: usize,
     best: (Vec<usize>, usize),
     pub stats: SearchStats,
@@ -86,6 +91,7 @@ impl<'h> Search<'h> {
             processes,
             stack: Vec::new(),
             seen: BTreeSet::new(),
+            cursor_print: 0,
             choice: 0,
             best: (Vec::new(), usize::MAX),
             stats: SearchStats::default(),
@@ -128,14 +134,14 @@ impl<'h> Search<'h> {
                 let k = self.key_of[i];
                 let Some(after) = self.model.step(&self.state[k], &h.ops[i]) else { continue };
                 let before = core::mem::replace(&mut self.state[k], after);
-                self.cursors[p] += 1;
-                let key = (fingerprint((&self.cursors, &self.state)), self.cursors.clone(), self.state.clone());
+                advance(&mut self.cursors, &mut self.cursor_print, p, true);
+                let key = self.cursor_print ^ fingerprint128(&self.state).rotate_left(17);
                 if self.seen.insert(key) {
                     self.stats.cache_peak = self.stats.cache_peak.max(self.seen.len());
                     found = Some(Frame { process: p, rank, key: k, before });
                     break;
                 }
-                self.cursors[p] -= 1;
+                advance(&mut self.cursors, &mut self.cursor_print, p, false);
                 self.state[k] = before;
             }
             match found {
@@ -153,13 +159,22 @@ impl<'h> Search<'h> {
                     let Some(frame) = self.stack.pop() else {
                         return Some(violation(h, self.model, core::mem::take(&mut self.best)));
                     };
-                    self.cursors[frame.process] -= 1;
+                    advance(&mut self.cursors, &mut self.cursor_print, frame.process, false);
                     self.state[frame.key] = frame.before;
                     self.choice = frame.rank + 1;
                 }
             }
         }
     }
+}
+
+/// Moves process `p` one operation forward (or back), keeping the cursors' fingerprint.
+fn advance(cursors: &mut [u32], print: &mut u128, p: usize, forward: bool) {
+    let mark = |c: u32| SetPrint::of(((p as u64) << 32 | u64::from(c)) as usize);
+    let c = cursors[p];
+    let next = if forward { c + 1 } else { c - 1 };
+    *print ^= mark(c) ^ mark(next);
+    cursors[p] = next;
 }
 
 /// The operations placed so far, in order.

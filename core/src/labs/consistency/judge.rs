@@ -18,7 +18,10 @@ pub const MODELS: [&str; 4] = ["linearizable", "sequential", "causal", "converge
 
 /// How far a search may go per judgement before it says "unknown" (and stops judging that
 /// model live: each completion would cost as much again).
-const LIVE_STEPS: u64 = 200_000;
+const LIVE_STEPS: u64 = 50_000;
+/// How many steps a run's live judge may spend on one search in all, over every
+/// re-judgement; then it says "unknown" for that model and stops.
+const LIVE_TOTAL: u64 = 500_000;
 /// Past this many operations, sequential and causal consistency are judged every n/64
 /// completions (and a violation traced back to its completion).
 const THROTTLE_FROM: usize = 300;
@@ -50,6 +53,8 @@ pub struct Judge {
     done: Vec<(Micros, u64)>,
     /// Linearizability per key.
     per_key: Vec<(Val, Answer)>,
+    /// Search steps spent live, per model.
+    spent: [u64; 4],
     /// Per model, the last completion at which a throttled judgement found it holding.
     judged_ok: [usize; 4],
 }
@@ -80,6 +85,7 @@ impl Default for Judge {
             done: Vec::new(),
             judged_ok: [0; 4],
             per_key: Vec::new(),
+            spent: [0; 4],
         }
     }
 }
@@ -138,7 +144,9 @@ impl Judge {
     /// keys' operations did not change), and the keys' answers combined.
     fn judge_linear(&mut self, index: usize) {
         let key = self.history.ops[index].key.clone();
-        let answer = linear::check_key(&self.history, &key, Model::Register, Budget { steps: LIVE_STEPS });
+        let left = LIVE_TOTAL.saturating_sub(self.spent[0]).min(LIVE_STEPS);
+        let (answer, stats) = linear::check_key(&self.history, &key, Model::Register, Budget { steps: left });
+        self.spent[0] += stats.steps;
         match self.per_key.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = answer,
             None => self.per_key.push((key, answer)),
@@ -232,6 +240,9 @@ impl Judge {
             let h = &self.history;
             if let Answer::Unknown { reason } = &mut self.answers[0] {
                 self.linear_gave_up = true;
+                if self.spent[0] >= LIVE_TOTAL {
+                    *reason = alloc::format!("the live judge spent its {LIVE_TOTAL} search steps");
+                }
                 *reason = alloc::format!(
                     "{reason} at {} operations; not judged further live (`playground check` searches longer)",
                     h.ops.len()
@@ -254,6 +265,9 @@ impl Judge {
             if let Answer::Unknown { reason } = &mut self.answers[1] {
                 // Searching again on every completion would cost the same each time.
                 self.sequential_gave_up = true;
+                if self.spent[1] >= LIVE_TOTAL {
+                    *reason = alloc::format!("the live judge spent its {LIVE_TOTAL} search steps");
+                }
                 *reason = alloc::format!(
                     "{reason} at {n} operations; not judged further live (`playground check` searches longer)"
                 );
