@@ -139,21 +139,21 @@ impl<'h> Search<'h> {
 pub(crate) struct SetPrint(u128);
 
 impl SetPrint {
-    /// The fingerprint value of operation `i` (splitmix64, twice).
-    pub(crate) fn of(i: usize) -> u128 {
+    /// The fingerprint value of item `i` (splitmix64, twice); a `u64`, never a `usize`, so
+    /// wasm32 and 64-bit machines give the same values.
+    pub(crate) fn of(i: u64) -> u128 {
         let mix = |mut z: u64| {
             z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let i = i as u64;
         (u128::from(mix(i)) << 64) | u128::from(mix(i ^ 0x5851_f42d_4c95_7f2d))
     }
 
     /// Adds or removes operation `i`.
     fn toggle(&mut self, i: usize) {
-        self.0 ^= SetPrint::of(i);
+        self.0 ^= SetPrint::of(i as u64);
     }
 }
 
@@ -168,6 +168,12 @@ impl Hasher for Fnv {
         for b in bytes {
             self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
+    }
+
+    /// Lengths and indices hash as eight bytes on every target (a `usize` is four on wasm32),
+    /// so fingerprints, and therefore searches, are the same natively and in the browser.
+    fn write_usize(&mut self, i: usize) {
+        self.write(&(i as u64).to_le_bytes());
     }
 }
 
@@ -359,6 +365,20 @@ mod tests {
         let i = h.invoke(p, Val::Nil, call, t.0);
         h.complete(i, Outcome::Ok, value.map_or(Val::Nil, Val::Int), t.1);
         i
+    }
+
+    /// Found by the pinned seeds replayed in wasm32: a (process, position) mark built as
+    /// `(p << 32 | c) as usize` lost the process on 32-bit targets, so different searches
+    /// collided there and the browser judged differently from the CLI.
+    #[test]
+    fn fingerprints_do_not_depend_on_the_width_of_usize() {
+        assert_ne!(SetPrint::of(1 << 32 | 5), SetPrint::of(5));
+        assert_eq!(SetPrint::of(7), SetPrint::of(7));
+        let mut a = Fnv(0);
+        a.write_usize(3);
+        let mut b = Fnv(0);
+        b.write_u64(3);
+        assert_eq!(a.finish(), b.finish(), "a usize hashes as eight bytes everywhere");
     }
 
     #[test]

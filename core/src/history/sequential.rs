@@ -170,7 +170,7 @@ impl<'h> Search<'h> {
 
 /// Moves process `p` one operation forward (or back), keeping the cursors' fingerprint.
 fn advance(cursors: &mut [u32], print: &mut u128, p: usize, forward: bool) {
-    let mark = |c: u32| SetPrint::of(((p as u64) << 32 | u64::from(c)) as usize);
+    let mark = |c: u32| SetPrint::of((p as u64) << 32 | u64::from(c));
     let c = cursors[p];
     let next = if forward { c + 1 } else { c - 1 };
     *print ^= mark(c) ^ mark(next);
