@@ -28,11 +28,11 @@ pub fn check(h: &History, model: Model, budget: Budget) -> Answer {
 /// [`check`], with what the search did.
 pub fn check_with_stats(h: &History, model: Model, budget: Budget) -> (Answer, SearchStats) {
     let mut search = Search::new(Cow::Borrowed(h), model, budget);
-    loop {
-        if let Some(answer) = search.run(u64::MAX) {
-            return (answer, search.stats);
-        }
-    }
+    // Unbounded, a run always ends with an answer (the budget ends it at worst).
+    let answer = search
+        .run(u64::MAX)
+        .unwrap_or(Answer::Unknown { reason: format!("budget exhausted after {} steps", budget.steps) });
+    (answer, search.stats)
 }
 
 /// Whether the operations on one key are linearizable (keys are independent objects).

@@ -3,6 +3,8 @@
 
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
+
 mod open;
 
 pub use open::OpenHistory;
@@ -230,8 +232,19 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         .take(3)
         .find(|m| m.word == "holds")
         .map_or("none of linearizable, sequential, causal", |m| m.name);
-    let (ops, downloads) = (view.ops.len(), edn::write(&view.to_history()));
-    let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&downloads)));
+    let ops = view.ops.len();
+    // The export is written when clicked, not on every frame: the handler sets the link's
+    // address before the browser follows it.
+    let export = {
+        let view = props.view.clone();
+        Callback::from(move |e: MouseEvent| {
+            let text = edn::write(&view.to_history());
+            let href = format!("data:text/plain;charset=utf-8,{}", String::from(js_sys::encode_uri_component(&text)));
+            if let Some(link) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                let _ = link.set_attribute("href", &href);
+            }
+        })
+    };
     let heading = props.title.clone().unwrap_or_else(|| "History".into());
     let id = if props.title.is_some() { "file-timeline-h" } else { "timeline-h" };
     html! {
@@ -263,7 +276,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             <ul class="models sessions">
                 { for view.sessions.iter().enumerate().map(|(i, m)| model_row(view.models.len() + i, m, &selected)) }
             </ul>
-            <a class="download" href={href} download="history.edn">{ "Export the history (Jepsen EDN)" }</a>
+            <a class="download" href="#" download="history.edn" onclick={export}>{ "Export the history (Jepsen EDN)" }</a>
             if props.open { <OpenHistory /> }
         </section>
     }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use playground_core::history::view::{HistoryView, ModelView};
 use playground_core::history::{causal, edn, linear, sequential, session, Answer, Budget, History, Model};
+use playground_core::labs::consistency::MODELS;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, FileReader, HtmlInputElement};
@@ -24,7 +25,6 @@ const STEPS_PER_LOOK: u64 = 2_000;
 /// so the page answers within seconds ("unknown" if it ran out; the CLI searches longer).
 const BUDGET: Budget = Budget { steps: 20_000_000 };
 const SEQUENTIAL_BUDGET: Budget = Budget { steps: 2_000_000 };
-const MODELS: [&str; 4] = ["linearizable", "sequential", "causal", "convergent"];
 
 struct Job {
     name: String,
