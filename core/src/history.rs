@@ -26,6 +26,7 @@
 pub mod causal;
 pub mod edn;
 pub mod linear;
+pub mod live;
 mod model;
 pub mod sequential;
 pub mod session;

@@ -20,14 +20,13 @@
 //! own state without confirming it still leads: after a partition, the judge finds the read.
 
 mod client;
-mod judge;
 mod leader;
 pub mod msg;
 mod node;
 mod replica;
 
 pub use crate::history::view::{HistoryView, ModelView, OpView};
-pub use judge::MODELS;
+pub use crate::history::live::MODELS;
 pub use node::{Command, Config, Mode, Obs, State};
 
 use alloc::format;
@@ -44,7 +43,7 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, NodeSetup, Sim};
 use crate::time::{Micros, MICROS_PER_MS, MICROS_PER_SEC};
 use crate::trace::NodeId;
-use judge::Judge;
+use crate::history::live::Judge;
 use node::Kind;
 
 pub static PARAMS: &[ParamSpec] = &[
@@ -247,10 +246,10 @@ impl ConsistencyLab {
             let lane = self.clients.iter().position(|&c| c == o.node).unwrap_or(0) as u8;
             match o.observation {
                 Obs::Invoke { process, id, request, final_read } => {
-                    self.judge.invoke(o.node, lane, process, id, request, o.at, final_read);
+                    self.judge.invoke(o.node, lane, process, id, msg::call(request), o.at, final_read);
                 }
                 Obs::Complete { id, ok, value } => {
-                    for (model, at, seq) in self.judge.complete(o.node, id, ok, value, o.at, o.seq) {
+                    for (model, at, seq) in self.judge.complete(o.node, id, ok, msg::val(value), o.at, o.seq) {
                         let Answer::Violated { reason, .. } = &self.judge.answers[model] else { continue };
                         let detail = reason.clone();
                         if let Some(verdict) = self.verdicts.iter_mut().find(|v| v.name == MODELS[model]) {

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
+use crate::history::{Call, Val};
 use crate::process::{Message, MsgClass};
 use crate::trace::NodeId;
 
@@ -19,6 +20,28 @@ pub fn key_name(key: Key) -> char {
 /// A value: 0 is nothing written yet; client `c`'s `n`-th write writes `10 n + c`, so every
 /// value is written once.
 pub type Value = u32;
+
+/// A request as the history records it: the key's name and the call.
+pub fn call(request: Request) -> (Val, Call) {
+    match request {
+        Request::Read { key } => (key_val(key), Call::Read),
+        Request::Write { key, value } => (key_val(key), Call::Write(val(value))),
+    }
+}
+
+/// A key's name as a history value.
+pub fn key_val(key: Key) -> Val {
+    Val::Str(alloc::string::ToString::to_string(&key_name(key)))
+}
+
+/// A value as the history records it: 0 (nothing written) is nil.
+pub fn val(value: Value) -> Val {
+    if value == 0 {
+        Val::Nil
+    } else {
+        Val::Int(i64::from(value))
+    }
+}
 
 /// The version that orders writes to one key: a Lamport clock (causal mode) or the
 /// replica's clock in µs (eventual mode), ties broken by replica. Later wins.

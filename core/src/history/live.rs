@@ -1,5 +1,6 @@
-//! The live judge: the clients' history as it grows, judged after every completion by the
-//! generic checkers of [`crate::history`], and the picture the timeline draws.
+//! The live judge: a lab's clients' history as it grows, judged after every completion by
+//! the checkers of [`crate::history`], and the picture the timeline draws. Any lab whose
+//! clients read and write registers feeds it (`invoke`, `complete`) and shows its verdicts.
 //!
 //! A prefix of a history that breaks a model stays broken however the history goes on
 //! (open operations count as unknown), so once a model is violated it is not checked again.
@@ -7,9 +8,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::msg::{key_name, Request, Value};
-use crate::history::view::{self, HistoryView, ModelView, OpView};
-use crate::history::{causal, linear, sequential, session, Answer, Budget, Call, History, Model, Outcome, Val};
+use super::view::{self, HistoryView, ModelView, OpView};
+use super::{causal, linear, sequential, session, Answer, Budget, Call, History, Model, Outcome, Val};
 use crate::time::Micros;
 use crate::trace::NodeId;
 
@@ -98,26 +98,20 @@ impl Judge {
         lane: u8,
         process: u32,
         id: u32,
-        request: Request,
+        (key, call): (Val, Call),
         at: Micros,
         final_read: bool,
     ) {
         if self.history.ops.len() >= MAX_RECORDED {
             return;
         }
-        let (key, call) = match request {
-            Request::Read { key } => (key, Call::Read),
-            Request::Write { key, value } => (key, Call::Write(Val::Int(i64::from(value)))),
-        };
-        let name = Val::Str(alloc::string::ToString::to_string(&key_name(key)));
-        let index = self.history.invoke(u64::from(process), name, call, at);
+        let index = self.history.invoke(u64::from(process), key, call, at);
         self.open.push(((client, id), index));
         self.lanes.push(lane);
         self.finals.push(final_read);
         self.points.push(None);
     }
 
-    /// Records a completion; returns the models (by index into [`MODELS`]) it newly broke.
     /// Records a completion (trace event `seq`); returns the models (by index into
     /// [`MODELS`]) it newly broke, each with the completion that broke it (a model judged
     /// every few completions is traced back to the first one).
@@ -126,13 +120,12 @@ impl Judge {
         client: NodeId,
         id: u32,
         ok: bool,
-        value: Value,
+        read: Val,
         at: Micros,
         seq: u64,
     ) -> Vec<(usize, Micros, u64)> {
         let Some(slot) = self.open.iter().position(|(k, _)| *k == (client, id)) else { return Vec::new() };
         let (_, index) = self.open.swap_remove(slot);
-        let read = if value == 0 { Val::Nil } else { Val::Int(i64::from(value)) };
         let outcome = if ok { Outcome::Ok } else { Outcome::Info };
         self.history.complete(index, outcome, read, at);
         self.completions += 1;
