@@ -15,6 +15,7 @@
 extern crate alloc;
 
 pub mod base64url;
+pub mod crdt;
 pub mod digest;
 pub mod fault;
 pub mod hardware_time;
@@ -22,6 +23,7 @@ pub mod history;
 pub mod invariant;
 pub mod lab;
 pub mod labs;
+pub mod merkle;
 pub mod metrics;
 pub mod network;
 pub mod process;
