@@ -17,6 +17,8 @@
 //! - [`causal`]: **causal consistency** for histories whose writes are unique, by the bad
 //!   patterns of Bouajjani, Enea, Guerraoui and Hamza ("On verifying causal consistency",
 //!   POPL 2017);
+//! - [`recency`]: every read sees a value not overwritten, in real time, before it began
+//!   (Lamport's regular register; what R + W > N quorums promise);
 //! - [`session`]: the four **session guarantees** of Terry et al. ("Session guarantees for
 //!   weakly consistent replicated data", 1994) and **convergence** (eventual consistency).
 //!
@@ -28,6 +30,7 @@ pub mod edn;
 pub mod linear;
 pub mod live;
 mod model;
+pub mod recency;
 pub mod sequential;
 pub mod session;
 pub mod view;

@@ -272,6 +272,9 @@ pub struct LabInfo {
     pub presets: &'static [Preset],
     /// A lab made of parts (consensus: raft, paxos, flp) opens its first part.
     pub parts: &'static [&'static str],
+    /// Ways into one lab that the home page links to: (label, parameter, value), e.g. the
+    /// replication lab's three families.
+    pub variants: &'static [(&'static str, &'static str, &'static str)],
     /// Starts a run of the lab; `None` for a lab not built yet (it says what it will show).
     pub start: Option<StartFn>,
 }

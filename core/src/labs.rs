@@ -8,6 +8,7 @@ pub mod flp;
 pub mod network;
 pub mod paxos;
 pub mod raft;
+pub mod replication;
 
 use crate::lab::LabInfo;
 
@@ -23,6 +24,8 @@ pub enum LabView {
     SpaceTime(clocks::SpaceTime),
     /// Clients' operations on a timeline, judged against consistency models.
     History(consistency::HistoryView),
+    /// Servers, lag, quorums and Merkle trees, with the clients' history.
+    Replication(alloc::boxed::Box<replication::ReplicationView>),
 }
 
 impl LabView {
@@ -36,6 +39,7 @@ impl LabView {
     pub fn into_history(self) -> Option<consistency::HistoryView> {
         match self {
             LabView::History(view) => Some(view),
+            LabView::Replication(view) => view.history,
             _ => None,
         }
     }
@@ -61,23 +65,14 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         params: &[],
         presets: &[],
         parts: &["raft", "paxos", "flp"],
+        variants: &[],
         start: None,
     },
     raft::INFO,
     paxos::INFO,
     flp::INFO,
     consistency::INFO,
-    LabInfo {
-        name: "replication",
-        title: "Replication",
-        summary: "Will show single-leader (sync, semi-sync, async failover), multi-leader with LWW \
-                  and CRDTs, and leaderless quorums with read repair, anti-entropy and hinted handoff.",
-        listed: true,
-        params: &[],
-        presets: &[],
-        parts: &[],
-        start: None,
-    },
+    replication::INFO,
     LabInfo {
         name: "partitioning",
         title: "Partitioning",
@@ -87,6 +82,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         params: &[],
         presets: &[],
         parts: &[],
+        variants: &[],
         start: None,
     },
     LabInfo {
@@ -98,6 +94,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         params: &[],
         presets: &[],
         parts: &[],
+        variants: &[],
         start: None,
     },
     LabInfo {
@@ -109,6 +106,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
         params: &[],
         presets: &[],
         parts: &[],
+        variants: &[],
         start: None,
     },
 ];

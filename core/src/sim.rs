@@ -59,6 +59,8 @@ pub enum NodeRole {
     Acceptor,
     Learner,
     Replica,
+    /// Watches others' health (a failover manager).
+    Monitor,
 }
 
 impl NodeRole {
@@ -72,6 +74,7 @@ impl NodeRole {
             NodeRole::Acceptor => "acceptor",
             NodeRole::Learner => "learner",
             NodeRole::Replica => "replica",
+            NodeRole::Monitor => "monitor",
         }
     }
 }

@@ -23,6 +23,13 @@ pub fn Home(props: &HomeProps) -> Html {
                 html! { <li><a href={format!("?lab={}", part.name)}>{ part.title.trim_start_matches("Consensus: ") }</a></li> }
             });
             html! { <li class="card available" data-lab={info.name}>{ body }<ul class="parts">{ for links }</ul></li> }
+        } else if !info.variants.is_empty() && info.available() {
+            let links = info.variants.iter().map(|&(label, key, value)| {
+                let mut scenario = playground_core::Scenario::new(info.name, 1);
+                scenario.set_param(key, value);
+                html! { <li><a href={format!("?s={}", scenario.encode())}>{ label }</a></li> }
+            });
+            html! { <li class="card available" data-lab={info.name}>{ body }<ul class="parts">{ for links }</ul></li> }
         } else if info.available() {
             html! { <li class="card available" data-lab={info.name}><a href={format!("?lab={}", info.name)}>{ body }</a></li> }
         } else {

@@ -8,6 +8,7 @@ pub mod flp;
 pub mod network;
 pub mod paxos;
 pub mod raft;
+pub mod replication;
 
 use yew::prelude::*;
 
@@ -28,6 +29,7 @@ pub static LABS: &[LabUi] = &[
     LabUi { name: "paxos", explain: paxos::explain, ring: true },
     LabUi { name: "flp", explain: flp::explain, ring: true },
     LabUi { name: "consistency", explain: consistency::explain, ring: false },
+    LabUi { name: "replication", explain: replication::explain, ring: false },
 ];
 
 /// The lab's page additions; a lab without an entry gets the shared layout alone.

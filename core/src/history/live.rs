@@ -57,6 +57,9 @@ pub struct Judge {
     spent: [u64; 4],
     /// Per model, the last completion at which a throttled judgement found it holding.
     judged_ok: [usize; 4],
+    /// Each operation's completion: its time and trace event.
+    completed: Vec<Option<(Micros, u64)>>,
+    last: Option<usize>,
 }
 
 fn waiting(reason: &str) -> Answer {
@@ -86,6 +89,8 @@ impl Default for Judge {
             judged_ok: [0; 4],
             per_key: Vec::new(),
             spent: [0; 4],
+            completed: Vec::new(),
+            last: None,
         }
     }
 }
@@ -110,6 +115,7 @@ impl Judge {
         self.lanes.push(lane);
         self.finals.push(final_read);
         self.points.push(None);
+        self.completed.push(None);
     }
 
     /// Records a completion (trace event `seq`); returns the models (by index into
@@ -130,6 +136,8 @@ impl Judge {
         self.history.complete(index, outcome, read, at);
         self.completions += 1;
         self.done.push((at, seq));
+        self.completed[index] = Some((at, seq));
+        self.last = Some(index);
         self.judge(index)
     }
 
@@ -320,6 +328,21 @@ impl Judge {
                 .collect(),
             micros: true,
         }
+    }
+
+    /// Operation `op`'s completion: its time and trace event.
+    pub fn completion(&self, op: usize) -> Option<(Micros, u64)> {
+        self.completed.get(op).copied().flatten()
+    }
+
+    /// The verdict on session guarantee `which` (an index into [`session::GUARANTEES`]).
+    pub fn session(&self, which: usize) -> &Answer {
+        &self.sessions[which]
+    }
+
+    /// The index of the operation that completed last.
+    pub fn last_completed(&self) -> Option<usize> {
+        self.last
     }
 
     /// How many operations completed with each outcome: (ok, unknown).

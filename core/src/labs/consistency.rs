@@ -25,14 +25,15 @@ pub mod msg;
 mod node;
 mod replica;
 
-pub use crate::history::view::{HistoryView, ModelView, OpView};
 pub use crate::history::live::MODELS;
+pub use crate::history::view::{HistoryView, ModelView, OpView};
 pub use node::{Command, Config, Mode, Obs, State};
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::history::live::Judge;
 use crate::history::Answer;
 use crate::invariant::Verdict;
 use crate::lab::{
@@ -43,7 +44,6 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, NodeSetup, Sim};
 use crate::time::{Micros, MICROS_PER_MS, MICROS_PER_SEC};
 use crate::trace::NodeId;
-use crate::history::live::Judge;
 use node::Kind;
 
 pub static PARAMS: &[ParamSpec] = &[
@@ -352,5 +352,6 @@ pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
     params: PARAMS,
     presets: PRESETS,
     parts: &[],
+    variants: &[],
     start: Some(|scenario| Ok(alloc::boxed::Box::new(ConsistencyLab::start(scenario)?))),
 };

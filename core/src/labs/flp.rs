@@ -339,5 +339,6 @@ pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
     params: PARAMS,
     presets: &[],
     parts: &[],
+    variants: &[],
     start: Some(|scenario| Ok(alloc::boxed::Box::new(FlpLab::start(scenario)?))),
 };

@@ -161,6 +161,7 @@ pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
     params: PARAMS,
     presets: &[],
     parts: &[],
+    variants: &[],
     start: Some(|scenario| Ok(alloc::boxed::Box::new(NetworkLab::start(scenario)?))),
 };
 

@@ -429,5 +429,6 @@ pub const INFO: crate::lab::LabInfo = crate::lab::LabInfo {
     params: PARAMS,
     presets: PRESETS,
     parts: &[],
+    variants: &[],
     start: Some(|scenario| Ok(alloc::boxed::Box::new(RaftLab::start(scenario)?))),
 };

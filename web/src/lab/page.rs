@@ -172,13 +172,19 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let ui = crate::labs::find(&scenario.lab);
     let ring = ui.is_some_and(|ui| ui.ring);
-    let (mut space, mut raft_view, mut history) = (None, None, None);
+    let (mut space, mut raft_view, mut history, mut replication) = (None, None, None, None);
     match edited_run.lab_view() {
         LabView::SpaceTime(view) => space = Some(Rc::new(view)),
         LabView::Raft(view) => raft_view = Some(Rc::new(view)),
         LabView::History(view) => history = Some(Rc::new(view)),
+        LabView::Replication(mut view) => {
+            history = view.history.take().map(Rc::new);
+            replication = Some(Rc::new(*view));
+        }
         LabView::Plain => {}
     }
+    let replication_panel = replication
+        .map(|view| html! { <crate::labs::replication::ReplicationPanel view={view} now={edited_run.now()} /> });
     let timeline = history.map(
         |view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} open={!props.embed} /> },
     );
@@ -302,6 +308,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     { canvases }
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     { for raft_panel }
+                    { for replication_panel }
                     { for timeline }
                     { for held_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />

@@ -1,0 +1,379 @@
+//! Leaderless replication as Dynamo does it (DeCandia et al., SOSP 2007): each key lives on
+//! the N replicas that follow it round a ring; any replica coordinates a client's operation,
+//! sending it to all N and answering once W have stored a write or R have answered a read
+//! (the newest version wins: a timestamp and the coordinator's number). When R + W > N every
+//! read quorum overlaps every write quorum.
+//!
+//! - **Read repair**: a coordinator that finds stale replicas among the answers writes the
+//!   newest version back to them.
+//! - **Sloppy quorum and hinted handoff**: when too few of the N answer a write in time, the
+//!   next replicas round the ring store it for them, with a hint, and hand it back when the
+//!   owner answers again. The write is acknowledged, but reads still ask the N owners: R + W
+//!   > N no longer promises an overlap.
+//! - **Anti-entropy with Merkle trees** (Merkle 1987, as Dynamo and Cassandra): each replica
+//!   periodically compares a hash tree of the keys it shares with its ring successor, root
+//!   first, descends only into the subtrees that differ, and exchanges the keys of the
+//!   differing leaves.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::data::Cell;
+use super::msg::{Key, Msg, Reply, Request};
+use super::node::{Config, Obs, Stable, State, Timer};
+use crate::merkle::MerkleTree;
+use crate::process::{Ctx, Out};
+use crate::time::Micros;
+use crate::trace::NodeId;
+
+/// An operation this replica coordinates.
+#[derive(Clone, Debug)]
+pub struct Coordination {
+    pub token: u32,
+    client: NodeId,
+    id: u32,
+    pub key: Key,
+    write: Option<Cell>,
+    /// Who was asked, and who answered (with their cell, for reads).
+    pub asked: Vec<NodeId>,
+    pub answered: Vec<(NodeId, Cell)>,
+    done: bool,
+    pub started: Micros,
+}
+
+impl Coordination {
+    pub fn is_write(&self) -> bool {
+        self.write.is_some()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Replica {
+    pub config: Config,
+    me: NodeId,
+    pub index: u8,
+    pub cells: Vec<Option<Cell>>,
+    /// Writes kept for another replica: (owner, key, cell).
+    pub hints: Vec<(NodeId, Key, Cell)>,
+    pub coordinating: Vec<Coordination>,
+    /// The last operation coordinated, kept for the view.
+    pub last: Option<Coordination>,
+    next_token: u32,
+    round: u32,
+    /// The anti-entropy round in progress: its peer and the levels descended so far.
+    pub exchange: Option<(NodeId, u32, u8, Vec<u32>)>,
+}
+
+const HINT_TOKENS: u32 = 1 << 31;
+/// How often a replica tries to hand its hints back to their owners.
+const HANDOFF_EVERY: Micros = 1_000_000;
+
+impl Replica {
+    pub fn boot(me: NodeId, index: u8, config: Config, stable: &Stable) -> Self {
+        let mut cells = stable.cells.clone();
+        cells.resize(usize::from(config.keys), None);
+        Replica {
+            me,
+            index,
+            cells,
+            hints: stable.hints.clone(),
+            coordinating: Vec::new(),
+            last: None,
+            next_token: 1,
+            round: 0,
+            exchange: None,
+            config,
+        }
+    }
+
+    pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
+        out.set_timer(Timer::Handoff, HANDOFF_EVERY / 2 + ctx.entropy % HANDOFF_EVERY);
+        if self.config.anti_entropy > 0 {
+            out.set_timer(Timer::AntiEntropy, self.config.anti_entropy / 2 + ctx.entropy % self.config.anti_entropy);
+        }
+    }
+
+    fn persist(&self, out: &mut Out<State>) {
+        out.persist(Stable { cells: self.cells.clone(), hints: self.hints.clone(), ..Stable::default() });
+    }
+
+    /// Keeps `cell` if it is newer than ours; true if it was.
+    fn store(&mut self, key: Key, cell: Cell) -> bool {
+        let Some(slot) = self.cells.get_mut(usize::from(key)) else { return false };
+        if slot.is_none_or(|c| cell > c) {
+            *slot = Some(cell);
+            return true;
+        }
+        false
+    }
+
+    fn node(&self, replica: usize) -> NodeId {
+        self.config.servers[replica]
+    }
+
+    pub fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Msg, out: &mut Out<State>) {
+        match msg {
+            Msg::Op { id, request: Request::Read { key }, local: true, .. } => {
+                let value = self.cells.get(usize::from(key)).copied().flatten().map_or(0, |c| c.value);
+                out.send(from, Msg::Done { id, reply: Reply::Value(value) });
+            }
+            Msg::Op { id, request, .. } => self.coordinate(ctx, from, id, request, out),
+            Msg::Store { token, key, cell, hint } => {
+                match hint {
+                    Some(owner) => {
+                        self.hints.retain(|(o, k, _)| !(*o == owner && *k == key));
+                        self.hints.push((owner, key, cell));
+                        out.observe(Obs::Hinted { key, holder: self.me, owner });
+                    }
+                    None => {
+                        self.store(key, cell);
+                    }
+                }
+                self.persist(out);
+                out.send(from, Msg::Stored { token });
+            }
+            Msg::Stored { token } if token >= HINT_TOKENS => {
+                let i = (token - HINT_TOKENS) as usize;
+                if let Some(&(owner, key, _)) = self.hints.get(i) {
+                    if owner == from {
+                        self.hints.remove(i);
+                        self.persist(out);
+                        out.observe(Obs::HandedOff { key, to: owner });
+                    }
+                }
+            }
+            Msg::Stored { token } => self.answered(ctx, token, from, None, out),
+            Msg::Fetch { token, key } => {
+                let cell = self.cells.get(usize::from(key)).copied().flatten().unwrap_or_default();
+                out.send(from, Msg::Fetched { token, cell });
+            }
+            Msg::Fetched { token, cell } => self.answered(ctx, token, from, Some(cell), out),
+            Msg::Tree { round, level, nodes } => {
+                let tree = self.tree(from);
+                let differing = tree.differing(level, &nodes);
+                out.send(from, Msg::TreeDiff { round, level, differing });
+            }
+            Msg::TreeDiff { round, level, differing } => self.descend(from, round, level, differing, out),
+            Msg::Cells { round, leaves, cells, reply } => {
+                let mine = if reply { self.cells_in(from, &leaves) } else { Vec::new() };
+                let mut changed = false;
+                for (key, cell) in cells {
+                    changed |= self.store(key, cell);
+                }
+                if changed {
+                    self.persist(out);
+                }
+                if reply {
+                    out.send(from, Msg::Cells { round, leaves, cells: mine, reply: false });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Our cells of the keys we share with `peer` in the given leaves of the tree.
+    fn cells_in(&self, peer: NodeId, leaves: &[u32]) -> Vec<(Key, Cell)> {
+        let tree = self.tree(peer);
+        let Some(p) = self.config.servers.iter().position(|&s| s == peer) else { return Vec::new() };
+        let me = usize::from(self.index);
+        leaves
+            .iter()
+            .flat_map(|&leaf| tree.leaf_range(leaf))
+            .filter_map(|k| {
+                let key = Key::try_from(k).ok()?;
+                let owners = self.config.preference(key);
+                if !owners.contains(&p) || !owners.contains(&me) {
+                    return None;
+                }
+                self.cells.get(usize::from(key)).copied().flatten().map(|c| (key, c))
+            })
+            .collect()
+    }
+
+    fn coordinate(&mut self, ctx: &Ctx, client: NodeId, id: u32, request: Request, out: &mut Out<State>) {
+        let (key, write) = match request {
+            Request::Read { key } => (key, None),
+            Request::Write { key, value } => {
+                (key, Some(Cell { stamp: ctx.now + self.config.skew, origin: self.index, value }))
+            }
+            _ => return,
+        };
+        let token = self.next_token;
+        self.next_token += 1;
+        let owners: Vec<NodeId> = self.config.preference(key).into_iter().map(|r| self.node(r)).collect();
+        for &owner in &owners {
+            let msg = match write {
+                Some(cell) => Msg::Store { token, key, cell, hint: None },
+                None => Msg::Fetch { token, key },
+            };
+            out.send(owner, msg);
+        }
+        self.coordinating.push(Coordination {
+            token,
+            client,
+            id,
+            key,
+            write,
+            asked: owners,
+            answered: Vec::new(),
+            done: false,
+            started: ctx.now,
+        });
+        if write.is_some() && self.config.sloppy {
+            out.set_timer(Timer::Sloppy(token), (self.config.timeout / 4).max(1));
+        }
+        self.forget_old(ctx);
+    }
+
+    fn forget_old(&mut self, ctx: &Ctx) {
+        let horizon = self.config.timeout * 2;
+        self.coordinating.retain(|c| ctx.now.saturating_sub(c.started) < horizon);
+    }
+
+    fn answered(&mut self, _ctx: &Ctx, token: u32, from: NodeId, cell: Option<Cell>, out: &mut Out<State>) {
+        let read_repair = self.config.read_repair;
+        let (r, w) = (usize::from(self.config.r), usize::from(self.config.w));
+        let Some(c) = self.coordinating.iter_mut().find(|c| c.token == token) else { return };
+        if c.answered.iter().any(|(n, _)| *n == from) {
+            return;
+        }
+        c.answered.push((from, cell.unwrap_or_default()));
+        let needed = if c.write.is_some() { w } else { r };
+        if !c.done && c.answered.len() >= needed {
+            c.done = true;
+            let reply = match c.write {
+                Some(_) => Reply::Written,
+                None => Reply::Value(c.answered.iter().map(|(_, cell)| *cell).max().unwrap_or_default().value),
+            };
+            out.send(c.client, Msg::Done { id: c.id, reply });
+        }
+        // Read repair: once answered, every stale owner that has replied gets the newest.
+        if c.done && c.write.is_none() && read_repair {
+            let newest = c.answered.iter().map(|(_, cell)| *cell).max().unwrap_or_default();
+            if newest.value != 0 {
+                let stale: Vec<NodeId> =
+                    c.answered.iter().filter(|(_, cell)| *cell < newest).map(|(n, _)| *n).collect();
+                for (_, cell) in c.answered.iter_mut() {
+                    *cell = newest;
+                }
+                if !stale.is_empty() {
+                    out.observe(Obs::Repaired { key: c.key, replicas: stale.len() as u32 });
+                    for n in stale {
+                        out.send(n, Msg::Store { token: 0, key: c.key, cell: newest, hint: None });
+                    }
+                }
+            }
+        }
+        self.last = self.coordinating.iter().find(|c| c.token == token).cloned();
+    }
+
+    /// A write's quorum has not answered: ask the next replicas round the ring to keep it
+    /// for the owners that are silent.
+    fn ask_stand_ins(&mut self, token: u32, out: &mut Out<State>) {
+        let Some(c) = self.coordinating.iter_mut().find(|c| c.token == token) else { return };
+        let Some(cell) = c.write else { return };
+        let silent: Vec<NodeId> = c.asked.iter().copied().filter(|n| !c.answered.iter().any(|(a, _)| a == n)).collect();
+        let stand_ins: Vec<NodeId> = self.config.stand_ins(c.key).into_iter().map(|r| self.config.servers[r]).collect();
+        for (owner, stand_in) in silent.into_iter().zip(stand_ins) {
+            c.asked.push(stand_in);
+            out.send(stand_in, Msg::Store { token, key: c.key, cell, hint: Some(owner) });
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: &Ctx, timer: Timer, out: &mut Out<State>) {
+        match timer {
+            Timer::Sloppy(token) => self.ask_stand_ins(token, out),
+            Timer::Handoff => {
+                for (i, &(owner, key, cell)) in self.hints.iter().enumerate() {
+                    out.send(owner, Msg::Store { token: HINT_TOKENS + i as u32, key, cell, hint: None });
+                }
+                out.set_timer(Timer::Handoff, HANDOFF_EVERY);
+                self.forget_old(ctx);
+            }
+            Timer::AntiEntropy => {
+                self.start_round(out);
+                if self.config.anti_entropy > 0 {
+                    out.set_timer(Timer::AntiEntropy, self.config.anti_entropy);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The Merkle tree of the keys this replica shares with `peer`, over the key space.
+    pub fn tree(&self, peer: NodeId) -> MerkleTree {
+        let Some(p) = self.config.servers.iter().position(|&s| s == peer) else {
+            return MerkleTree::build(u32::from(self.config.keys), tree_depth(self.config.keys), core::iter::empty());
+        };
+        let me = usize::from(self.index);
+        let shared = (0..self.config.keys).filter(|&k| {
+            let owners = self.config.preference(k);
+            owners.contains(&p) && owners.contains(&me)
+        });
+        let items: Vec<(u32, u64)> =
+            shared.filter_map(|k| self.cells[usize::from(k)].map(|c| (u32::from(k), c.hash()))).collect();
+        MerkleTree::build(u32::from(self.config.keys), tree_depth(self.config.keys), items)
+    }
+
+    /// Starts an anti-entropy round with the ring successor: its root first.
+    pub fn start_round(&mut self, out: &mut Out<State>) {
+        let count = self.config.servers.len();
+        if count < 2 {
+            return;
+        }
+        let peer = self.node((usize::from(self.index) + 1) % count);
+        self.round += 1;
+        let tree = self.tree(peer);
+        self.exchange = Some((peer, self.round, 0, alloc::vec![0]));
+        out.observe(Obs::TreeLevel { peer, level: 0, hashes: 1, differing: 0 });
+        out.send(peer, Msg::Tree { round: self.round, level: 0, nodes: alloc::vec![(0, tree.root())] });
+    }
+
+    fn descend(&mut self, from: NodeId, round: u32, level: u8, differing: Vec<u32>, out: &mut Out<State>) {
+        if self.exchange.as_ref().is_none_or(|(p, r, _, _)| *p != from || *r != round) {
+            return;
+        }
+        let tree = self.tree(from);
+        if differing.is_empty() {
+            self.exchange = None;
+            return;
+        }
+        if level >= tree.depth() {
+            // The differing leaves: send our keys in them; the peer answers with its own.
+            let cells = self.cells_in(from, &differing);
+            out.observe(Obs::TreeKeys { peer: from, keys: cells.len() as u32 });
+            out.send(from, Msg::Cells { round, leaves: differing.clone(), cells, reply: true });
+            self.exchange = Some((from, round, level, differing));
+            return;
+        }
+        let children = crate::merkle::children(level, &differing);
+        let nodes: Vec<(u32, u64)> = children.iter().map(|&i| (i, tree.node(level + 1, i))).collect();
+        out.observe(Obs::TreeLevel {
+            peer: from,
+            level: level + 1,
+            hashes: nodes.len() as u32,
+            differing: differing.len() as u32,
+        });
+        self.exchange = Some((from, round, level + 1, differing));
+        out.send(from, Msg::Tree { round, level: level + 1, nodes });
+    }
+
+    pub fn describe(&self) -> Vec<String> {
+        let held = self.cells.iter().filter(|c| c.is_some()).count();
+        let mut lines = alloc::vec![format!("replica · {held} keys")];
+        if !self.hints.is_empty() {
+            lines.push(format!("{} hints for others", self.hints.len()));
+        }
+        lines
+    }
+}
+
+/// The Merkle tree's depth for a key space: about two keys a leaf, at most 2^6 leaves.
+pub fn tree_depth(keys: u8) -> u8 {
+    let mut depth = 1;
+    while depth < 6 && (1u32 << (depth + 1)) <= u32::from(keys) {
+        depth += 1;
+    }
+    depth
+}
