@@ -120,7 +120,7 @@ pub struct CheckArgs {
     /// The object: register, cas-register, kv or set (default: chosen from the operations).
     #[arg(long, value_name = "MODEL", value_parser = parse_model)]
     pub model: Option<Model>,
-    /// linearizable, sequential, causal, eventual, or all of them.
+    /// linearizable, sequential, causal, eventual, recency, or all of them.
     #[arg(long, value_name = "CONSISTENCY", default_value = "linearizable", value_parser = parse_consistency)]
     pub consistency: Which,
     /// Print one JSON object per file instead of text.
@@ -141,7 +141,7 @@ fn parse_model(text: &str) -> Result<Model, String> {
 
 fn parse_consistency(text: &str) -> Result<Which, String> {
     Consistency::parse(text).map(Which).ok_or_else(|| {
-        format!("`--consistency` must be linearizable, sequential, causal, eventual or all, not `{text}`")
+        format!("`--consistency` must be linearizable, sequential, causal, eventual, recency or all, not `{text}`")
     })
 }
 

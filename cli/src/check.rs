@@ -9,7 +9,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use playground_core::history::edn::parse_with_lines;
-use playground_core::history::{causal, linear, sequential, session};
+use playground_core::history::{causal, linear, recency, sequential, session};
 use playground_core::history::{Answer, Budget, Call, History, Model, Op, Val};
 use serde::Serialize;
 
@@ -23,11 +23,18 @@ pub enum Consistency {
     Sequential,
     Causal,
     Eventual,
+    /// Every read sees a value not overwritten before it began (what R + W > N promises).
+    Recency,
 }
 
 impl Consistency {
-    pub const ALL: [Consistency; 4] =
-        [Consistency::Linearizable, Consistency::Sequential, Consistency::Causal, Consistency::Eventual];
+    pub const ALL: [Consistency; 5] = [
+        Consistency::Linearizable,
+        Consistency::Sequential,
+        Consistency::Causal,
+        Consistency::Eventual,
+        Consistency::Recency,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -35,6 +42,7 @@ impl Consistency {
             Consistency::Sequential => "sequential",
             Consistency::Causal => "causal",
             Consistency::Eventual => "eventual",
+            Consistency::Recency => "recency",
         }
     }
 
@@ -57,6 +65,10 @@ pub fn judge_all(history: &History, model: Model, which: &[Consistency], budget:
                 Consistency::Sequential => sequential::check(history, model, budget),
                 Consistency::Causal => causal::check(history, model),
                 Consistency::Eventual => session::convergence(history, model),
+                Consistency::Recency if matches!(model, Model::Register | Model::CasRegister) => {
+                    recency::check(history)
+                }
+                Consistency::Recency => Answer::Unknown { reason: "recency is judged on registers".into() },
             };
             (c, answer)
         })

@@ -154,10 +154,11 @@ fn several_files_get_a_line_each_and_the_worst_exit_code() {
 
     let out = playground(&["check", "--consistency", "all", &good, &stale]);
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 8, "one line per model per file: {text}");
-    for consistency in ["linearizable", "sequential", "causal", "eventual"] {
+    assert_eq!(text.lines().count(), 10, "one line per model per file: {text}");
+    for consistency in ["linearizable", "sequential", "causal", "eventual", "recency"] {
         assert!(text.contains(&format!("{stale}: register: {consistency} ")), "{text}");
     }
+    assert!(text.contains(&format!("{stale}: register: recency violated")), "the stale read is stale: {text}");
 }
 
 #[test]
@@ -174,7 +175,7 @@ fn json_is_one_object_per_file() {
     assert_eq!(objects[1]["operations"], 6);
     for object in &objects[..2] {
         let consistency = object["consistency"].as_object().unwrap();
-        assert_eq!(consistency.len(), 4);
+        assert_eq!(consistency.len(), 5);
         for answer in consistency.values() {
             assert!(["holds", "violated", "unknown"].contains(&answer["verdict"].as_str().unwrap()), "{answer}");
             assert!(answer["ops"].is_array() && answer.get("reason").is_some(), "{answer}");

@@ -33,7 +33,8 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
     for (args, expected) in [
         (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
         (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
-        (vec!["run", "replication"], "not built yet"),
+        (vec!["run", "partitioning"], "not built yet"),
+        (vec!["run", "replication", "--set", "family=ring"], "`family` must be one of"),
         (vec!["run", "consensus"], "run one of: raft, paxos, flp"),
         (vec!["run", "network", "--until", "10"], "no unit"),
         (vec!["run", "network", "--set", "loss=200"], "between 0 and 100"),
@@ -192,4 +193,44 @@ fn the_consistency_lab_exits_3_on_the_stale_read_and_its_history_checks_the_same
     let none = playground(&["run", "network", "--until", "1s", "--history", path]);
     assert_eq!(none.status.code(), Some(2));
     assert!(stderr(&none).contains("records no client history"), "{}", stderr(&none));
+}
+
+#[test]
+fn the_replication_lab_replays_byte_for_byte_and_exits_3_when_a_failover_loses_a_write() {
+    let ok = playground(&["run", "replication", "--seed", "3", "--until", "14s"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let faults = "0s slow s1-s2 x20; 0s slow s1-s3 x20; 3s crash s1";
+    let args = [
+        "run",
+        "replication",
+        "--seed",
+        "2",
+        "--set",
+        "sync=async",
+        "--set",
+        "think_ms=20",
+        "--faults",
+        faults,
+        "--until",
+        "6s",
+    ];
+    let lost = playground(&args);
+    assert_eq!(lost.status.code(), Some(3), "{}", stdout(&lost));
+    assert!(stdout(&lost).contains("VIOLATED  acknowledged writes survive"), "{}", stdout(&lost));
+    assert!(stdout(&lost).contains("the failover at"), "{}", stdout(&lost));
+    assert_eq!(playground(&args).stdout, lost.stdout, "the same run, byte for byte");
+    // The same faults with synchronous replication lose nothing.
+    let mut sync = args.to_vec();
+    sync[5] = "sync=sync";
+    assert_eq!(playground(&sync).status.code(), Some(0));
+    // The clients' history goes to the same checker as the consistency lab's.
+    let file = std::env::temp_dir().join(format!("playground-replication-{}.edn", std::process::id()));
+    let path = file.to_str().expect("a UTF-8 temp path");
+    let exported =
+        playground(&["run", "replication", "--set", "family=leaderless", "--until", "14s", "--history", path]);
+    assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+    let checked = playground(&["check", "--consistency", "all", path]);
+    assert!(matches!(checked.status.code(), Some(0) | Some(3)), "{}", stderr(&checked));
+    assert!(stdout(&checked).contains("recency holds"), "{}", stdout(&checked));
+    let _ = std::fs::remove_file(&file);
 }

@@ -7,7 +7,11 @@ use playground_core::scenario::Scenario;
 use playground_core::time::{Micros, MICROS_PER_SEC};
 
 pub fn scenario(seed: u64, params: &[(&str, &str)], faults: &str) -> Scenario {
-    let mut s = Scenario::new("network", seed);
+    scenario_for("network", seed, params, faults)
+}
+
+pub fn scenario_for(lab: &str, seed: u64, params: &[(&str, &str)], faults: &str) -> Scenario {
+    let mut s = Scenario::new(lab, seed);
     for (k, v) in params {
         s.set_param(k, v);
     }

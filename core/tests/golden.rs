@@ -108,6 +108,20 @@ fn clocks_with_a_crash() {
 }
 
 #[test]
+fn replication_async_failover() {
+    let s = scenario_for(
+        "replication",
+        5,
+        &[("sync", "async"), ("think_ms", "40"), ("failover_ms", "300"), ("keys", "1"), ("clients", "2")],
+        "0s slow s1-s2 x20; 0s slow s1-s3 x20; 500ms crash s1",
+    );
+    let trace = text_trace(&s, ms(1_000));
+    assert!(trace.contains("crash     s1") && trace.contains("promoted s2"));
+    assert!(trace.contains("acknowledged writes survive"), "the lost write is in the trace");
+    check_golden("replication-async-failover.txt", &trace);
+}
+
+#[test]
 fn pinned_digests() {
     let path = golden_path("digests.txt");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -132,11 +146,30 @@ fn pinned_digests() {
 /// `seeds.txt` pins (the wasm test replays every one of them).
 fn seed_sweep() -> Vec<(Scenario, &'static str)> {
     let mut out = Vec::new();
-    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency"] {
+    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication"] {
         for seed in 1..=200u64 {
             let mut s = Scenario::new(lab, seed);
-            let until = if lab == "consistency" { "3s" } else { "2s" };
+            let until = match lab {
+                "consistency" => "3s",
+                "replication" => "5s",
+                _ => "2s",
+            };
             match lab {
+                "replication" => {
+                    // Every family and conflict handling, a one-second workload and its final reads.
+                    let family = ["single-leader", "multi-leader", "leaderless"][seed as usize % 3];
+                    s.set_param("family", family);
+                    s.set_param("workload_s", "1");
+                    s.set_param("loss", &(seed % 10).to_string());
+                    match family {
+                        "single-leader" => s.set_param("sync", ["sync", "semi-sync", "async"][(seed / 3) as usize % 3]),
+                        "multi-leader" => {
+                            let conflicts = ["lww", "siblings", "g-counter", "pn-counter", "or-set", "naive-counter"];
+                            s.set_param("conflicts", conflicts[(seed / 3) as usize % 6]);
+                        }
+                        _ => s.set_param("r", ["1", "2", "3"][(seed / 3) as usize % 3]),
+                    }
+                }
                 "consistency" => {
                     // A one-second workload, so the final reads and every judge run.
                     s.set_param("mode", ["linearizable", "sequential", "causal", "eventual"][seed as usize % 4]);
@@ -173,5 +206,5 @@ fn seed_sweep_digests() {
         assert_eq!(expected, actual, "the pinned seed sweep changed");
     }
     assert_eq!(pinned.lines().count(), rewritten.lines().count());
-    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1200);
+    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1400);
 }

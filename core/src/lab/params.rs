@@ -29,6 +29,8 @@ pub struct ParamSpec {
     pub per_node: bool,
     /// May change while the run is going (`set key=value` in a fault script).
     pub live: bool,
+    /// Applies only when another knob has one of these values (the page hides it otherwise).
+    pub when: Option<(&'static str, &'static [&'static str])>,
 }
 
 /// An integer knob; `range` is (min, max, unit).
@@ -42,7 +44,19 @@ pub const fn int_param(
     live: bool,
 ) -> ParamSpec {
     let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live }
+    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live, when: None }
+}
+
+impl ParamSpec {
+    /// The same knob, applying only when knob `key` has one of `values`.
+    pub const fn only_when(self, key: &'static str, values: &'static [&'static str]) -> ParamSpec {
+        ParamSpec { when: Some((key, values)), ..self }
+    }
+
+    /// Whether the knob applies with these parameters.
+    pub fn applies(&self, params: &Params) -> bool {
+        self.when.is_none_or(|(key, values)| values.contains(&params.choice(key)))
+    }
 }
 
 /// The network-fault knobs the consensus labs share, and the network they describe.
@@ -209,6 +223,7 @@ mod tests {
             help: "",
             per_node: false,
             live: false,
+            when: None,
         },
         ParamSpec {
             key: "t",
@@ -218,6 +233,7 @@ mod tests {
             help: "",
             per_node: true,
             live: true,
+            when: None,
         },
         ParamSpec {
             key: "on",
@@ -227,6 +243,7 @@ mod tests {
             help: "",
             per_node: false,
             live: true,
+            when: None,
         },
         ParamSpec {
             key: "mode",
@@ -236,6 +253,7 @@ mod tests {
             help: "",
             per_node: false,
             live: true,
+            when: None,
         },
     ];
 

@@ -55,6 +55,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "What the store promises: linearizable (leader, majority writes, confirmed reads), sequential (reads from your own replica once it caught up with you), causal (COPS dependencies), eventual (last writer wins).",
         per_node: false,
         live: false,
+        when: None,
     },
     int("replicas", "Replicas", (1, 5, "nodes"), "3", "Replicas of the store.", false, false),
     int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false),
@@ -71,7 +72,9 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Teaching variant: the linearizable store's leader answers reads from its own state without asking a majority (the stale-read bug Jepsen found in etcd and Consul).",
         per_node: false,
         live: true,
-    },
+        when: None,
+    }
+    .only_when("mode", &["linearizable"]),
     ParamSpec {
         key: "read_level",
         label: "Read from",
@@ -80,7 +83,9 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Eventual store: how many replicas answer a read before the client gets the newest of their values (one, a majority, all), as Dynamo and Cassandra let each operation choose.",
         per_node: false,
         live: false,
-    },
+        when: None,
+    }
+    .only_when("mode", &["eventual"]),
     ParamSpec {
         key: "write_level",
         label: "Write to",
@@ -89,7 +94,9 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Eventual store: how many replicas store a write before the client is told it is done.",
         per_node: false,
         live: false,
-    },
+        when: None,
+    }
+    .only_when("mode", &["eventual"]),
     LOSS,
     DUPLICATION,
     JITTER,

@@ -46,6 +46,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Initial values: alternating 0 and 1, or all the same.",
         per_node: false,
         live: false,
+        when: None,
     },
     ParamSpec {
         key: "variant",
@@ -55,6 +56,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Ben-Or without a coin, with a coin, or waiting out a timeout for stragglers.",
         per_node: false,
         live: false,
+        when: None,
     },
     ParamSpec {
         key: "adversary",
@@ -64,6 +66,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "auto: an adversary picks each delivery; manual: you do; network: delivery by latency.",
         per_node: false,
         live: true,
+        when: None,
     },
     int(
         "pace_ms",

@@ -49,6 +49,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "duel retries at once (livelock); backoff waits randomly; leader lets one proposer propose.",
         per_node: false,
         live: true,
+        when: None,
     },
     int("retry_ms", "Retry after", (1, 10_000, "ms"), "1", "How long a proposer waits for a phase before retrying; 1 ms is shorter than a round trip, so dueling proposers livelock.", false, true),
     LOSS,

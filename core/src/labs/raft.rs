@@ -88,6 +88,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "any-term counts replicas of old entries too: the Figure 8 bug.",
         per_node: false,
         live: true,
+        when: None,
     },
     ParamSpec {
         key: "prevote",
@@ -97,6 +98,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Poll a majority before a real election (thesis §9.6), so a cut-off server does not inflate its term and disrupt the leader on return.",
         per_node: false,
         live: true,
+        when: None,
     },
     LOSS,
     DUPLICATION,

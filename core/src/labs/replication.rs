@@ -450,6 +450,9 @@ impl ReplicationLab {
         let Some(Role::Server(l)) = self.driver.sim.process(leader).map(|p| &p.role) else { return };
         let len = l.log.len() as u64;
         for series in &mut self.lag {
+            if self.driver.sim.process(series.node).is_none() {
+                continue;
+            }
             let behind = if series.node == leader {
                 (0, 0)
             } else {

@@ -70,7 +70,7 @@ pub fn Knobs(props: &KnobsProps) -> Html {
         <section class="panel knobs" aria-labelledby="knobs-h">
             <h2 id="knobs-h">{ "Knobs" }</h2>
             <div class="knob-grid">
-                { for props.specs.iter().map(|spec| knob(spec, &current(&params, spec), &props.dispatch)) }
+                { for props.specs.iter().filter(|spec| spec.applies(&params)).map(|spec| knob(spec, &current(&params, spec), &props.dispatch)) }
             </div>
             if props.specs.iter().any(|s| s.per_node) {
                 <p class="help">{ "Per-node settings (many administrators): click a node and use “Only on …”, e.g. a 20 ms timeout on c2 alone." }</p>

@@ -69,6 +69,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "Wait until TT.after(s) before acknowledging a commit.",
         per_node: false,
         live: true,
+        when: None,
     },
     int(
         "assumed_drift_ppm",

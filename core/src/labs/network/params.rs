@@ -17,7 +17,7 @@ const fn flag(
     help: &'static str,
     per_node: bool,
 ) -> ParamSpec {
-    ParamSpec { key, label, kind: ParamKind::Bool, default, help, per_node, live: true }
+    ParamSpec { key, label, kind: ParamKind::Bool, default, help, per_node, live: true, when: None }
 }
 
 pub static PARAMS: &[ParamSpec] = &[
@@ -119,6 +119,7 @@ pub static PARAMS: &[ParamSpec] = &[
         help: "An on-path attacker that reads, tampers with or replays messages.",
         per_node: false,
         live: true,
+        when: None,
     },
     int(
         "attack",

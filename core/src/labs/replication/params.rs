@@ -8,6 +8,12 @@ use super::node::{Family, ReadFrom, SyncMode};
 
 const ON_OFF: [&str; 2] = ["off", "on"];
 
+/// Which family each knob belongs to (the page shows only the chosen family's).
+const SINGLE: [&str; 1] = ["single-leader"];
+const MULTI: [&str; 1] = ["multi-leader"];
+const LEADERLESS: [&str; 1] = ["leaderless"];
+const CLOCKED: [&str; 2] = ["multi-leader", "leaderless"];
+
 const fn choice(
     key: &'static str,
     label: &'static str,
@@ -16,7 +22,7 @@ const fn choice(
     help: &'static str,
     live: bool,
 ) -> ParamSpec {
-    ParamSpec { key, label, kind: ParamKind::Choice(names), default, help, per_node: false, live }
+    ParamSpec { key, label, kind: ParamKind::Choice(names), default, help, per_node: false, live, when: None }
 }
 
 pub static PARAMS: &[ParamSpec] = &[
@@ -42,7 +48,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "semi-sync",
         "Single leader: acknowledge a write after every follower has it (sync), after one has (semi-sync), or at once (async).",
         false,
-    ),
+    ).only_when("family", &SINGLE),
     choice(
         "promote",
         "Promote",
@@ -50,7 +56,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "most-up-to-date",
         "Single leader: on failover, promote the follower with the longest log, or (teaching variant) any live follower.",
         true,
-    ),
+    ).only_when("family", &SINGLE),
     choice(
         "lease",
         "Leader lease",
@@ -58,8 +64,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "off",
         "Single leader: the leader takes writes only while the monitor's health checks renew its lease (half the failover timeout), so a leader cut off stops before another is promoted.",
         false,
-    ),
-    int("failover_ms", "Failover after", (200, 10_000, "ms"), "1000", "Single leader: how long the leader may be silent before the monitor promotes a follower.", false, false),
+    ).only_when("family", &SINGLE),
+    int("failover_ms", "Failover after", (200, 10_000, "ms"), "1000", "Single leader: how long the leader may be silent before the monitor promotes a follower.", false, false).only_when("family", &SINGLE),
     choice(
         "read_from",
         "Read from",
@@ -67,8 +73,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "leader",
         "Single leader: reads go to the leader, to any follower, or to the client's own follower (sticky: monotonic reads).",
         true,
-    ),
-    int("ryw_ms", "Leader after own write", (0, 10_000, "ms"), "0", "Single leader: read from the leader for this long after one's own write (read-your-writes).", false, true),
+    ).only_when("family", &SINGLE),
+    int("ryw_ms", "Leader after own write", (0, 10_000, "ms"), "0", "Single leader: read from the leader for this long after one's own write (read-your-writes).", false, true).only_when("family", &SINGLE),
     choice(
         "conflicts",
         "Conflicts",
@@ -76,13 +82,13 @@ pub static PARAMS: &[ParamSpec] = &[
         "siblings",
         "Multi-leader: registers with last writer wins or with siblings kept by version vector; or a CRDT (G-Counter, PN-Counter, OR-Set); or a naive counter that keeps the larger total (teaching variant).",
         false,
-    ),
-    int("skew_ms", "Clock skew", (0, 5_000, "ms"), "0", "The second datacenter's (or replica's) clock runs this far ahead: last-writer-wins timestamps lie.", false, true),
-    int("sync_ms", "Replicate every", (10, 5_000, "ms"), "200", "Multi-leader: how often each datacenter ships its state to the others.", false, true),
-    int("n", "N", (1, 6, "replicas"), "3", "Leaderless: replicas per key.", false, false),
-    int("r", "R", (1, 6, "replicas"), "2", "Leaderless: replicas that must answer a read.", false, true),
-    int("w", "W", (1, 6, "replicas"), "2", "Leaderless: replicas that must store a write before it is acknowledged.", false, true),
-    choice("read_repair", "Read repair", &ON_OFF, "on", "Leaderless: a read that finds stale replicas writes the newest value back.", true),
+    ).only_when("family", &MULTI),
+    int("skew_ms", "Clock skew", (0, 5_000, "ms"), "0", "The second datacenter's (or replica's) clock runs this far ahead: last-writer-wins timestamps lie.", false, true).only_when("family", &CLOCKED),
+    int("sync_ms", "Replicate every", (10, 5_000, "ms"), "200", "Multi-leader: how often each datacenter ships its state to the others.", false, true).only_when("family", &MULTI),
+    int("n", "N", (1, 6, "replicas"), "3", "Leaderless: replicas per key.", false, false).only_when("family", &LEADERLESS),
+    int("r", "R", (1, 6, "replicas"), "2", "Leaderless: replicas that must answer a read.", false, true).only_when("family", &LEADERLESS),
+    int("w", "W", (1, 6, "replicas"), "2", "Leaderless: replicas that must store a write before it is acknowledged.", false, true).only_when("family", &LEADERLESS),
+    choice("read_repair", "Read repair", &ON_OFF, "on", "Leaderless: a read that finds stale replicas writes the newest value back.", true).only_when("family", &LEADERLESS),
     choice(
         "sloppy",
         "Sloppy quorum",
@@ -90,8 +96,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "off",
         "Leaderless: when owners do not answer a write in time, the next replicas round the ring keep it for them (hinted handoff).",
         true,
-    ),
-    int("anti_entropy_ms", "Anti-entropy every", (0, 60_000, "ms"), "1000", "Leaderless: how often each replica compares Merkle trees with its ring successor (0: never).", false, false),
+    ).only_when("family", &LEADERLESS),
+    int("anti_entropy_ms", "Anti-entropy every", (0, 60_000, "ms"), "1000", "Leaderless: how often each replica compares Merkle trees with its ring successor (0: never).", false, false).only_when("family", &LEADERLESS),
     LOSS,
     DUPLICATION,
     JITTER,

@@ -49,11 +49,10 @@ pub fn LagChart(props: &PictureProps) -> Html {
         let worst = l.points.iter().map(|p| p.2).max().unwrap_or(0);
         html! { <li><span class="swatch" style={format!("background:{}", SERIES[i % SERIES.len()])}></span>{ format!("{} (worst {})", name(v, l.node), format_duration(worst)) }</li> }
     });
-    let caption = if series.is_empty() {
-        "Replication lag: every follower is caught up.".to_string()
-    } else {
-        format!("Replication lag over time, peak {}", format_duration(tallest))
-    };
+    if series.is_empty() {
+        return html! { <p class="chart-empty">{ "Replication lag: every follower has kept up so far." }</p> };
+    }
+    let caption = format!("Replication lag over time, peak {}", format_duration(tallest));
     html! {
         <figure class="chart repl-lag">
             <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label={caption.clone()}>
