@@ -200,6 +200,44 @@ fn frame_time_and_first_render_probe() {
         read("data-work-p95"),
         read("data-work-max"),
     );
+
+    // The replication lab, leaderless: 5 replicas, 8 clients, Merkle exchanges every 200 ms,
+    // at real time (1 s/s) and at 5 s/s; every second measured is workload.
+    let mut replicated = Scenario::new("replication", 1);
+    for (k, v) in [
+        ("family", "leaderless"),
+        ("replicas", "5"),
+        ("clients", "8"),
+        ("keys", "16"),
+        ("anti_entropy_ms", "200"),
+        ("workload_s", "60"),
+    ] {
+        replicated.set_param(k, v);
+    }
+    for (presses, speed) in [(1, "1 s/s"), (2, "5 s/s")] {
+        b.goto(&format!("{}?s={}&probe=1", site.base, replicated.encode()));
+        b.find("#frame-probe");
+        b.script(&format!(
+            "for (let i = 0; i < {presses}; i++) document.dispatchEvent(new KeyboardEvent('keydown', {{key: '+'}}));"
+        ));
+        b.click(&b.find("#play"));
+        sleep(Duration::from_secs(6));
+        b.click(&b.find("#play"));
+        let probe = b.find("#frame-probe");
+        let read = |name: &str| b.attribute(&probe, name).unwrap_or_default();
+        let merkle = b.exists(".repl-merkle svg");
+        let operations = b.script("return document.querySelectorAll('.timeline g.op').length");
+        let shown = clock(&b);
+        println!(
+            "BUDGET replication lab at {speed}, leaderless, 5 replicas, 8 clients, Merkle exchange on screen {merkle}: frames {}, frame interval p50 {} ms p95 {} ms; simulation per frame p50 {} ms p95 {} ms max {} ms; {operations} operations on the timeline at {shown}",
+            read("data-frames"),
+            read("data-interval-p50"),
+            read("data-interval-p95"),
+            read("data-work-p50"),
+            read("data-work-p95"),
+            read("data-work-max"),
+        );
+    }
 }
 
 #[test]
@@ -326,7 +364,7 @@ fn accessibility_has_no_serious_or_critical_findings() {
     });
     let (b, site) = open();
     let mut pages = vec![(site.base.clone(), "main")];
-    for lab in ["network", "clocks", "raft", "paxos", "flp"] {
+    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication"] {
         pages.push((format!("{}?lab={lab}", site.base), "main.lab"));
         pages.push((format!("{}?lab={lab}&embed=1", site.base), "main.lab.embed"));
     }
@@ -417,6 +455,74 @@ fn the_consistency_lab_judges_its_history_and_shows_the_stale_read() {
     let _ = std::fs::remove_file(&bad);
     // A fresh run plays and records operations; embedded, the timeline comes along.
     b.goto(&format!("{}?lab=consistency&embed=1", site.base));
+    b.click(&b.find("#play"));
+    b.until("operations appear", || b.exists(".timeline g.op"));
+    b.click(&b.find("#play"));
+}
+
+#[test]
+fn the_replication_lab_shows_each_family_and_catches_what_each_loses() {
+    let (b, site) = open();
+    // The home page links the three families.
+    b.goto(&site.base);
+    let card = b.find("li.card[data-lab=replication]");
+    assert!(b.text(&card).contains("Leaderless"), "{}", b.text(&card));
+    b.click(&b.find("li.card[data-lab=replication] ul.parts li:nth-child(3) a"));
+    b.until("the leaderless family opens", || {
+        b.exists(".repl-panel") && b.text(&b.find(".repl-panel h2")).contains("quorums")
+    });
+    // Only the family's own knobs are shown.
+    assert!(b.exists("#knob-n") && b.exists("#knob-read_repair"));
+    assert!(!b.exists("#knob-sync") && !b.exists("#knob-conflicts"));
+    b.click(&b.find("#play"));
+    b.until("an operation's quorum is drawn on the ring", || {
+        b.text(&b.find(".repl-ring figcaption")).contains("needed answered")
+    });
+    b.click(&b.find("#play"));
+
+    // Single leader: the asynchronous failover preset, replayed to 8 s from its share link.
+    let info = playground_core::lab::find("replication").expect("the lab");
+    let preset = |name: &str| info.presets.iter().find(|p| p.name.starts_with(name)).expect("a preset");
+    let mut scenario = preset("Async failover").scenario("replication").expect("a preset");
+    scenario.at = 8_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the lost write is caught", || b.exists(".verdict.violated[data-verdict='acknowledged writes survive']"));
+    let verdict = b.text(&b.find(".verdict.violated[data-verdict='acknowledged writes survive']"));
+    assert!(verdict.contains("the failover at") && verdict.contains("epoch 2"), "{verdict}");
+    let panel = b.text(&b.find(".repl-panel"));
+    assert!(panel.contains("crashed") && panel.contains("leader"), "{panel}");
+    assert!(b.exists(".repl-lag svg path"), "the lag chart is drawn");
+    assert!(b.exists("#knob-sync") && !b.exists("#knob-n"));
+    // The history goes to the consistency judge's timeline.
+    assert!(b.exists(".timeline g.op"));
+    let metrics = b.text(&b.find(".metrics"));
+    assert!(metrics.contains("Write latency"), "{metrics}");
+
+    // Switching to synchronous replication restarts the run, and the same crash loses nothing.
+    b.script("const s = document.querySelector('#knob-sync'); s.value = 'sync'; s.dispatchEvent(new Event('change', {bubbles: true}));");
+    b.until("the run restarted", || !b.exists(".verdict.violated"));
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(2));
+    b.click(&b.find("#play"));
+    assert!(!b.exists(".verdict.violated"), "sync replication loses no acknowledged write");
+
+    // Leaderless: Merkle anti-entropy after a replica was down.
+    let mut scenario = preset("Merkle repair").scenario("replication").expect("a preset");
+    scenario.at = 12_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("an exchange is drawn", || b.exists(".repl-merkle svg rect"));
+    assert!(b.text(&b.find(".repl-merkle figcaption")).contains("leaf ranges differ"));
+    assert!(!b.exists(".verdict.violated"));
+
+    // Multi-leader: last writer wins under clock skew drops a later write.
+    let mut scenario = preset("LWW under clock skew").scenario("replication").expect("a preset");
+    scenario.at = 5_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the later write is dropped", || b.exists(".verdict.violated[data-verdict='later write wins']"));
+    assert!(b.text(&b.find(".repl-panel")).contains("dc2"));
+
+    // Embedded, the lab still plays.
+    b.goto(&format!("{}?lab=replication&embed=1", site.base));
     b.click(&b.find("#play"));
     b.until("operations appear", || b.exists(".timeline g.op"));
     b.click(&b.find("#play"));

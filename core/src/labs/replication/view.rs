@@ -79,10 +79,8 @@ pub struct ReplicationView {
 impl ReplicationLab {
     pub fn view(&self) -> ReplicationView {
         let sim = &self.driver().sim;
-        let leader = self.current_leader();
         let mut servers = Vec::new();
         for &id in &self.servers {
-            let Some(p) = sim.process(id) else { continue };
             let up = sim.status(id).is_some_and(|s| s == NodeStatus::Up);
             let name = self.name(id);
             let mut v = ServerView {
@@ -96,6 +94,20 @@ impl ReplicationLab {
                 behind_us: 0,
                 values: String::new(),
                 hints: 0,
+            };
+            let Some(p) = sim.process(id) else {
+                // Crashed: what it kept on disk.
+                if let Some(stable) = sim.stable(id) {
+                    v.role = "crashed";
+                    v.epoch = stable.epoch;
+                    v.entries = match (&stable.dc, self.family) {
+                        (Some(dc), _) => dc.seen.total(),
+                        (None, Family::Leaderless) => stable.cells.iter().filter(|c| c.is_some()).count() as u64,
+                        _ => stable.log.len() as u64,
+                    };
+                    servers.push(v);
+                }
+                continue;
             };
             match &p.role {
                 Role::Server(s) => {
@@ -121,7 +133,6 @@ impl ReplicationLab {
             }
             servers.push(v);
         }
-        let _ = leader;
         let (quorum, merkle) =
             if self.family == Family::Leaderless { (self.quorum(), self.merkle()) } else { (None, None) };
         let config = sim.config(self.servers[0]);
