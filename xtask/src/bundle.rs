@@ -13,8 +13,12 @@ use crate::tools::path_with_tools;
 /// is reached (see the note). The consistency lab (its protocol, the four judges
 /// and the timeline) added 62 KB, most of it one more copy of the generic simulator, and
 /// judging a history file in the page 23 KB more: the ceiling went from 380 KB to 480 KB
-/// with them, on purpose, until the simulator is compiled once for all labs.
-pub const LIMIT_BYTES: u64 = 480 * 1024;
+/// with them, on purpose, until the simulator is compiled once for all labs. The
+/// replication lab (three families, its panel) added 72 KB gzip; twiggy counts 33 KB
+/// (uncompressed) of it as one more copy of the generic simulator, driver and lab plumbing,
+/// the rest is its protocols, checks and pictures: 560 KB, on purpose again. Compiling `Sim<P>` once for all labs is
+/// the lab-interface issue's open work, and the way back under 350 KB.
+pub const LIMIT_BYTES: u64 = 560 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")

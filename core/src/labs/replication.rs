@@ -106,7 +106,10 @@ pub struct ReplicationLab {
     acked: AckedWrites,
     convergence: Convergence,
     /// Open operations: (client, id) → (invoked at, is a write).
-    open: Vec<((NodeId, u32), Micros, bool)>,
+    open: Vec<((NodeId, u32), Micros, Request)>,
+    /// Acknowledged register writes per key: (invoked, completed, value), for staleness.
+    written: Vec<Vec<(Micros, Micros, msg::Value)>>,
+    staleness: Histogram,
     write_latency: Histogram,
     read_latency: Histogram,
     lag: Vec<LagSeries>,
@@ -233,6 +236,8 @@ impl ReplicationLab {
             acked: AckedWrites::default(),
             convergence: Convergence::default(),
             open: Vec::new(),
+            written: Vec::new(),
+            staleness: Histogram::default(),
             write_latency: Histogram::default(),
             read_latency: Histogram::default(),
             lag,
@@ -277,18 +282,7 @@ impl ReplicationLab {
             let (node, at, seq) = (o.node, o.at, o.seq);
             match o.observation {
                 Obs::Invoke { process, id, request, final_read } => {
-                    self.open.push((
-                        (node, id),
-                        at,
-                        matches!(
-                            request,
-                            Request::Write { .. }
-                                | Request::Increment
-                                | Request::Decrement
-                                | Request::Add { .. }
-                                | Request::Remove { .. }
-                        ),
-                    ));
+                    self.open.push(((node, id), at, request));
                     let registers = self.family != Family::MultiLeader || self.conflicts.registers();
                     if let (true, Some(call)) = (registers, Self::call(request)) {
                         let lane = self.clients.iter().position(|&c| c == node).unwrap_or(0) as u8;
@@ -357,10 +351,12 @@ impl ReplicationLab {
             self.outcomes.1 += 1;
         }
         if let Some(i) = self.open.iter().position(|(k, _, _)| *k == (node, id)) {
-            let (_, started, write) = self.open.swap_remove(i);
+            let (_, started, request) = self.open.swap_remove(i);
             if ok {
-                let h = if write { &mut self.write_latency } else { &mut self.read_latency };
+                let read = matches!(request, Request::Read { .. });
+                let h = if read { &mut self.read_latency } else { &mut self.write_latency };
                 h.record(at - started);
+                self.staleness_of(request, &reply, started, at);
             }
         }
         let read = match &reply {
@@ -395,6 +391,31 @@ impl ReplicationLab {
             {
                 self.violate(FRESH, at, seq, reason);
             }
+        }
+    }
+
+    /// Records an acknowledged write, or how stale a read was: how long before it began the
+    /// value it returned had been overwritten by an acknowledged write (0 if it had not).
+    fn staleness_of(&mut self, request: Request, reply: &Reply, started: Micros, at: Micros) {
+        match (request, reply) {
+            (Request::Write { key, value }, _) => {
+                let key = usize::from(key);
+                if self.written.len() <= key {
+                    self.written.resize(key + 1, Vec::new());
+                }
+                self.written[key].push((started, at, value));
+            }
+            (Request::Read { key }, Reply::Value(value)) => {
+                let writes = self.written.get(usize::from(key)).map_or(&[][..], |w| &w[..]);
+                let written_at = match value {
+                    0 => Some(0),
+                    v => writes.iter().find(|w| w.2 == *v).map(|w| w.1),
+                };
+                let Some(written_at) = written_at else { return };
+                let overwritten = writes.iter().filter(|w| w.0 > written_at && w.1 < started).map(|w| w.1).min();
+                self.staleness.record(overwritten.map_or(0, |t| started - t));
+            }
+            _ => {}
         }
     }
 
@@ -550,6 +571,7 @@ impl Lab for ReplicationLab {
             histograms: alloc::vec![
                 ("write latency", self.write_latency.clone()),
                 ("read latency", self.read_latency.clone()),
+                ("read staleness", self.staleness.clone()),
                 ("transit", net.transit.clone()),
             ],
             series: alloc::vec![net.delivered_per_second.clone()],

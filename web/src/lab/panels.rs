@@ -78,6 +78,7 @@ pub fn MetricsPanel(props: &MetricsProps) -> Html {
             if let Some(h) = m.histogram("request latency") { { charts::histogram("Request latency", h) } }
             if let Some(h) = m.histogram("write latency") { { charts::histogram("Write latency", h) } }
             if let Some(h) = m.histogram("read latency") { { charts::histogram("Read latency", h) } }
+            if let Some(h) = m.histogram("read staleness") { { charts::histogram("Read staleness (how long the value read had been overwritten)", h) } }
             if let Some(s) = series("acked") { { charts::series("Throughput", "acks/s", s) } }
             if !drops.is_empty() { { charts::bars("Drops by reason", &drops) } }
             if let Some(h) = m.histogram("transit") { { charts::histogram("Message transit time", h) } }
