@@ -167,7 +167,10 @@ fn seed_sweep() -> Vec<(Scenario, &'static str)> {
                             let conflicts = ["lww", "siblings", "g-counter", "pn-counter", "or-set", "naive-counter"];
                             s.set_param("conflicts", conflicts[(seed / 3) as usize % 6]);
                         }
-                        _ => s.set_param("r", ["1", "2", "3"][(seed / 3) as usize % 3]),
+                        _ => {
+                            s.set_param("r", ["1", "2", "3"][(seed / 3) as usize % 3]);
+                            s.set_param("versions", ["timestamp", "vector-clock"][(seed / 9) as usize % 2]);
+                        }
                     }
                 }
                 "consistency" => {

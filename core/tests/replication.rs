@@ -274,3 +274,18 @@ fn bad_commands_are_refused_with_a_sentence() {
     });
     assert!(r.is_ok());
 }
+
+#[test]
+fn vector_clocks_keep_concurrent_leaderless_writes_as_siblings() {
+    let faults = "2s partition n1,c1,c2 | n2,n3,c3,c4,c5,c6; 5s heal";
+    let params = |versions| {
+        vec![("family", "leaderless"), ("versions", versions), ("keys", "1"), ("clients", "6"), ("sloppy", "on")]
+    };
+    for seed in 1..=3 {
+        let stamped = run(&params("timestamp"), faults, seed, 14);
+        assert_eq!(stamped.metrics().counter("reads of siblings"), Some(0), "seed {seed}");
+        let vectored = run(&params("vector-clock"), faults, seed, 14);
+        assert!(vectored.metrics().counter("reads of siblings").unwrap() > 0, "seed {seed}: concurrent writes kept");
+        assert!(broken(&*vectored).is_empty(), "seed {seed}: {:?}", broken(&*vectored));
+    }
+}

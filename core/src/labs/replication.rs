@@ -115,6 +115,8 @@ pub struct ReplicationLab {
     lag: Vec<LagSeries>,
     next_sample: Micros,
     outcomes: (u64, u64),
+    /// Reads answered with more than one sibling.
+    sibling_reads: u64,
     repairs: u64,
     hints: u64,
     handoffs: u64,
@@ -159,6 +161,7 @@ fn config(params: &Params, kind: Kind, servers: &[NodeId], monitor: Option<NodeI
         r: (params.int("r") as u8).clamp(1, n),
         w: (params.int("w") as u8).clamp(1, n),
         read_repair: params.choice("read_repair") == "on",
+        vector_clocks: params.choice("versions") == "vector-clock",
         sloppy: params.choice("sloppy") == "on",
         anti_entropy: ms("anti_entropy_ms"),
     }
@@ -243,6 +246,7 @@ impl ReplicationLab {
             lag,
             next_sample: 0,
             outcomes: (0, 0),
+            sibling_reads: 0,
             repairs: 0,
             hints: 0,
             handoffs: 0,
@@ -367,6 +371,9 @@ impl ReplicationLab {
             Reply::Siblings(..) => None,
             _ => Some(Val::Nil),
         };
+        if matches!(&reply, Reply::Siblings(values, _) if values.len() > 1) {
+            self.sibling_reads += 1;
+        }
         // A read of several siblings is not a register's answer: recorded as unknown.
         let ok = ok && read.is_some();
         let broke = self.judge.complete(node, id, ok, read.unwrap_or(Val::Nil), at, seq);
@@ -555,9 +562,11 @@ impl Lab for ReplicationLab {
                 counters.push(count("writes dropped unseen", self.convergence.dropped));
                 counters.push(count("later writes dropped", self.convergence.dropped_later));
                 counters.push(count("conflicts kept", self.convergence.conflicts));
+                counters.push(count("reads of siblings", self.sibling_reads));
             }
             Family::Leaderless => {
                 counters.push(count("read repairs", self.repairs));
+                counters.push(count("reads of siblings", self.sibling_reads));
                 counters.push(count("hinted writes", self.hints));
                 counters.push(count("hints handed off", self.handoffs));
                 counters.push(count("Merkle hashes sent", self.hashes));

@@ -13,22 +13,92 @@ use super::msg::{Key, Value};
 use crate::crdt::{GCounter, MaxCounter, OrSet, PNCounter, VersionVector};
 use crate::time::Micros;
 
-/// A leaderless replica's value of one key, ordered by `(stamp, origin)`: later wins.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Cell {
+/// One version of a key in the leaderless store: its value, the coordinator's clock
+/// (`stamp`) and number (`origin`), and, with vector clocks, the version vector that says
+/// which versions it descends from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    pub value: Value,
     pub stamp: u64,
     pub origin: u8,
-    pub value: Value,
+    pub clock: VersionVector,
+}
+
+/// A leaderless replica's value of one key: with timestamps, the one latest version (by
+/// stamp, then origin); with vector clocks, every version that no other one descends from
+/// (siblings, as Dynamo keeps them for the application to reconcile).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    pub versions: Vec<Version>,
 }
 
 impl Cell {
+    pub fn single(version: Version) -> Cell {
+        Cell { versions: alloc::vec![version] }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+
     /// The hash the Merkle tree keeps for this key.
     pub fn hash(&self) -> u64 {
         let mut h = crate::digest::Fnv64::default();
-        h.write_u64(self.stamp);
-        h.write_u64(u64::from(self.origin));
-        h.write_u64(u64::from(self.value));
+        for v in &self.versions {
+            h.write_u64(v.stamp);
+            h.write_u64(u64::from(v.origin));
+            h.write_u64(u64::from(v.value));
+        }
         h.finish()
+    }
+
+    /// Every version's value, smallest first.
+    pub fn values(&self) -> Vec<Value> {
+        let mut values: Vec<Value> = self.versions.iter().map(|v| v.value).collect();
+        values.sort_unstable();
+        values
+    }
+
+    /// The latest version's value by timestamp (0: none).
+    pub fn latest(&self) -> Value {
+        self.versions.iter().max_by_key(|v| (v.stamp, v.origin, v.value)).map_or(0, |v| v.value)
+    }
+
+    /// Every version's clock merged: the context a client writes back.
+    pub fn context(&self) -> VersionVector {
+        let mut vv = VersionVector::new();
+        for v in &self.versions {
+            vv.merge(&v.clock);
+        }
+        vv
+    }
+
+    /// Merges `other` in; true if this cell changed.
+    pub fn merge(&mut self, other: &Cell, vector: bool) -> bool {
+        let mut changed = false;
+        for v in &other.versions {
+            changed |= if vector { self.add_sibling(v) } else { self.add_latest(v) };
+        }
+        changed
+    }
+
+    fn add_latest(&mut self, v: &Version) -> bool {
+        let order = |v: &Version| (v.stamp, v.origin, v.value);
+        if self.versions.first().is_some_and(|mine| order(mine) >= order(v)) {
+            return false;
+        }
+        self.versions = alloc::vec![v.clone()];
+        true
+    }
+
+    fn add_sibling(&mut self, v: &Version) -> bool {
+        if self.versions.iter().any(|mine| mine.clock.dominates(&v.clock)) {
+            return false;
+        }
+        self.versions.retain(|mine| !v.clock.dominates(&mine.clock));
+        self.versions.push(v.clone());
+        self.versions.sort_unstable_by_key(|v| (v.origin, v.stamp, v.value));
+        true
     }
 }
 

@@ -19,9 +19,10 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::data::Cell;
-use super::msg::{Key, Msg, Reply, Request};
+use super::data::{Cell, Version};
+use super::msg::{Key, Msg, Reply, Request, Value};
 use super::node::{Config, Obs, Stable, State, Timer};
+use crate::crdt::VersionVector;
 use crate::merkle::MerkleTree;
 use crate::process::{Ctx, Out};
 use crate::time::Micros;
@@ -53,7 +54,8 @@ pub struct Replica {
     pub config: Config,
     me: NodeId,
     pub index: u8,
-    pub cells: Vec<Option<Cell>>,
+    /// Each key's versions (empty: never written here).
+    pub cells: Vec<Cell>,
     /// Writes kept for another replica: (owner, key, cell).
     pub hints: Vec<(NodeId, Key, Cell)>,
     pub coordinating: Vec<Coordination>,
@@ -72,7 +74,7 @@ const HANDOFF_EVERY: Micros = 1_000_000;
 impl Replica {
     pub fn boot(me: NodeId, index: u8, config: Config, stable: &Stable) -> Self {
         let mut cells = stable.cells.clone();
-        cells.resize(usize::from(config.keys), None);
+        cells.resize(usize::from(config.keys), Cell::default());
         Replica {
             me,
             index,
@@ -98,14 +100,20 @@ impl Replica {
         out.persist(Stable { cells: self.cells.clone(), hints: self.hints.clone(), ..Stable::default() });
     }
 
-    /// Keeps `cell` if it is newer than ours; true if it was.
-    fn store(&mut self, key: Key, cell: Cell) -> bool {
-        let Some(slot) = self.cells.get_mut(usize::from(key)) else { return false };
-        if slot.is_none_or(|c| cell > c) {
-            *slot = Some(cell);
-            return true;
+    /// Merges `cell` into ours (the latest timestamp wins, or siblings are kept by vector
+    /// clock); true if ours changed.
+    fn store(&mut self, key: Key, cell: &Cell) -> bool {
+        let vector = self.config.vector_clocks;
+        self.cells.get_mut(usize::from(key)).is_some_and(|slot| slot.merge(cell, vector))
+    }
+
+    /// What a client is told of a cell: its latest value, or its siblings and their context.
+    fn reply(&self, cell: &Cell) -> Reply {
+        if self.config.vector_clocks {
+            Reply::Siblings(cell.values(), cell.context())
+        } else {
+            Reply::Value(cell.latest())
         }
-        false
     }
 
     fn node(&self, replica: usize) -> NodeId {
@@ -115,10 +123,10 @@ impl Replica {
     pub fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Msg, out: &mut Out<State>) {
         match msg {
             Msg::Op { id, request: Request::Read { key }, local: true, .. } => {
-                let value = self.cells.get(usize::from(key)).copied().flatten().map_or(0, |c| c.value);
-                out.send(from, Msg::Done { id, reply: Reply::Value(value) });
+                let reply = self.reply(&self.cells.get(usize::from(key)).cloned().unwrap_or_default());
+                out.send(from, Msg::Done { id, reply });
             }
-            Msg::Op { id, request, .. } => self.coordinate(ctx, from, id, request, out),
+            Msg::Op { id, request, context, .. } => self.coordinate(ctx, from, id, request, context, out),
             Msg::Store { token, key, cell, hint } => {
                 match hint {
                     Some(owner) => {
@@ -127,7 +135,7 @@ impl Replica {
                         out.observe(Obs::Hinted { key, holder: self.me, owner });
                     }
                     None => {
-                        self.store(key, cell);
+                        self.store(key, &cell);
                     }
                 }
                 self.persist(out);
@@ -145,7 +153,7 @@ impl Replica {
             }
             Msg::Stored { token } => self.answered(ctx, token, from, None, out),
             Msg::Fetch { token, key } => {
-                let cell = self.cells.get(usize::from(key)).copied().flatten().unwrap_or_default();
+                let cell = self.cells.get(usize::from(key)).cloned().unwrap_or_default();
                 out.send(from, Msg::Fetched { token, cell });
             }
             Msg::Fetched { token, cell } => self.answered(ctx, token, from, Some(cell), out),
@@ -159,7 +167,7 @@ impl Replica {
                 let mine = if reply { self.cells_in(from, &leaves) } else { Vec::new() };
                 let mut changed = false;
                 for (key, cell) in cells {
-                    changed |= self.store(key, cell);
+                    changed |= self.store(key, &cell);
                 }
                 if changed {
                     self.persist(out);
@@ -186,29 +194,36 @@ impl Replica {
                 if !owners.contains(&p) || !owners.contains(&me) {
                     return None;
                 }
-                self.cells.get(usize::from(key)).copied().flatten().map(|c| (key, c))
+                self.cells.get(usize::from(key)).filter(|c| !c.is_empty()).map(|c| (key, c.clone()))
             })
             .collect()
     }
 
-    fn coordinate(&mut self, ctx: &Ctx, client: NodeId, id: u32, request: Request, out: &mut Out<State>) {
+    fn coordinate(
+        &mut self,
+        ctx: &Ctx,
+        client: NodeId,
+        id: u32,
+        request: Request,
+        context: VersionVector,
+        out: &mut Out<State>,
+    ) {
         let (key, write) = match request {
             Request::Read { key } => (key, None),
-            Request::Write { key, value } => {
-                (key, Some(Cell { stamp: ctx.now + self.config.skew, origin: self.index, value }))
-            }
+            Request::Write { key, value } => (key, Some(self.version(ctx, key, value, context))),
             _ => return,
         };
         let token = self.next_token;
         self.next_token += 1;
         let owners: Vec<NodeId> = self.config.preference(key).into_iter().map(|r| self.node(r)).collect();
         for &owner in &owners {
-            let msg = match write {
-                Some(cell) => Msg::Store { token, key, cell, hint: None },
+            let msg = match &write {
+                Some(cell) => Msg::Store { token, key, cell: cell.clone(), hint: None },
                 None => Msg::Fetch { token, key },
             };
             out.send(owner, msg);
         }
+        let writing = write.is_some();
         self.coordinating.push(Coordination {
             token,
             client,
@@ -220,10 +235,26 @@ impl Replica {
             done: false,
             started: ctx.now,
         });
-        if write.is_some() && self.config.sloppy {
+        if writing && self.config.sloppy {
             out.set_timer(Timer::Sloppy(token), (self.config.timeout / 4).max(1));
         }
         self.forget_old(ctx);
+    }
+
+    /// A new version of `key` coordinated here: stamped with this replica's clock and, with
+    /// vector clocks, descending from the client's context with this replica's counter
+    /// advanced past every version it has seen (Dynamo's coordinator does the same).
+    fn version(&self, ctx: &Ctx, key: Key, value: Value, context: VersionVector) -> Cell {
+        let mut clock = VersionVector::new();
+        if self.config.vector_clocks {
+            clock = context;
+            let seen = self.cells.get(usize::from(key)).map_or(0, |c| c.context().get(self.index));
+            while clock.get(self.index) <= seen {
+                clock.increment(self.index);
+            }
+            clock.increment(self.index);
+        }
+        Cell::single(Version { value, stamp: ctx.now + self.config.skew, origin: self.index, clock })
     }
 
     fn forget_old(&mut self, ctx: &Ctx) {
@@ -232,52 +263,55 @@ impl Replica {
     }
 
     fn answered(&mut self, _ctx: &Ctx, token: u32, from: NodeId, cell: Option<Cell>, out: &mut Out<State>) {
-        let read_repair = self.config.read_repair;
+        let (read_repair, vector) = (self.config.read_repair, self.config.vector_clocks);
         let (r, w) = (usize::from(self.config.r), usize::from(self.config.w));
-        let Some(c) = self.coordinating.iter_mut().find(|c| c.token == token) else { return };
-        if c.answered.iter().any(|(n, _)| *n == from) {
+        let Some(i) = self.coordinating.iter().position(|c| c.token == token) else { return };
+        if self.coordinating[i].answered.iter().any(|(n, _)| *n == from) {
             return;
         }
+        let c = &mut self.coordinating[i];
         c.answered.push((from, cell.unwrap_or_default()));
-        let needed = if c.write.is_some() { w } else { r };
-        if !c.done && c.answered.len() >= needed {
-            c.done = true;
-            let reply = match c.write {
-                Some(_) => Reply::Written,
-                None => Reply::Value(c.answered.iter().map(|(_, cell)| *cell).max().unwrap_or_default().value),
-            };
-            out.send(c.client, Msg::Done { id: c.id, reply });
+        // Every answer merged: the newest version, or every sibling.
+        let mut newest = Cell::default();
+        for (_, cell) in &c.answered {
+            newest.merge(cell, vector);
         }
-        // Read repair: once answered, every stale owner that has replied gets the newest.
-        if c.done && c.write.is_none() && read_repair {
-            let newest = c.answered.iter().map(|(_, cell)| *cell).max().unwrap_or_default();
-            if newest.value != 0 {
-                let stale: Vec<NodeId> =
-                    c.answered.iter().filter(|(_, cell)| *cell < newest).map(|(n, _)| *n).collect();
-                for (_, cell) in c.answered.iter_mut() {
-                    *cell = newest;
+        let needed = if c.write.is_some() { w } else { r };
+        let (done, client, id, key, write) = (c.done, c.client, c.id, c.key, c.write.is_some());
+        if !done && c.answered.len() >= needed {
+            c.done = true;
+            let reply = if write { Reply::Written } else { self.reply(&newest) };
+            out.send(client, Msg::Done { id, reply });
+        }
+        // Read repair: once answered, every owner that replied with less gets the newest.
+        let c = &mut self.coordinating[i];
+        if c.done && !write && read_repair && !newest.is_empty() {
+            let mut stale = Vec::new();
+            for (n, cell) in c.answered.iter_mut() {
+                if cell.merge(&newest, vector) {
+                    stale.push(*n);
                 }
-                if !stale.is_empty() {
-                    out.observe(Obs::Repaired { key: c.key, replicas: stale.len() as u32 });
-                    for n in stale {
-                        out.send(n, Msg::Store { token: 0, key: c.key, cell: newest, hint: None });
-                    }
+            }
+            if !stale.is_empty() {
+                out.observe(Obs::Repaired { key, replicas: stale.len() as u32 });
+                for n in stale {
+                    out.send(n, Msg::Store { token: 0, key, cell: newest.clone(), hint: None });
                 }
             }
         }
-        self.last = self.coordinating.iter().find(|c| c.token == token).cloned();
+        self.last = Some(self.coordinating[i].clone());
     }
 
     /// A write's quorum has not answered: ask the next replicas round the ring to keep it
     /// for the owners that are silent.
     fn ask_stand_ins(&mut self, token: u32, out: &mut Out<State>) {
         let Some(c) = self.coordinating.iter_mut().find(|c| c.token == token) else { return };
-        let Some(cell) = c.write else { return };
+        let Some(cell) = c.write.clone() else { return };
         let silent: Vec<NodeId> = c.asked.iter().copied().filter(|n| !c.answered.iter().any(|(a, _)| a == n)).collect();
         let stand_ins: Vec<NodeId> = self.config.stand_ins(c.key).into_iter().map(|r| self.config.servers[r]).collect();
         for (owner, stand_in) in silent.into_iter().zip(stand_ins) {
             c.asked.push(stand_in);
-            out.send(stand_in, Msg::Store { token, key: c.key, cell, hint: Some(owner) });
+            out.send(stand_in, Msg::Store { token, key: c.key, cell: cell.clone(), hint: Some(owner) });
         }
     }
 
@@ -285,8 +319,9 @@ impl Replica {
         match timer {
             Timer::Sloppy(token) => self.ask_stand_ins(token, out),
             Timer::Handoff => {
-                for (i, &(owner, key, cell)) in self.hints.iter().enumerate() {
-                    out.send(owner, Msg::Store { token: HINT_TOKENS + i as u32, key, cell, hint: None });
+                for (i, (owner, key, cell)) in self.hints.iter().enumerate() {
+                    let store = Msg::Store { token: HINT_TOKENS + i as u32, key: *key, cell: cell.clone(), hint: None };
+                    out.send(*owner, store);
                 }
                 out.set_timer(Timer::Handoff, HANDOFF_EVERY);
                 self.forget_old(ctx);
@@ -311,8 +346,10 @@ impl Replica {
             let owners = self.config.preference(k);
             owners.contains(&p) && owners.contains(&me)
         });
-        let items: Vec<(u32, u64)> =
-            shared.filter_map(|k| self.cells[usize::from(k)].map(|c| (u32::from(k), c.hash()))).collect();
+        let items: Vec<(u32, u64)> = shared
+            .filter(|&k| !self.cells[usize::from(k)].is_empty())
+            .map(|k| (u32::from(k), self.cells[usize::from(k)].hash()))
+            .collect();
         MerkleTree::build(u32::from(self.config.keys), tree_depth(self.config.keys), items)
     }
 
@@ -360,7 +397,7 @@ impl Replica {
     }
 
     pub fn describe(&self) -> Vec<String> {
-        let held = self.cells.iter().filter(|c| c.is_some()).count();
+        let held = self.cells.iter().filter(|c| !c.is_empty()).count();
         let mut lines = alloc::vec![format!("replica · {held} keys")];
         if !self.hints.is_empty() {
             lines.push(format!("{} hints for others", self.hints.len()));

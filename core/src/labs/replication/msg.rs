@@ -236,11 +236,11 @@ impl Message for Msg {
             Msg::NewLeader { epoch, leader } => Brief::NewLeader { epoch: *epoch, leader: *leader },
             Msg::Sync { state } => Brief::Sync { dc: state.dc, updates: state.seen.total() },
             Msg::Store { token, key, cell, hint } => {
-                Brief::Store { token: *token, key: *key, value: cell.value, hinted: hint.is_some() }
+                Brief::Store { token: *token, key: *key, value: cell.latest(), hinted: hint.is_some() }
             }
             Msg::Stored { token } => Brief::Stored { token: *token },
             Msg::Fetch { token, key } => Brief::Fetch { token: *token, key: *key },
-            Msg::Fetched { token, cell } => Brief::Fetched { token: *token, value: cell.value },
+            Msg::Fetched { token, cell } => Brief::Fetched { token: *token, value: cell.latest() },
             Msg::Tree { round, level, nodes } => {
                 Brief::Tree { round: *round, level: *level, hashes: nodes.len() as u32 }
             }

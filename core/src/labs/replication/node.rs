@@ -122,6 +122,8 @@ pub struct Config {
     pub r: u8,
     pub w: u8,
     pub read_repair: bool,
+    /// Versions by vector clock (siblings kept) rather than by timestamp (latest wins).
+    pub vector_clocks: bool,
     pub sloppy: bool,
     /// Anti-entropy period (0: off).
     pub anti_entropy: Micros,
@@ -150,7 +152,7 @@ pub struct Stable {
     /// Multi-leader: the datacenter's state.
     pub dc: Option<DcState>,
     /// Leaderless: the cells, and hints held for other replicas.
-    pub cells: Vec<Option<super::data::Cell>>,
+    pub cells: Vec<super::data::Cell>,
     pub hints: Vec<(NodeId, Key, super::data::Cell)>,
 }
 

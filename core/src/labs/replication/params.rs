@@ -88,6 +88,15 @@ pub static PARAMS: &[ParamSpec] = &[
     int("n", "N", (1, 6, "replicas"), "3", "Leaderless: replicas per key.", false, false).only_when("family", &LEADERLESS),
     int("r", "R", (1, 6, "replicas"), "2", "Leaderless: replicas that must answer a read.", false, true).only_when("family", &LEADERLESS),
     int("w", "W", (1, 6, "replicas"), "2", "Leaderless: replicas that must store a write before it is acknowledged.", false, true).only_when("family", &LEADERLESS),
+    choice(
+        "versions",
+        "Versions",
+        &["timestamp", "vector-clock"],
+        "timestamp",
+        "Leaderless: order versions by the coordinator's timestamp (the latest wins), or by vector clock, keeping concurrent versions as siblings for the client to merge on its next write.",
+        false,
+    )
+    .only_when("family", &LEADERLESS),
     choice("read_repair", "Read repair", &ON_OFF, "on", "Leaderless: a read that finds stale replicas writes the newest value back.", true).only_when("family", &LEADERLESS),
     choice(
         "sloppy",

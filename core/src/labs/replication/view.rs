@@ -102,7 +102,7 @@ impl ReplicationLab {
                     v.epoch = stable.epoch;
                     v.entries = match (&stable.dc, self.family) {
                         (Some(dc), _) => dc.seen.total(),
-                        (None, Family::Leaderless) => stable.cells.iter().filter(|c| c.is_some()).count() as u64,
+                        (None, Family::Leaderless) => stable.cells.iter().filter(|c| !c.is_empty()).count() as u64,
                         _ => stable.log.len() as u64,
                     };
                     servers.push(v);
@@ -125,8 +125,16 @@ impl ReplicationLab {
                     v.values = d.describe().pop().unwrap_or_default();
                 }
                 Role::Replica(r) => {
-                    v.entries = r.cells.iter().filter(|c| c.is_some()).count() as u64;
-                    v.values = values(r.cells.iter().map(|c| c.map_or(0, |c| c.value)));
+                    v.entries = r.cells.iter().filter(|c| !c.is_empty()).count() as u64;
+                    let keys: Vec<String> = r
+                        .cells
+                        .iter()
+                        .enumerate()
+                        .map(|(k, c)| {
+                            alloc::format!("{}={}", super::msg::key_name(k as u8), super::multi::join(&c.values()))
+                        })
+                        .collect();
+                    v.values = keys.join(" ");
                     v.hints = r.hints.len() as u32;
                 }
                 _ => continue,
