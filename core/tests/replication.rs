@@ -289,3 +289,50 @@ fn vector_clocks_keep_concurrent_leaderless_writes_as_siblings() {
         assert!(broken(&*vectored).is_empty(), "seed {seed}: {:?}", broken(&*vectored));
     }
 }
+
+#[test]
+fn followers_drop_what_a_failover_discarded_and_the_replicas_converge() {
+    // A promoted follower that lacks entries another follower has: that follower's extra
+    // entries were never the new leader's, and it must discard them.
+    let faults = "0s slow s1-s2 x20; 3s crash s1";
+    for promote in ["any", "most-up-to-date"] {
+        for seed in 1..=6 {
+            let params = [("sync", "async"), ("think_ms", "20"), ("promote", promote), ("replicas", "4")];
+            let r = run(&params, faults, seed, 14);
+            let b = broken(&*r);
+            assert!(!b.contains(&"convergent"), "{promote} seed {seed}: {b:?}");
+        }
+    }
+}
+
+#[test]
+fn duplicated_messages_are_not_applied_twice() {
+    for params in FAMILIES {
+        for seed in 1..=3 {
+            let mut p = params.to_vec();
+            p.push(("dup", "30"));
+            let r = run(&p, "", seed, 14);
+            assert!(broken(&*r).is_empty(), "{params:?} seed {seed}: {:?}", broken(&*r));
+        }
+    }
+}
+
+#[test]
+fn a_restarted_monitor_learns_the_epoch_and_a_lease_fences_a_one_way_cut() {
+    let faults = "3s crash s1; 5s crash m1; 5500ms restart m1; 7s restart s1";
+    for seed in 1..=4 {
+        let r = run(&[("sync", "sync")], faults, seed, 14);
+        assert!(broken(&*r).is_empty(), "seed {seed}: {:?}", broken(&*r));
+    }
+    // s1's answers to the monitor are lost while the monitor's checks reach it: the monitor
+    // deposes s1, stops granting it leases, and s1, hearing of epoch 2, steps down. No write
+    // is acknowledged by a deposed leader, with or without leases.
+    let cut = "2s cut s1>m1; 8s heal";
+    for lease in ["on", "off"] {
+        for seed in 1..=4 {
+            let r = run(&[("sync", "async"), ("lease", lease)], cut, seed, 10);
+            assert_eq!(r.metrics().counter("failovers"), Some(1), "lease {lease}, seed {seed}");
+            assert_eq!(r.metrics().counter("acknowledged by a deposed leader"), Some(0), "lease {lease}, seed {seed}");
+        }
+    }
+}

@@ -26,6 +26,7 @@ mod client;
 pub mod data;
 mod leader;
 mod leaderless;
+mod monitor;
 pub mod msg;
 mod multi;
 mod node;
@@ -106,7 +107,7 @@ pub struct ReplicationLab {
     acked: AckedWrites,
     convergence: Convergence,
     /// Open operations: (client, id) → (invoked at, is a write).
-    open: Vec<((NodeId, u32), Micros, Request)>,
+    open: Vec<((NodeId, u32), Micros, Request, bool)>,
     /// Acknowledged register writes per key: (invoked, completed, value), for staleness.
     written: Vec<Vec<(Micros, Micros, msg::Value)>>,
     staleness: Histogram,
@@ -124,6 +125,10 @@ pub struct ReplicationLab {
     keys_exchanged: u64,
     last_merkle: Option<(NodeId, NodeId, u8, Vec<u32>)>,
 }
+
+/// Acknowledged writes kept per key for the staleness of reads (the older half is dropped
+/// when full, so a long run's memory stays bounded).
+const WRITES_KEPT: usize = 1024;
 
 /// The lag chart keeps one sample per this much virtual time, and at most this many.
 const LAG_EVERY: Micros = 100 * MICROS_PER_MS;
@@ -286,7 +291,7 @@ impl ReplicationLab {
             let (node, at, seq) = (o.node, o.at, o.seq);
             match o.observation {
                 Obs::Invoke { process, id, request, final_read } => {
-                    self.open.push(((node, id), at, request));
+                    self.open.push(((node, id), at, request, final_read));
                     let registers = self.family != Family::MultiLeader || self.conflicts.registers();
                     if let (true, Some(call)) = (registers, Self::call(request)) {
                         let lane = self.clients.iter().position(|&c| c == node).unwrap_or(0) as u8;
@@ -308,7 +313,11 @@ impl ReplicationLab {
                         self.check_acked(leader, epoch, at, seq);
                     }
                 }
-                Obs::Dropped { key, lost, kept, later, .. } => {
+                Obs::Dropped { key, lost, kept, later, dc, number } => {
+                    // Each datacenter reports a write it dropped; count the write once.
+                    if !self.convergence.dropped_writes.insert((dc, number)) {
+                        continue;
+                    }
                     self.convergence.dropped += 1;
                     let k = msg::key_name(key);
                     let detail = format!(
@@ -354,13 +363,15 @@ impl ReplicationLab {
         } else {
             self.outcomes.1 += 1;
         }
-        if let Some(i) = self.open.iter().position(|(k, _, _)| *k == (node, id)) {
-            let (_, started, request) = self.open.swap_remove(i);
+        let mut stale = None;
+        if let Some(i) = self.open.iter().position(|(k, ..)| *k == (node, id)) {
+            let (_, started, request, final_read) = self.open.swap_remove(i);
             if ok {
                 let read = matches!(request, Request::Read { .. });
                 let h = if read { &mut self.read_latency } else { &mut self.write_latency };
                 h.record(at - started);
-                self.staleness_of(request, &reply, started, at);
+                // Final reads ask one replica, not a quorum: they are convergence's business.
+                stale = self.staleness_of(request, &reply, started, at).filter(|&s| s > 0 && !final_read);
             }
         }
         let read = match &reply {
@@ -392,37 +403,56 @@ impl ReplicationLab {
                 self.violate(guarantee, at, seq, detail);
             }
         }
-        if self.family == Family::Leaderless {
-            if let Some(Answer::Violated { reason, .. }) =
-                self.judge.last_completed().and_then(|i| recency::check_read(&self.judge.history, i))
-            {
-                self.violate(FRESH, at, seq, reason);
-            }
+        if let (Family::Leaderless, Some(stale)) = (self.family, stale) {
+            // The judge's sentence, naming the writes, when the read is in the history.
+            let recorded = self.judge.last_completed().filter(|&i| self.judge.completion(i) == Some((at, seq)));
+            let reason = match recorded.and_then(|i| recency::check_read(&self.judge.history, i)) {
+                Some(Answer::Violated { reason, .. }) => reason,
+                _ => format!(
+                    "a read returned a value that an acknowledged write had overwritten {} before the read began",
+                    crate::time::format_duration(stale)
+                ),
+            };
+            self.violate(FRESH, at, seq, reason);
         }
     }
 
     /// Records an acknowledged write, or how stale a read was: how long before it began the
-    /// value it returned had been overwritten by an acknowledged write (0 if it had not).
-    fn staleness_of(&mut self, request: Request, reply: &Reply, started: Micros, at: Micros) {
-        match (request, reply) {
-            (Request::Write { key, value }, _) => {
+    /// value it returned had been overwritten by an acknowledged write (0 if it had not; none
+    /// if the value's write is not among the key's last writes, or the read got siblings).
+    /// This is [`recency`]'s definition, kept incrementally per key.
+    fn staleness_of(&mut self, request: Request, reply: &Reply, started: Micros, at: Micros) -> Option<Micros> {
+        let value = match reply {
+            Reply::Value(v) => *v,
+            Reply::Siblings(values, _) if values.len() <= 1 => values.first().copied().unwrap_or(0),
+            Reply::Written => 0,
+            _ => return None,
+        };
+        match request {
+            Request::Write { key, value } => {
                 let key = usize::from(key);
                 if self.written.len() <= key {
                     self.written.resize(key + 1, Vec::new());
                 }
-                self.written[key].push((started, at, value));
+                let writes = &mut self.written[key];
+                if writes.len() == WRITES_KEPT {
+                    writes.drain(..WRITES_KEPT / 2);
+                }
+                writes.push((started, at, value));
+                None
             }
-            (Request::Read { key }, Reply::Value(value)) => {
+            Request::Read { key } => {
                 let writes = self.written.get(usize::from(key)).map_or(&[][..], |w| &w[..]);
                 let written_at = match value {
-                    0 => Some(0),
-                    v => writes.iter().find(|w| w.2 == *v).map(|w| w.1),
+                    0 => 0,
+                    v => writes.iter().find(|w| w.2 == v)?.1,
                 };
-                let Some(written_at) = written_at else { return };
                 let overwritten = writes.iter().filter(|w| w.0 > written_at && w.1 < started).map(|w| w.1).min();
-                self.staleness.record(overwritten.map_or(0, |t| started - t));
+                let staleness = overwritten.map_or(0, |t| started - t);
+                self.staleness.record(staleness);
+                Some(staleness)
             }
-            _ => {}
+            _ => None,
         }
     }
 
@@ -448,21 +478,22 @@ impl ReplicationLab {
     }
 
     fn check_datacenters(&mut self, at: Micros, seq: u64) {
-        let states: Vec<(NodeId, data::DcState)> = self
+        let states: Vec<(NodeId, &data::DcState)> = self
             .servers
             .iter()
             .filter_map(|&s| match &self.driver.sim.process(s)?.role {
-                Role::Datacenter(d) => Some((s, d.state.clone())),
+                Role::Datacenter(d) => Some((s, &d.state)),
                 _ => None,
             })
             .collect();
-        let refs: Vec<(NodeId, &data::DcState)> = states.iter().map(|(id, s)| (*id, s)).collect();
-        let names = self.driver.names.clone();
+        let names = &self.driver.names;
         let name = |id: NodeId| names.get(usize::from(id)).cloned().unwrap_or_default();
-        if let Some(detail) = Convergence::diverged(&refs, &name) {
+        let diverged = Convergence::diverged(&states, &name);
+        let short = self.convergence.short_count(self.conflicts, &states, &name);
+        if let Some(detail) = diverged {
             self.violate(SEC, at, seq, detail);
         }
-        if let Some(detail) = self.convergence.short_count(self.conflicts, &refs, &name) {
+        if let Some(detail) = short {
             self.violate(NO_INCREMENT_LOST, at, seq, detail);
         }
     }

@@ -11,6 +11,7 @@
 //!   whose version vectors of applied updates are equal have equal states (Shapiro et al.
 //!   2011, Definition 2.3); a counter's value is the sum of the updates it has applied.
 
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -95,35 +96,39 @@ impl AckedWrites {
 /// The multi-leader checks.
 #[derive(Clone, Debug, Default)]
 pub struct Convergence {
-    /// Each origin's updates' effect on the counter, in order.
-    pub deltas: Vec<Vec<i8>>,
+    /// Each origin's updates' running sum of effects on the counter: `sums[dc][n]` is the
+    /// sum of its first `n` updates.
+    pub sums: Vec<Vec<i64>>,
     pub dropped: u64,
     pub dropped_later: u64,
+    /// The writes counted as dropped, by dot.
+    pub dropped_writes: BTreeSet<(u8, u64)>,
     pub conflicts: u64,
 }
 
 impl Convergence {
     pub fn record(&mut self, dc: u8, number: u64, delta: i8) {
         let dc = usize::from(dc);
-        if self.deltas.len() <= dc {
-            self.deltas.resize(dc + 1, Vec::new());
+        if self.sums.len() <= dc {
+            self.sums.resize(dc + 1, alloc::vec![0]);
         }
-        let list = &mut self.deltas[dc];
-        if list.len() < number as usize {
-            list.resize(number as usize, 0);
+        let sums = &mut self.sums[dc];
+        // Updates are numbered 1, 2, … at their datacenter and observed in that order.
+        while sums.len() <= number as usize {
+            let last = *sums.last().unwrap_or(&0);
+            sums.push(last);
         }
-        list[number as usize - 1] = delta;
+        let n = number as usize;
+        let before = sums[n - 1];
+        sums[n] = before + i64::from(delta);
     }
 
     /// What the counter should read at a datacenter that applied `state.seen`'s updates.
     pub fn expected(&self, state: &DcState) -> i64 {
-        self.deltas
+        self.sums
             .iter()
             .enumerate()
-            .map(|(dc, list)| {
-                let n = (state.seen.get(dc as u8) as usize).min(list.len());
-                list[..n].iter().map(|&d| i64::from(d)).sum::<i64>()
-            })
+            .map(|(dc, sums)| sums[(state.seen.get(dc as u8) as usize).min(sums.len() - 1)])
             .sum()
     }
 

@@ -97,7 +97,16 @@ impl Client {
                 }
                 match self.config.read_from {
                     ReadFrom::Leader => self.leader,
-                    ReadFrom::Sticky => servers[self.home()],
+                    ReadFrom::Sticky => {
+                        // Its own follower, unless a failover made it the leader: then the next.
+                        let home = self.home();
+                        let own = servers[home];
+                        if own == self.leader {
+                            servers[1 + home % (n - 1)]
+                        } else {
+                            own
+                        }
+                    }
                     ReadFrom::Followers => {
                         let others: Vec<NodeId> = servers.iter().copied().filter(|&s| s != self.leader).collect();
                         others[(ctx.entropy % others.len() as u64) as usize]
@@ -184,7 +193,7 @@ impl Client {
                     }
                     self.send_current(out);
                 } else {
-                    out.set_timer(Timer::Retry, (self.config.heartbeat * 2).clamp(1, 30_000));
+                    out.set_timer(Timer::Retry(id), (self.config.heartbeat * 2).clamp(1, 30_000));
                 }
             }
             _ => {}
@@ -198,7 +207,7 @@ impl Client {
                 let to = self.target(ctx, &request);
                 self.send_new(ctx, request, to, false, out);
             }
-            Timer::Retry => {
+            Timer::Retry(id) if self.current.as_ref().is_some_and(|op| op.id == id) => {
                 if let Some(op) = &mut self.current {
                     if !op.local && self.config.family == Family::SingleLeader {
                         op.to = self.leader;

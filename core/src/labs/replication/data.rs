@@ -146,7 +146,7 @@ pub struct Sibling {
     /// The write's own dot: its datacenter and its number there.
     pub dc: u8,
     pub number: u64,
-    /// What the writer had seen, its own dot included.
+    /// What the writer had seen (its own dot need not be in it).
     pub context: VersionVector,
     /// The writer's physical clock (last writer wins).
     pub stamp: u64,
@@ -214,15 +214,15 @@ impl DcState {
         now: Micros,
     ) -> Vec<Dropped> {
         let number = self.next_dot();
-        let mut own = match conflicts {
-            // A last-writer-wins write replaces what the datacenter holds: it has seen it all.
+        // A dotted version vector (Preguiça et al. 2012): the write's own dot, and the context
+        // it was written in, which does not claim the other writes of its datacenter made
+        // since the client read. A last-writer-wins write replaces whatever the datacenter
+        // holds, so it has seen all of that.
+        let context = match conflicts {
             Conflicts::LastWriterWins => self.seen.clone(),
             _ => context.clone(),
         };
-        while own.get(self.dc) < number {
-            own.increment(self.dc);
-        }
-        let sibling = Sibling { value, dc: self.dc, number, context: own, stamp, written_at: now };
+        let sibling = Sibling { value, dc: self.dc, number, context, stamp, written_at: now };
         let mut dropped = Vec::new();
         if let Some(slot) = self.registers.get_mut(usize::from(key)) {
             merge_register(conflicts, key, slot, sibling, &mut dropped);
@@ -288,6 +288,11 @@ impl DcState {
         let mut vv = VersionVector::new();
         for s in self.registers.get(usize::from(key)).into_iter().flatten() {
             vv.merge(&s.context);
+            // The sibling's own dot: every earlier update of its datacenter has been applied
+            // here too (whole states are merged), so covering them all is true.
+            while vv.get(s.dc) < s.number {
+                vv.increment(s.dc);
+            }
         }
         vv
     }

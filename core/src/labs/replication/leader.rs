@@ -11,16 +11,20 @@
 //! ships its log in batches with each heartbeat (every 100 ms), as a replication buffer is
 //! flushed, so the writes of the last batch exist only on the leader.
 //!
-//! With `lease`, a leader takes writes only while it holds a lease renewed by the monitor's
-//! health checks and shorter than the failover timeout, so a leader cut off stops before
-//! another is promoted (a lease as fencing; Gray & Cheriton 1989).
+//! With `lease`, a leader takes writes only while it holds a lease that the monitor's health
+//! checks grant until a time on the monitor's clock; the monitor stops granting once it
+//! suspects the leader and promotes another only after the last lease it granted has run out,
+//! so a leader cut off (in either direction) stops first (leases, Gray & Cheriton 1989).
+//!
+//! Servers ignore a client operation they have already taken (by client and operation id), so
+//! a duplicated message is not written twice. The failover monitor is in `monitor.rs`.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::msg::{Entry, Msg, Reply, Request, Value};
-use super::node::{Config, Obs, Stable, State, SyncMode, Timer};
+use super::node::{Change, Config, Obs, Recent, Stable, State, SyncMode, Timer};
 use crate::process::{Ctx, Out};
 use crate::time::Micros;
 use crate::trace::NodeId;
@@ -46,6 +50,7 @@ pub struct Server {
     /// Leader: writes waiting for their acknowledgement: (log position, client, op).
     waiting: Vec<(u64, NodeId, u32)>,
     lease_until: Micros,
+    taken: Recent,
 }
 
 impl Server {
@@ -64,6 +69,7 @@ impl Server {
             appended_at: alloc::vec![0; stable.log.len()],
             waiting: Vec::new(),
             lease_until: if fresh { config.failover / 2 } else { 0 },
+            taken: Recent::default(),
             config,
         };
         server.recompute();
@@ -79,14 +85,24 @@ impl Server {
         }
     }
 
-    fn persist(&self, out: &mut Out<State>) {
-        out.persist(Stable { epoch: self.epoch, log: self.log.clone(), ..Stable::default() });
+    /// Appends an entry to the log, on disk and in the values.
+    fn push(&mut self, entry: Entry, out: &mut Out<State>) {
+        self.log.push(entry);
+        if let Some(v) = self.values.get_mut(usize::from(entry.key)) {
+            *v = entry.value;
+        }
+        out.persist(Change::Append(entry));
+    }
+
+    fn set_epoch(&mut self, epoch: u64, out: &mut Out<State>) {
+        self.epoch = epoch;
+        out.persist(Change::Epoch(epoch));
     }
 
     pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
         out.set_timer(Timer::Heartbeat, 1 + ctx.entropy % self.config.heartbeat.max(1));
         if self.leading {
-            self.persist(out);
+            out.persist(Change::Epoch(self.epoch));
         }
     }
 
@@ -103,10 +119,9 @@ impl Server {
             if self.leading {
                 out.observe(Obs::SteppedDown { epoch });
             }
-            self.epoch = epoch;
             self.leading = false;
             self.waiting.clear();
-            self.persist(out);
+            self.set_epoch(epoch, out);
         }
         if epoch == self.epoch && leader.is_some() && leader != Some(self.me) {
             self.leader = leader;
@@ -121,12 +136,11 @@ impl Server {
                     out.send(from, Msg::Redirect { id, leader });
                     return;
                 }
-                self.log.push(Entry { epoch: self.epoch, key, value });
-                self.appended_at.push(ctx.now);
-                if let Some(v) = self.values.get_mut(usize::from(key)) {
-                    *v = value;
+                if !self.taken.first(from, id) {
+                    return;
                 }
-                self.persist(out);
+                self.push(Entry { epoch: self.epoch, key, value }, out);
+                self.appended_at.push(ctx.now);
                 let index = self.log.len() as u64;
                 self.matched[usize::from(self.index)] = index;
                 self.waiting.push((index, from, id));
@@ -141,8 +155,8 @@ impl Server {
                 let value = self.values.get(usize::from(key)).copied().unwrap_or(0);
                 out.send(from, Msg::Done { id, reply: Reply::Value(value) });
             }
-            Msg::Append { epoch, prev, prev_epoch, entries } => {
-                self.on_append(from, epoch, prev, prev_epoch, entries, out)
+            Msg::Append { epoch, prev, prev_epoch, entries, len } => {
+                self.on_append(from, epoch, (prev, prev_epoch), entries, len, out)
             }
             Msg::Appended { epoch, len, ok } => {
                 if epoch > self.epoch {
@@ -153,23 +167,26 @@ impl Server {
                 if !self.leading || epoch < self.epoch {
                     return;
                 }
+                let len = len.min(self.log.len() as u64);
                 if ok {
                     self.matched[i] = self.matched[i].max(len);
                     self.next[i] = len;
                     self.acknowledge(out);
                 } else {
-                    self.next[i] = len.min(self.log.len() as u64);
+                    self.next[i] = len;
                     self.send_append(i, out);
                 }
             }
-            Msg::Ping { epoch, leader } => {
+            Msg::Ping { epoch, leader, lease } => {
                 if leader == Some(self.me) && epoch >= self.epoch {
                     // Promoted (the health check came before the promotion), or restarted
                     // as the leader the monitor still knows: lead.
                     if !self.leading || epoch > self.epoch {
                         self.lead(ctx, epoch, out);
                     }
-                    self.lease_until = ctx.now + self.config.failover / 2;
+                    if let Some(until) = lease {
+                        self.lease_until = self.lease_until.max(until);
+                    }
                 } else {
                     self.adopt(epoch, leader, out);
                 }
@@ -181,8 +198,9 @@ impl Server {
                 };
                 out.send(from, pong);
             }
-            Msg::Promote { epoch } if epoch > self.epoch || (epoch == self.epoch && !self.leading) => {
+            Msg::Promote { epoch, lease } if epoch > self.epoch => {
                 self.lead(ctx, epoch, out);
+                self.lease_until = lease;
             }
             _ => {}
         }
@@ -190,27 +208,29 @@ impl Server {
 
     /// Takes the lead in `epoch`.
     fn lead(&mut self, ctx: &Ctx, epoch: u64, out: &mut Out<State>) {
-        self.epoch = epoch;
+        self.set_epoch(epoch, out);
         self.leading = true;
         self.leader = Some(self.me);
-        self.lease_until = ctx.now + self.config.failover / 2;
+        // Writes waiting from an earlier term of leadership are not this epoch's to answer.
+        self.waiting.clear();
         let len = self.log.len() as u64;
         self.matched = alloc::vec![0; self.config.servers.len()];
         self.matched[usize::from(self.index)] = len;
         self.next = alloc::vec![len; self.config.servers.len()];
         self.appended_at.resize(self.log.len(), ctx.now);
-        self.persist(out);
         out.observe(Obs::Promoted { epoch, len });
         self.ship(out);
     }
 
+    /// A leader's entries after `prev` (if ours at `prev` is from `prev_epoch`). Entries past
+    /// the leader's `len` that are from an older epoch are not the leader's: discarded.
     fn on_append(
         &mut self,
         from: NodeId,
         epoch: u64,
-        prev: u64,
-        prev_epoch: u64,
+        (prev, prev_epoch): (u64, u64),
         entries: Vec<Entry>,
+        len: u64,
         out: &mut Out<State>,
     ) {
         if epoch < self.epoch {
@@ -219,9 +239,9 @@ impl Server {
         }
         self.adopt(epoch, Some(from), out);
         self.leader = Some(from);
-        let len = self.log.len() as u64;
-        if prev > len {
-            out.send(from, Msg::Appended { epoch, len, ok: false });
+        let mine = self.log.len() as u64;
+        if prev > mine {
+            out.send(from, Msg::Appended { epoch, len: mine, ok: false });
             return;
         }
         if prev > 0 && self.log[prev as usize - 1].epoch != prev_epoch {
@@ -229,7 +249,7 @@ impl Server {
             out.send(from, Msg::Appended { epoch, len: prev - 1, ok: false });
             return;
         }
-        let mut changed = false;
+        let matched = prev + entries.len() as u64;
         for (i, entry) in entries.into_iter().enumerate() {
             let at = prev as usize + i;
             match self.log.get(at) {
@@ -237,23 +257,22 @@ impl Server {
                 Some(_) => self.truncate(at as u64, out),
                 None => {}
             }
-            self.log.push(entry);
-            changed = true;
+            self.push(entry, out);
         }
-        if changed {
-            self.recompute();
-            self.persist(out);
+        let kept = len.max(matched) as usize;
+        if let Some(stale) = self.log.iter().skip(kept).position(|e| e.epoch < epoch) {
+            self.truncate((kept + stale) as u64, out);
         }
-        out.send(from, Msg::Appended { epoch, len: self.log.len() as u64, ok: true });
+        out.send(from, Msg::Appended { epoch, len: matched, ok: true });
     }
 
     fn truncate(&mut self, to: u64, out: &mut Out<State>) {
-        let count = self.log.len() as u64 - to;
+        let count = (self.log.len() as u64).saturating_sub(to);
         if count > 0 {
             self.log.truncate(to as usize);
             self.appended_at.truncate(to as usize);
             self.recompute();
-            self.persist(out);
+            out.persist(Change::Truncate(to));
             out.observe(Obs::Rollback { from: to + 1, count });
         }
     }
@@ -263,7 +282,8 @@ impl Server {
         let prev_epoch = if prev == 0 { 0 } else { self.log[prev as usize - 1].epoch };
         let end = (prev as usize + BATCH).min(self.log.len());
         let entries = self.log[prev as usize..end].to_vec();
-        out.send(self.config.servers[i], Msg::Append { epoch: self.epoch, prev, prev_epoch, entries });
+        let len = self.log.len() as u64;
+        out.send(self.config.servers[i], Msg::Append { epoch: self.epoch, prev, prev_epoch, entries, len });
     }
 
     /// Sends every follower what it lacks (or a heartbeat).
@@ -284,14 +304,14 @@ impl Server {
             SyncMode::Asynchronous => 0,
         };
         let me = usize::from(self.index);
-        let (epoch, log, matched) = (self.epoch, &self.log, &self.matched);
+        let (log, matched) = (&self.log, &self.matched);
         self.waiting.retain(|&(index, client, id)| {
             let have = matched.iter().enumerate().filter(|&(i, &m)| i != me && m >= index).count();
             if have < needed {
                 return true;
             }
             let entry = log[index as usize - 1];
-            out.observe(Obs::Acked { epoch, index, key: entry.key, value: entry.value, client });
+            out.observe(Obs::Acked { epoch: entry.epoch, index, key: entry.key, value: entry.value, client });
             out.send(client, Msg::Done { id, reply: Reply::Written });
             false
         });
@@ -309,78 +329,5 @@ impl Server {
     pub fn describe(&self) -> Vec<String> {
         let role = if self.leading { "leader" } else { "follower" };
         alloc::vec![format!("{role} · epoch {}", self.epoch), format!("log {} entries", self.log.len())]
-    }
-}
-
-/// The failover monitor.
-#[derive(Clone, Debug)]
-pub struct Monitor {
-    pub config: Config,
-    pub epoch: u64,
-    pub leader: usize,
-    last_pong: Vec<Micros>,
-    /// Each server's (last entry's epoch, log length), from its last answer.
-    position: Vec<(u64, u64)>,
-}
-
-impl Monitor {
-    pub fn new(config: Config) -> Self {
-        let n = config.servers.len();
-        Monitor { epoch: 1, leader: 0, last_pong: alloc::vec![0; n], position: alloc::vec![(0, 0); n], config }
-    }
-
-    pub fn start(&mut self, out: &mut Out<State>) {
-        out.set_timer(Timer::Ping, self.config.heartbeat);
-    }
-
-    pub fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Msg, _out: &mut Out<State>) {
-        if let Msg::Pong { len, last_epoch, .. } = msg {
-            if let Some(i) = self.config.servers.iter().position(|&s| s == from) {
-                self.last_pong[i] = ctx.now;
-                self.position[i] = (last_epoch, len);
-            }
-        }
-    }
-
-    pub fn on_timer(&mut self, ctx: &Ctx, timer: Timer, out: &mut Out<State>) {
-        if timer != Timer::Ping {
-            return;
-        }
-        let silent = ctx.now.saturating_sub(self.last_pong[self.leader]);
-        if silent > self.config.failover && ctx.now > self.config.failover {
-            self.fail_over(ctx, out);
-        }
-        let leader = Some(self.config.servers[self.leader]);
-        for &s in &self.config.servers {
-            out.send(s, Msg::Ping { epoch: self.epoch, leader });
-        }
-        out.set_timer(Timer::Ping, self.config.heartbeat);
-    }
-
-    /// Promotes a follower that answered recently: the most up to date one, or (teaching
-    /// variant) any of them.
-    pub fn fail_over(&mut self, ctx: &Ctx, out: &mut Out<State>) {
-        let alive: Vec<usize> = (0..self.config.servers.len())
-            .filter(|&i| i != self.leader && ctx.now.saturating_sub(self.last_pong[i]) <= self.config.failover)
-            .collect();
-        let chosen = if self.config.promote_any {
-            alive.get((ctx.entropy % alive.len().max(1) as u64) as usize).copied()
-        } else {
-            alive.iter().copied().max_by_key(|&i| (self.position[i], core::cmp::Reverse(i)))
-        };
-        let Some(to) = chosen else { return };
-        let from = self.config.servers[self.leader];
-        self.epoch += 1;
-        self.leader = to;
-        let to = self.config.servers[to];
-        out.observe(Obs::Failover { epoch: self.epoch, from, to });
-        out.send(to, Msg::Promote { epoch: self.epoch });
-        for &c in &self.config.clients {
-            out.send(c, Msg::NewLeader { epoch: self.epoch, leader: to });
-        }
-    }
-
-    pub fn describe(&self) -> Vec<String> {
-        alloc::vec![format!("monitor · epoch {}", self.epoch), format!("leader s{}", self.leader + 1)]
     }
 }

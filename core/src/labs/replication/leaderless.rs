@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 
 use super::data::{Cell, Version};
 use super::msg::{Key, Msg, Reply, Request, Value};
-use super::node::{Config, Obs, Stable, State, Timer};
+use super::node::{Change, Config, Hint, Obs, Recent, Stable, State, Timer};
 use crate::crdt::VersionVector;
 use crate::merkle::MerkleTree;
 use crate::process::{Ctx, Out};
@@ -57,7 +57,11 @@ pub struct Replica {
     /// Each key's versions (empty: never written here).
     pub cells: Vec<Cell>,
     /// Writes kept for another replica: (owner, key, cell).
-    pub hints: Vec<(NodeId, Key, Cell)>,
+    pub hints: Vec<Hint>,
+    next_hint: u32,
+    /// The counter this replica advances in the vector clocks of versions it coordinates.
+    counter: u64,
+    taken: Recent,
     pub coordinating: Vec<Coordination>,
     /// The last operation coordinated, kept for the view.
     pub last: Option<Coordination>,
@@ -80,6 +84,9 @@ impl Replica {
             index,
             cells,
             hints: stable.hints.clone(),
+            next_hint: stable.hints.iter().map(|h| h.id + 1).max().unwrap_or(0),
+            counter: stable.counter,
+            taken: Recent::default(),
             coordinating: Vec::new(),
             last: None,
             next_token: 1,
@@ -96,15 +103,36 @@ impl Replica {
         }
     }
 
-    fn persist(&self, out: &mut Out<State>) {
-        out.persist(Stable { cells: self.cells.clone(), hints: self.hints.clone(), ..Stable::default() });
+    fn persist_cell(&self, key: Key, out: &mut Out<State>) {
+        if let Some(cell) = self.cells.get(usize::from(key)) {
+            out.persist(Change::Cell(key, cell.clone()));
+        }
     }
 
     /// Merges `cell` into ours (the latest timestamp wins, or siblings are kept by vector
-    /// clock); true if ours changed.
-    fn store(&mut self, key: Key, cell: &Cell) -> bool {
+    /// clock), on disk too; true if ours changed.
+    fn store(&mut self, key: Key, cell: &Cell, out: &mut Out<State>) -> bool {
         let vector = self.config.vector_clocks;
-        self.cells.get_mut(usize::from(key)).is_some_and(|slot| slot.merge(cell, vector))
+        let changed = self.cells.get_mut(usize::from(key)).is_some_and(|slot| slot.merge(cell, vector));
+        if changed {
+            self.persist_cell(key, out);
+        }
+        changed
+    }
+
+    /// Keeps `cell` for `owner`, merged with what is already kept for it under a new id.
+    fn keep_hint(&mut self, owner: NodeId, key: Key, cell: Cell, out: &mut Out<State>) {
+        let vector = self.config.vector_clocks;
+        let id = self.next_hint;
+        self.next_hint = self.next_hint.wrapping_add(1) % HINT_TOKENS;
+        match self.hints.iter_mut().find(|h| h.owner == owner && h.key == key) {
+            Some(hint) => {
+                hint.cell.merge(&cell, vector);
+                hint.id = id;
+            }
+            None => self.hints.push(Hint { id, owner, key, cell }),
+        }
+        out.persist(Change::Hints(self.hints.clone()));
     }
 
     /// What a client is told of a cell: its latest value, or its siblings and their context.
@@ -126,29 +154,28 @@ impl Replica {
                 let reply = self.reply(&self.cells.get(usize::from(key)).cloned().unwrap_or_default());
                 out.send(from, Msg::Done { id, reply });
             }
-            Msg::Op { id, request, context, .. } => self.coordinate(ctx, from, id, request, context, out),
+            // A duplicated operation is coordinated once.
+            Msg::Op { id, request, context, .. } if self.taken.first(from, id) => {
+                self.coordinate(ctx, from, id, request, context, out)
+            }
             Msg::Store { token, key, cell, hint } => {
                 match hint {
                     Some(owner) => {
-                        self.hints.retain(|(o, k, _)| !(*o == owner && *k == key));
-                        self.hints.push((owner, key, cell));
+                        self.keep_hint(owner, key, cell, out);
                         out.observe(Obs::Hinted { key, holder: self.me, owner });
                     }
                     None => {
-                        self.store(key, &cell);
+                        self.store(key, &cell, out);
                     }
                 }
-                self.persist(out);
                 out.send(from, Msg::Stored { token });
             }
             Msg::Stored { token } if token >= HINT_TOKENS => {
-                let i = (token - HINT_TOKENS) as usize;
-                if let Some(&(owner, key, _)) = self.hints.get(i) {
-                    if owner == from {
-                        self.hints.remove(i);
-                        self.persist(out);
-                        out.observe(Obs::HandedOff { key, to: owner });
-                    }
+                let id = token - HINT_TOKENS;
+                if let Some(i) = self.hints.iter().position(|h| h.id == id && h.owner == from) {
+                    let hint = self.hints.remove(i);
+                    out.persist(Change::Hints(self.hints.clone()));
+                    out.observe(Obs::HandedOff { key: hint.key, to: hint.owner });
                 }
             }
             Msg::Stored { token } => self.answered(ctx, token, from, None, out),
@@ -165,12 +192,8 @@ impl Replica {
             Msg::TreeDiff { round, level, differing } => self.descend(from, round, level, differing, out),
             Msg::Cells { round, leaves, cells, reply } => {
                 let mine = if reply { self.cells_in(from, &leaves) } else { Vec::new() };
-                let mut changed = false;
                 for (key, cell) in cells {
-                    changed |= self.store(key, &cell);
-                }
-                if changed {
-                    self.persist(out);
+                    self.store(key, &cell, out);
                 }
                 if reply {
                     out.send(from, Msg::Cells { round, leaves, cells: mine, reply: false });
@@ -210,7 +233,7 @@ impl Replica {
     ) {
         let (key, write) = match request {
             Request::Read { key } => (key, None),
-            Request::Write { key, value } => (key, Some(self.version(ctx, key, value, context))),
+            Request::Write { key, value } => (key, Some(self.version(ctx, key, value, context, out))),
             _ => return,
         };
         let token = self.next_token;
@@ -244,15 +267,17 @@ impl Replica {
     /// A new version of `key` coordinated here: stamped with this replica's clock and, with
     /// vector clocks, descending from the client's context with this replica's counter
     /// advanced past every version it has seen (Dynamo's coordinator does the same).
-    fn version(&self, ctx: &Ctx, key: Key, value: Value, context: VersionVector) -> Cell {
+    fn version(&mut self, ctx: &Ctx, key: Key, value: Value, context: VersionVector, out: &mut Out<State>) -> Cell {
         let mut clock = VersionVector::new();
         if self.config.vector_clocks {
             clock = context;
             let seen = self.cells.get(usize::from(key)).map_or(0, |c| c.context().get(self.index));
-            while clock.get(self.index) <= seen {
+            let next = clock.get(self.index).max(seen).max(self.counter) + 1;
+            while clock.get(self.index) < next {
                 clock.increment(self.index);
             }
-            clock.increment(self.index);
+            self.counter = next;
+            out.persist(Change::Counter(next));
         }
         Cell::single(Version { value, stamp: ctx.now + self.config.skew, origin: self.index, clock })
     }
@@ -319,9 +344,9 @@ impl Replica {
         match timer {
             Timer::Sloppy(token) => self.ask_stand_ins(token, out),
             Timer::Handoff => {
-                for (i, (owner, key, cell)) in self.hints.iter().enumerate() {
-                    let store = Msg::Store { token: HINT_TOKENS + i as u32, key: *key, cell: cell.clone(), hint: None };
-                    out.send(*owner, store);
+                for h in &self.hints {
+                    let store = Msg::Store { token: HINT_TOKENS + h.id, key: h.key, cell: h.cell.clone(), hint: None };
+                    out.send(h.owner, store);
                 }
                 out.set_timer(Timer::Handoff, HANDOFF_EVERY);
                 self.forget_old(ctx);

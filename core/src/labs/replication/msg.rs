@@ -101,14 +101,17 @@ pub enum Msg {
     },
 
     /// Single leader: log shipping (also the heartbeat, with no entries). The follower
-    /// keeps the entries after `prev` if its entry at `prev` is from `prev_epoch`.
+    /// keeps the entries after `prev` if its entry at `prev` is from `prev_epoch`; `len` is
+    /// the leader's log length.
     Append {
         epoch: u64,
         prev: u64,
         prev_epoch: u64,
         entries: Vec<Entry>,
+        len: u64,
     },
-    /// The follower's log now has `len` entries; `ok` false: it did not match at `prev`.
+    /// The follower's log matches the leader's up to `len`; `ok` false: it did not match at
+    /// `prev`, and has `len` entries.
     Appended {
         epoch: u64,
         len: u64,
@@ -118,6 +121,8 @@ pub enum Msg {
     Ping {
         epoch: u64,
         leader: Option<NodeId>,
+        /// A lease for the leader, until this time on the monitor's clock.
+        lease: Option<u64>,
     },
     Pong {
         epoch: u64,
@@ -125,9 +130,10 @@ pub enum Msg {
         len: u64,
         last_epoch: u64,
     },
-    /// The monitor promotes a follower to lead `epoch`.
+    /// The monitor promotes a follower to lead `epoch`, with a first lease.
     Promote {
         epoch: u64,
+        lease: u64,
     },
     /// The monitor tells clients where the leader is.
     NewLeader {
@@ -230,9 +236,9 @@ impl Message for Msg {
                 Brief::Append { epoch: *epoch, prev: *prev, entries: entries.len() as u32 }
             }
             Msg::Appended { epoch, len, ok } => Brief::Appended { epoch: *epoch, len: *len, ok: *ok },
-            Msg::Ping { epoch, leader } => Brief::Ping { epoch: *epoch, leader: *leader },
+            Msg::Ping { epoch, leader, .. } => Brief::Ping { epoch: *epoch, leader: *leader },
             Msg::Pong { epoch, leading, len, .. } => Brief::Pong { epoch: *epoch, leading: *leading, len: *len },
-            Msg::Promote { epoch } => Brief::Promote { epoch: *epoch },
+            Msg::Promote { epoch, .. } => Brief::Promote { epoch: *epoch },
             Msg::NewLeader { epoch, leader } => Brief::NewLeader { epoch: *epoch, leader: *leader },
             Msg::Sync { state } => Brief::Sync { dc: state.dc, updates: state.seen.total() },
             Msg::Store { token, key, cell, hint } => {

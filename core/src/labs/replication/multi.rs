@@ -12,9 +12,10 @@ use alloc::vec::Vec;
 
 use super::data::{Conflicts, DcState, Dropped};
 use super::msg::{Msg, Reply, Request};
-use super::node::{Config, Obs, Stable, State, Timer};
+use super::node::{Change, Config, Obs, Recent, Stable, State, Timer};
 use crate::process::{Ctx, Out};
 use crate::trace::NodeId;
+use alloc::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
 pub struct Datacenter {
@@ -22,13 +23,14 @@ pub struct Datacenter {
     pub index: u8,
     pub state: DcState,
     /// Writes this datacenter has reported dropped, so each is reported once.
-    reported: Vec<(u8, u64)>,
+    reported: BTreeSet<(u8, u64)>,
+    taken: Recent,
 }
 
 impl Datacenter {
     pub fn boot(index: u8, config: Config, stable: &Stable) -> Self {
         let state = stable.dc.clone().unwrap_or_else(|| DcState::new(index, config.keys));
-        Datacenter { config, index, state, reported: Vec::new() }
+        Datacenter { config, index, state, reported: BTreeSet::new(), taken: Recent::default() }
     }
 
     pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
@@ -36,15 +38,14 @@ impl Datacenter {
     }
 
     fn persist(&self, out: &mut Out<State>) {
-        out.persist(Stable { dc: Some(self.state.clone()), ..Stable::default() });
+        out.persist(Change::Dc(self.state.clone()));
     }
 
     fn report(&mut self, dropped: Vec<Dropped>, out: &mut Out<State>) {
         for d in dropped {
-            if self.reported.contains(&(d.lost.dc, d.lost.number)) {
+            if !self.reported.insert((d.lost.dc, d.lost.number)) {
                 continue;
             }
-            self.reported.push((d.lost.dc, d.lost.number));
             out.observe(Obs::Dropped {
                 key: d.key,
                 lost: d.lost.value,
@@ -60,6 +61,9 @@ impl Datacenter {
         let conflicts = self.config.conflicts;
         match msg {
             Msg::Op { id, request, context, .. } => {
+                if !self.taken.first(from, id) {
+                    return;
+                }
                 let before = self.state.seen.total();
                 let reply = match request {
                     Request::Write { key, value } => {

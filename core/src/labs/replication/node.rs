@@ -7,8 +7,9 @@ use alloc::vec::Vec;
 
 use super::client::Client;
 use super::data::{Conflicts, DcState};
-use super::leader::{Monitor, Server};
+use super::leader::Server;
 use super::leaderless::Replica;
+use super::monitor::Monitor;
 use super::msg::{key_name, Entry, Key, Msg, Reply, Request, Value};
 use super::multi::Datacenter;
 use crate::process::{Ctx, Durable, ObsClass, Observation, Out, Process, TimerName};
@@ -143,23 +144,89 @@ impl Config {
     }
 }
 
+/// The client operations a node has already taken, so that a duplicated message is not
+/// applied twice (the most recent few hundred, by client and operation id).
+#[derive(Clone, Debug, Default)]
+pub struct Recent {
+    ids: alloc::collections::VecDeque<(NodeId, u32)>,
+}
+
+impl Recent {
+    const KEEP: usize = 512;
+
+    /// Whether this is the first time the operation arrives (and remembers it).
+    pub fn first(&mut self, client: NodeId, id: u32) -> bool {
+        if self.ids.contains(&(client, id)) {
+            return false;
+        }
+        if self.ids.len() == Self::KEEP {
+            self.ids.pop_front();
+        }
+        self.ids.push_back((client, id));
+        true
+    }
+}
+
 /// What a node keeps on disk.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stable {
-    /// Single leader: the epoch and the log.
+    /// Single leader: the epoch and the log; the monitor: its epoch and whom it promoted.
     pub epoch: u64,
     pub log: Vec<Entry>,
+    pub leader: u8,
     /// Multi-leader: the datacenter's state.
     pub dc: Option<DcState>,
-    /// Leaderless: the cells, and hints held for other replicas.
+    /// Leaderless: the cells, hints held for other replicas, and the counter this replica
+    /// advances in the vector clocks of the versions it coordinates.
     pub cells: Vec<super::data::Cell>,
-    pub hints: Vec<(NodeId, Key, super::data::Cell)>,
+    pub hints: Vec<Hint>,
+    pub counter: u64,
+}
+
+/// A write a stand-in keeps for a replica that did not answer: handed back when it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hint {
+    /// Changes whenever the cell does, so an acknowledgement of an older hand-off does not
+    /// remove a hint that has since grown.
+    pub id: u32,
+    pub owner: NodeId,
+    pub key: Key,
+    pub cell: super::data::Cell,
+}
+
+/// One change to what a node keeps on disk, as a write-ahead log records it: persisting
+/// costs the change, not the whole state.
+#[derive(Clone, Debug)]
+pub enum Change {
+    Epoch(u64),
+    Append(Entry),
+    Truncate(u64),
+    Promoted { epoch: u64, leader: u8 },
+    Dc(DcState),
+    Cell(Key, super::data::Cell),
+    Hints(Vec<Hint>),
+    Counter(u64),
 }
 
 impl Durable for Stable {
-    type Change = Stable;
-    fn apply(&mut self, change: Stable) {
-        *self = change;
+    type Change = Change;
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::Epoch(epoch) => self.epoch = epoch,
+            Change::Append(entry) => self.log.push(entry),
+            Change::Truncate(len) => self.log.truncate(len as usize),
+            Change::Promoted { epoch, leader } => (self.epoch, self.leader) = (epoch, leader),
+            Change::Dc(state) => self.dc = Some(state),
+            Change::Cell(key, cell) => {
+                let key = usize::from(key);
+                if self.cells.len() <= key {
+                    self.cells.resize(key + 1, super::data::Cell::default());
+                }
+                self.cells[key] = cell;
+            }
+            Change::Hints(hints) => self.hints = hints,
+            Change::Counter(counter) => self.counter = counter,
+        }
     }
 }
 
@@ -169,8 +236,9 @@ pub enum Timer {
     Ping,
     Sync,
     Next,
-    Retry,
     Timeout(u32),
+    /// Send operation `id` again (after a redirect).
+    Retry(u32),
     Finals,
     /// Leaderless: a write's stand-ins are asked if its quorum has not answered by then.
     Sloppy(u32),
@@ -185,7 +253,7 @@ impl TimerName for Timer {
             Timer::Ping => "health check",
             Timer::Sync => "replicate",
             Timer::Next => "next operation",
-            Timer::Retry => "retry",
+            Timer::Retry(_) => "retry",
             Timer::Timeout(_) => "give up",
             Timer::Finals => "final reads",
             Timer::Sloppy(_) => "ask stand-ins",
@@ -386,7 +454,7 @@ impl Process for State {
         let role = match config.kind {
             Kind::Client { index } => Role::Client(Client::new(index, config.clone())),
             Kind::Server { index } => Role::Server(Server::boot(me, index, config.clone(), stable)),
-            Kind::Monitor => Role::Monitor(Monitor::new(config.clone())),
+            Kind::Monitor => Role::Monitor(Monitor::new(config.clone(), stable)),
             Kind::Datacenter { index } => Role::Datacenter(Datacenter::boot(index, config.clone(), stable)),
             Kind::Replica { index } => Role::Replica(Replica::boot(me, index, config.clone(), stable)),
         };
@@ -397,7 +465,7 @@ impl Process for State {
         match &mut self.role {
             Role::Client(c) => c.start(ctx, out),
             Role::Server(s) => s.start(ctx, out),
-            Role::Monitor(m) => m.start(out),
+            Role::Monitor(m) => m.start(ctx, out),
             Role::Datacenter(d) => d.start(ctx, out),
             Role::Replica(r) => r.start(ctx, out),
         }
@@ -436,7 +504,10 @@ impl Process for State {
                 Ok(Command::Do(Request::Write { key: parse_key(words.next(), config.keys)?, value: 0 }))
             }
             (Kind::Client { .. }, "increment") => Ok(Command::Do(Request::Increment)),
-            (Kind::Client { .. }, "decrement") => Ok(Command::Do(Request::Decrement)),
+            (Kind::Client { .. }, "decrement") if config.conflicts == Conflicts::PNCounter => {
+                Ok(Command::Do(Request::Decrement))
+            }
+            (Kind::Client { .. }, "decrement") => Err("only a PN-Counter can be decremented".into()),
             (Kind::Client { .. }, "add") => Ok(Command::Do(Request::Add { element: parse_element(words.next())? })),
             (Kind::Client { .. }, "remove") => {
                 Ok(Command::Do(Request::Remove { element: parse_element(words.next())? }))

@@ -54,7 +54,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "Promote",
         &["most-up-to-date", "any"],
         "most-up-to-date",
-        "Single leader: on failover, promote the follower with the longest log, or (teaching variant) any live follower.",
+        "Single leader: on failover, promote the most up-to-date follower (by its last entry's epoch, then its log's length), or (teaching variant) any follower that answered recently.",
         true,
     ).only_when("family", &SINGLE),
     choice(

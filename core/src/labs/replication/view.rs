@@ -70,8 +70,9 @@ pub struct ReplicationView {
     pub lag: Vec<LagSeries>,
     pub quorum: Option<QuorumView>,
     pub merkle: Option<MerkleView>,
-    /// (n, r, w) for the leaderless family.
+    /// (n, r, w) for the leaderless family, and whether quorums are sloppy.
     pub nrw: (u8, u8, u8),
+    pub sloppy: bool,
     /// The clients' history as judged; none for counters and sets.
     pub history: Option<HistoryView>,
 }
@@ -145,12 +146,13 @@ impl ReplicationLab {
             if self.family == Family::Leaderless { (self.quorum(), self.merkle()) } else { (None, None) };
         let config = sim.config(self.servers[0]);
         let nrw = config.map_or((0, 0, 0), |c| (c.n, c.r, c.w));
+        let sloppy = config.is_some_and(|c| c.sloppy);
         let registers = self.family != Family::MultiLeader || self.conflicts.registers();
         let history = registers.then(|| {
             let names = self.clients.iter().map(|&c| self.name(c)).collect();
             self.judge.view(names, &[])
         });
-        ReplicationView { family: self.family, servers, lag: self.lag.clone(), quorum, merkle, nrw, history }
+        ReplicationView { family: self.family, servers, lag: self.lag.clone(), quorum, merkle, nrw, sloppy, history }
     }
 
     /// The most recent operation any replica coordinated.

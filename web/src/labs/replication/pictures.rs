@@ -105,10 +105,13 @@ pub fn Ring(props: &PictureProps) -> Html {
         }
     });
     let (n, r_, w) = v.nrw;
-    let overlap = if r_ + w > n {
-        format!("R + W = {} > N = {n}: every read quorum meets every write quorum", r_ + w)
-    } else {
-        format!("R + W = {} ≤ N = {n}: a read can miss the last write", r_ + w)
+    let overlap = match (r_ + w > n, v.sloppy) {
+        (true, false) => format!("R + W = {} > N = {n}: every read quorum meets every write quorum", r_ + w),
+        (true, true) => format!(
+            "R + W = {} > N = {n}, but quorums are sloppy: a write kept by stand-ins can be missed by a read of the owners",
+            r_ + w
+        ),
+        (false, _) => format!("R + W = {} ≤ N = {n}: a read can miss the last write", r_ + w),
     };
     let caption = match q {
         Some(q) => format!(
