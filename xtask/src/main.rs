@@ -144,7 +144,10 @@ fn test() -> Result<(), String> {
             "cargo",
             &["test", "-p", "playground-web", "--target", wasm, "--test", "browser"],
         )
-        .env("CHROMEDRIVER", tools::CHROMEDRIVER),
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+        // 1,400 pinned seeds replayed in an unoptimized wasm build take about 35 s here; the
+        // runner's default limit is 20 s.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "300"),
         Step::new("release build of the site", "trunk", &["build", "--release"]),
         Step::new(
             "end-to-end tests in headless Chromium",
