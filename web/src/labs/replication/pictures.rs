@@ -152,7 +152,7 @@ pub fn Merkle(props: &PictureProps) -> Html {
         let cells = nodes.iter().enumerate().map(move |(i, &differs)| {
             html! {
                 <rect x={format!("{:.1}", i as f64 * width + 1.0)} y={format!("{:.1}", level as f64 * row)} width={format!("{:.1}", (width - 2.0).max(1.0))} height={format!("{}", row - 6.0)}
-                    fill={if differs { DIFFER } else { "#ddd" }}>
+                    style={format!("fill: {}", if differs { DIFFER } else { "#ddd" })}>
                     <title>{ format!("level {level}, node {i}: {}", if differs { "differs" } else { "equal" }) }</title>
                 </rect>
             }
