@@ -181,25 +181,8 @@ fn frame_time_and_first_render_probe() {
     // The consistency lab's live judge with eight clients, playing at 1× speed.
     let mut judged = Scenario::new("consistency", 1);
     judged.set_param("clients", "8");
-    b.goto(&format!("{}?s={}&probe=1", site.base, judged.encode()));
-    b.find("#frame-probe");
-    b.script("for (let i = 0; i < 8; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: '+'}));");
-    b.click(&b.find("#play"));
-    sleep(Duration::from_secs(6));
-    b.click(&b.find("#play"));
-    let probe = b.find("#frame-probe");
-    let read = |name: &str| b.attribute(&probe, name).unwrap_or_default();
-    let operations = b.script("return document.querySelectorAll('.timeline g.op').length");
-    let shown = clock(&b);
-    println!(
-        "BUDGET consistency lab, 8 clients, live judge: frames {}, frame interval p50 {} ms p95 {} ms; simulation and judging per frame p50 {} ms p95 {} ms max {} ms; {operations} operations on the timeline at {shown}",
-        read("data-frames"),
-        read("data-interval-p50"),
-        read("data-interval-p95"),
-        read("data-work-p50"),
-        read("data-work-p95"),
-        read("data-work-max"),
-    );
+    let measured = probe_playing(&b, &format!("{}?s={}&probe=1", site.base, judged.encode()), 8);
+    println!("BUDGET consistency lab, 8 clients, live judge: {measured}");
 
     // The replication lab, leaderless: 5 replicas, 8 clients, Merkle exchanges every 200 ms,
     // at real time (1 s/s) and at 5 s/s; every second measured is workload.
@@ -215,29 +198,38 @@ fn frame_time_and_first_render_probe() {
         replicated.set_param(k, v);
     }
     for (presses, speed) in [(1, "1 s/s"), (2, "5 s/s")] {
-        b.goto(&format!("{}?s={}&probe=1", site.base, replicated.encode()));
-        b.find("#frame-probe");
-        b.script(&format!(
-            "for (let i = 0; i < {presses}; i++) document.dispatchEvent(new KeyboardEvent('keydown', {{key: '+'}}));"
-        ));
-        b.click(&b.find("#play"));
-        sleep(Duration::from_secs(6));
-        b.click(&b.find("#play"));
-        let probe = b.find("#frame-probe");
-        let read = |name: &str| b.attribute(&probe, name).unwrap_or_default();
+        let measured = probe_playing(&b, &format!("{}?s={}&probe=1", site.base, replicated.encode()), presses);
         let merkle = b.exists(".repl-merkle svg");
-        let operations = b.script("return document.querySelectorAll('.timeline g.op').length");
-        let shown = clock(&b);
         println!(
-            "BUDGET replication lab at {speed}, leaderless, 5 replicas, 8 clients, Merkle exchange on screen {merkle}: frames {}, frame interval p50 {} ms p95 {} ms; simulation per frame p50 {} ms p95 {} ms max {} ms; {operations} operations on the timeline at {shown}",
-            read("data-frames"),
-            read("data-interval-p50"),
-            read("data-interval-p95"),
-            read("data-work-p50"),
-            read("data-work-p95"),
-            read("data-work-max"),
+            "BUDGET replication lab at {speed}, leaderless, 5 replicas, 8 clients, Merkle exchange on screen {merkle}: {measured}"
         );
     }
+}
+
+/// Opens `url` with the frame probe, presses `+` `presses` times, plays six seconds and
+/// says what the probe measured, how many operations the timeline shows, and the clock.
+fn probe_playing(b: &Browser, url: &str, presses: usize) -> String {
+    b.goto(url);
+    b.find("#frame-probe");
+    b.script(&format!(
+        "for (let i = 0; i < {presses}; i++) document.dispatchEvent(new KeyboardEvent('keydown', {{key: '+'}}));"
+    ));
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(6));
+    b.click(&b.find("#play"));
+    let probe = b.find("#frame-probe");
+    let read = |name: &str| b.attribute(&probe, name).unwrap_or_default();
+    let operations = b.script("return document.querySelectorAll('.timeline g.op').length");
+    format!(
+        "frames {}, frame interval p50 {} ms p95 {} ms; simulation (and judging) per frame p50 {} ms p95 {} ms max {} ms; {operations} operations on the timeline at {}",
+        read("data-frames"),
+        read("data-interval-p50"),
+        read("data-interval-p95"),
+        read("data-work-p50"),
+        read("data-work-p95"),
+        read("data-work-max"),
+        clock(b),
+    )
 }
 
 #[test]
