@@ -6,6 +6,7 @@ pub mod clocks;
 pub mod consistency;
 pub mod flp;
 pub mod network;
+pub mod partitioning;
 pub mod paxos;
 pub mod raft;
 pub mod replication;
