@@ -285,8 +285,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 { for notices }
                 { canvases }
                 { controls }
-                { for timeline }
                 <Verdicts verdicts={original.verdicts.clone()} dispatch={dispatch.clone()} />
+                { for replication_panel }
+                { for timeline }
                 <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Open in the full playground ↗" }</a>
                 { for probe_element }
             </main>
