@@ -2,6 +2,9 @@
 //! teaching variant and each fault a promise cannot survive is caught (pointing at the event
 //! that broke it), and the fixes hold under the same faults.
 
+mod common;
+
+use common::{run_to, scenario_for};
 use playground_core::invariant::Status;
 use playground_core::lab::{self, LabRun};
 use playground_core::labs::replication::PRESETS;
@@ -9,14 +12,7 @@ use playground_core::scenario::Scenario;
 use playground_core::time::MICROS_PER_SEC;
 
 fn run(params: &[(&str, &str)], faults: &str, seed: u64, secs: u64) -> Box<dyn LabRun> {
-    let mut scenario = Scenario::new("replication", seed);
-    for (k, v) in params {
-        scenario.params.push((k.to_string(), v.to_string()));
-    }
-    scenario.faults = playground_core::fault::parse_script(faults).expect("script");
-    let mut run = lab::start(&scenario).expect("starts");
-    run.run_until(secs * MICROS_PER_SEC);
-    run
+    run_to(&scenario_for("replication", seed, params, faults), secs * MICROS_PER_SEC)
 }
 
 fn broken(run: &dyn LabRun) -> Vec<&'static str> {

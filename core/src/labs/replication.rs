@@ -444,15 +444,6 @@ impl ReplicationLab {
             });
         }
     }
-
-    /// The history as the judge holds it.
-    pub fn history(&self) -> &crate::history::History {
-        &self.judge.history
-    }
-
-    pub fn family(&self) -> Family {
-        self.family
-    }
 }
 
 /// Index of "convergent" in the judge's models.

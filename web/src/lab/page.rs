@@ -183,8 +183,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         }
         LabView::Plain => {}
     }
-    let replication_panel = replication
-        .map(|view| html! { <crate::labs::replication::ReplicationPanel view={view} now={edited_run.now()} /> });
+    let replication_panel =
+        replication.map(|view| html! { <crate::labs::replication::ReplicationPanel view={view} /> });
     let timeline = history.map(
         |view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} open={!props.embed} /> },
     );

@@ -8,7 +8,7 @@ mod pictures;
 use std::rc::Rc;
 
 use playground_core::labs::replication::{Family, ReplicationView};
-use playground_core::time::{format_duration, Micros};
+use playground_core::time::format_duration;
 use yew::prelude::*;
 
 use crate::lab::explain::panel;
@@ -47,7 +47,6 @@ pub fn explain() -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ReplicationPanelProps {
     pub view: Rc<ReplicationView>,
-    pub now: Micros,
 }
 
 /// The servers' table, and the family's picture.

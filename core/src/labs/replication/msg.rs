@@ -3,10 +3,10 @@
 //! store's quorum reads and writes, hinted handoff and Merkle anti-entropy.
 
 use alloc::vec::Vec;
-use core::fmt;
+use core::fmt::{self, Write};
 use serde::{Deserialize, Serialize};
 
-use super::data::{Cell, DcState, Sibling};
+use super::data::{Cell, DcState};
 use crate::crdt::VersionVector;
 use crate::process::{Message, MsgClass};
 use crate::trace::NodeId;
@@ -351,7 +351,18 @@ impl fmt::Display for Brief {
     }
 }
 
-/// A sibling's value, for briefs and views.
-pub fn sibling_values(siblings: &[Sibling]) -> Vec<Value> {
-    siblings.iter().map(|s| s.value).collect()
+/// Each key's values as text, `x=31 y=12|14 z=-`: siblings joined with `|`, `-` for none.
+pub fn keyed(values: impl Iterator<Item = Vec<Value>>) -> alloc::string::String {
+    let mut text = alloc::string::String::new();
+    for (key, values) in values.enumerate() {
+        let sep = if key == 0 { "" } else { " " };
+        let _ = write!(text, "{sep}{}=", key_name(key as Key));
+        if values.is_empty() {
+            text.push('-');
+        }
+        for (i, v) in values.iter().enumerate() {
+            let _ = write!(text, "{}{v}", if i == 0 { "" } else { "|" });
+        }
+    }
+    text
 }

@@ -131,13 +131,7 @@ impl Datacenter {
         let conflicts = self.config.conflicts;
         let summary = match conflicts {
             Conflicts::LastWriterWins | Conflicts::Siblings => {
-                let keys: Vec<String> = (0..self.config.keys)
-                    .map(|k| {
-                        let v = self.state.values(k);
-                        format!("{}={}", super::msg::key_name(k), join(&v))
-                    })
-                    .collect();
-                keys.join(" ")
+                super::msg::keyed((0..self.config.keys).map(|k| self.state.values(k)))
             }
             Conflicts::OrSet => {
                 let e: String = self.state.set.elements().iter().map(|&e| super::msg::element_name(e)).collect();
@@ -147,12 +141,4 @@ impl Datacenter {
         };
         alloc::vec![format!("datacenter {} · {} updates", self.index + 1, self.state.seen.total()), summary]
     }
-}
-
-/// Values joined with `|` (siblings), or `-` for none.
-pub fn join(values: &[u32]) -> String {
-    if values.is_empty() {
-        return "-".into();
-    }
-    values.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join("|")
 }

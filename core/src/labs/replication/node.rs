@@ -2,7 +2,7 @@
 //! its failover monitor, a multi-leader datacenter, or a leaderless replica.
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::client::Client;
@@ -439,8 +439,6 @@ fn parse_element(word: Option<&str>) -> Result<u8, String> {
         _ => Err("name an element from a to h".into()),
     }
 }
-
-use alloc::string::ToString;
 
 impl Process for State {
     type Msg = Msg;

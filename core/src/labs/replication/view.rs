@@ -5,6 +5,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::msg::keyed;
 use super::node::{Family, Role};
 use super::ReplicationLab;
 use crate::history::view::HistoryView;
@@ -115,7 +116,7 @@ impl ReplicationLab {
                     v.role = if s.leading { "leader" } else { "follower" };
                     v.epoch = s.epoch;
                     v.entries = s.log.len() as u64;
-                    v.values = values(s.values.iter().copied());
+                    v.values = keyed(s.values.iter().map(|&v| if v == 0 { Vec::new() } else { alloc::vec![v] }));
                     if let Some(points) = self.lag.iter().find(|l| l.node == id).and_then(|l| l.points.last()) {
                         (v.behind, v.behind_us) = (points.1, points.2);
                     }
@@ -127,15 +128,7 @@ impl ReplicationLab {
                 }
                 Role::Replica(r) => {
                     v.entries = r.cells.iter().filter(|c| !c.is_empty()).count() as u64;
-                    let keys: Vec<String> = r
-                        .cells
-                        .iter()
-                        .enumerate()
-                        .map(|(k, c)| {
-                            alloc::format!("{}={}", super::msg::key_name(k as u8), super::multi::join(&c.values()))
-                        })
-                        .collect();
-                    v.values = keys.join(" ");
+                    v.values = keyed(r.cells.iter().map(|c| c.values()));
                     v.hints = r.hints.len() as u32;
                 }
                 _ => continue,
@@ -198,18 +191,4 @@ impl ReplicationLab {
             .collect();
         Some(MerkleView { from, to, depth, levels })
     }
-}
-
-fn values(values: impl Iterator<Item = u32>) -> String {
-    let parts: Vec<String> = values
-        .enumerate()
-        .map(|(k, v)| {
-            alloc::format!(
-                "{}={}",
-                super::msg::key_name(k as u8),
-                if v == 0 { "-".into() } else { alloc::format!("{v}") }
-            )
-        })
-        .collect();
-    parts.join(" ")
 }
