@@ -27,6 +27,8 @@ pub enum LabView {
     History(consistency::HistoryView),
     /// Servers, lag, quorums and Merkle trees, with the clients' history.
     Replication(alloc::boxed::Box<replication::ReplicationView>),
+    /// The ring or key line with owners, keys and load, moves and their optimum.
+    Partitioning(alloc::boxed::Box<partitioning::PartitioningView>),
 }
 
 impl LabView {
@@ -74,18 +76,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
     flp::INFO,
     consistency::INFO,
     replication::INFO,
-    LabInfo {
-        name: "partitioning",
-        title: "Partitioning",
-        summary: "Will compare hash-mod-N, consistent hashing with vnodes and range partitioning, \
-                  with keys moved on rebalance, load balance and hot spots measured.",
-        listed: true,
-        params: &[],
-        presets: &[],
-        parts: &[],
-        variants: &[],
-        start: None,
-    },
+    partitioning::INFO,
     LabInfo {
         name: "transactions",
         title: "Transactions",

@@ -61,6 +61,10 @@ pub enum NodeRole {
     Replica,
     /// Watches others' health (a failover manager).
     Monitor,
+    /// Keeps shared metadata and directs changes (a partition map's keeper).
+    Coordinator,
+    /// Forwards requests to the node that serves them (a routing tier).
+    Router,
 }
 
 impl NodeRole {
@@ -75,6 +79,8 @@ impl NodeRole {
             NodeRole::Learner => "learner",
             NodeRole::Replica => "replica",
             NodeRole::Monitor => "monitor",
+            NodeRole::Coordinator => "coordinator",
+            NodeRole::Router => "router",
         }
     }
 }

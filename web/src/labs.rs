@@ -6,6 +6,7 @@ pub mod clocks;
 pub mod consistency;
 pub mod flp;
 pub mod network;
+pub mod partitioning;
 pub mod paxos;
 pub mod raft;
 pub mod replication;
@@ -30,6 +31,7 @@ pub static LABS: &[LabUi] = &[
     LabUi { name: "flp", explain: flp::explain, ring: true },
     LabUi { name: "consistency", explain: consistency::explain, ring: false },
     LabUi { name: "replication", explain: replication::explain, ring: false },
+    LabUi { name: "partitioning", explain: partitioning::explain, ring: false },
 ];
 
 /// The lab's page additions; a lab without an entry gets the shared layout alone.

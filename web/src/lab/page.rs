@@ -172,19 +172,22 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let ui = crate::labs::find(&scenario.lab);
     let ring = ui.is_some_and(|ui| ui.ring);
-    let (mut space, mut raft_view, mut history, mut replication) = (None, None, None, None);
+    let (mut space, mut raft_view, mut history, mut lab_panel) = (None, None, None, None);
     match edited_run.lab_view() {
         LabView::SpaceTime(view) => space = Some(Rc::new(view)),
         LabView::Raft(view) => raft_view = Some(Rc::new(view)),
         LabView::History(view) => history = Some(Rc::new(view)),
         LabView::Replication(mut view) => {
             history = view.history.take().map(Rc::new);
-            replication = Some(Rc::new(*view));
+            let view = Rc::new(*view);
+            lab_panel = Some(html! { <crate::labs::replication::ReplicationPanel view={view} /> });
+        }
+        LabView::Partitioning(view) => {
+            let view = Rc::new(*view);
+            lab_panel = Some(html! { <crate::labs::partitioning::PartitioningPanel view={view} /> });
         }
         LabView::Plain => {}
     }
-    let replication_panel =
-        replication.map(|view| html! { <crate::labs::replication::ReplicationPanel view={view} /> });
     let timeline = history.map(
         |view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} open={!props.embed} /> },
     );
@@ -286,7 +289,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 { canvases }
                 { controls }
                 <Verdicts verdicts={original.verdicts.clone()} dispatch={dispatch.clone()} />
-                { for replication_panel }
+                { for lab_panel.clone() }
                 { for timeline }
                 <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Open in the full playground ↗" }</a>
                 { for probe_element }
@@ -309,7 +312,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     { canvases }
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     { for raft_panel }
-                    { for replication_panel }
+                    { for lab_panel.clone() }
                     { for timeline }
                     { for held_panel }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />

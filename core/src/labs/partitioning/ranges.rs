@@ -18,7 +18,7 @@ pub struct KeyRange {
 /// The key space as ranges: `starts[0] == 0`, starts strictly increasing, range `i` runs
 /// from `starts[i]` up to just before `starts[i + 1]` (the last one to `u64::MAX`), and
 /// `owners[i]` owns it. There is always at least one range.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ranges {
     starts: Vec<u64>,
     owners: Vec<u16>,
@@ -52,12 +52,12 @@ impl Ranges {
     /// The index of the range holding `key`.
     pub fn index_of(&self, key: u64) -> usize {
         // starts[0] == 0 <= key, so at least one start is at or below the key.
-        self.starts.partition_point(|&start| start <= key) - 1
+        self.starts.partition_point(|&start| start <= key).saturating_sub(1)
     }
 
     /// The node owning `key`.
     pub fn owner(&self, key: u64) -> u16 {
-        self.owners[self.index_of(key)]
+        self.owners.get(self.index_of(key)).copied().unwrap_or(0)
     }
 
     /// Range `index`, or `None` past the end.

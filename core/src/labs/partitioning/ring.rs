@@ -31,9 +31,11 @@ pub struct Ring {
 }
 
 /// The position of `node`'s `replica`-th virtual node: [`key_hash`] of the two packed into
-/// one word. `key_hash` is a bijection, so no two virtual nodes ever share a position.
+/// one word with the top bit set. `key_hash` is a bijection, so no two virtual nodes ever
+/// share a position, and none sits exactly on the hash of a key below 2^63 (without the
+/// top bit, node 0's points would be the hashes of keys 0, 1, 2, … and take those keys).
 pub fn vnode_position(node: u16, replica: u16) -> u64 {
-    key_hash((u64::from(node) << 32) | u64::from(replica))
+    key_hash((1 << 63) | (u64::from(node) << 32) | u64::from(replica))
 }
 
 impl Ring {
