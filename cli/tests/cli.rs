@@ -33,7 +33,10 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
     for (args, expected) in [
         (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
         (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
-        (vec!["run", "partitioning"], "not built yet"),
+        (vec!["run", "transactions"], "not built yet"),
+        (vec!["run", "partitioning", "--set", "scheme=modulo"], "`scheme` must be one of"),
+        (vec!["run", "partitioning", "--faults", "1s do c1 read k99999"], "there is no key k99999"),
+        (vec!["run", "partitioning", "--faults", "1s do p1 explode"], "storage nodes take: decommission"),
         (vec!["run", "replication", "--set", "family=ring"], "`family` must be one of"),
         (vec!["run", "consensus"], "run one of: raft, paxos, flp"),
         (vec!["run", "network", "--until", "10"], "no unit"),
@@ -233,4 +236,36 @@ fn the_replication_lab_replays_byte_for_byte_and_exits_3_when_a_failover_loses_a
     assert!(matches!(checked.status.code(), Some(0) | Some(3)), "{}", stderr(&checked));
     assert!(stdout(&checked).contains("recency holds"), "{}", stdout(&checked));
     let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn the_partitioning_lab_replays_byte_for_byte_and_exits_3_when_a_handoff_loses_keys() {
+    let join = [
+        "run",
+        "partitioning",
+        "--seed",
+        "4",
+        "--set",
+        "loss=5",
+        "--set",
+        "batch=10",
+        "--faults",
+        "3s join p5",
+        "--until",
+        "6s",
+    ];
+    let ok = playground(&join);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("rebalances                   1"), "{}", stdout(&ok));
+    let mut unsafe_args = join.to_vec();
+    unsafe_args.extend(["--set", "handoff=fire-and-forget"]);
+    let lost = playground(&unsafe_args);
+    assert_eq!(lost.status.code(), Some(3), "{}", stdout(&lost));
+    assert!(stdout(&lost).contains("VIOLATED  no key lost or duplicated"), "{}", stdout(&lost));
+    assert!(stdout(&lost).contains("which never received it"), "{}", stdout(&lost));
+    assert_eq!(playground(&unsafe_args).stdout, lost.stdout, "the same run, byte for byte");
+    let json = playground(&[&unsafe_args[..], &["--json"]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let replay = playground(&["run", "--scenario", json["scenario"].as_str().unwrap(), "--until", "6s"]);
+    assert_eq!(replay.stdout, lost.stdout, "the share link replays the same run");
 }

@@ -122,6 +122,20 @@ fn replication_async_failover() {
 }
 
 #[test]
+fn partitioning_join_with_a_crash_mid_move() {
+    let s = scenario_for(
+        "partitioning",
+        3,
+        &[("nodes", "2"), ("keys", "40"), ("clients", "1"), ("batch", "4"), ("bandwidth", "1"), ("think_ms", "60")],
+        "300ms join p3; 330ms crash p3; 700ms restart p3",
+    );
+    let trace = text_trace(&s, ms(2_500));
+    assert!(trace.contains("p3 joined") && trace.contains("Transfer") && trace.contains("crash     p3"));
+    assert!(trace.contains("map 1 committed") && trace.contains("every node applied map 1"));
+    check_golden("partitioning-join-crash.txt", &trace);
+}
+
+#[test]
 fn pinned_digests() {
     let path = golden_path("digests.txt");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -146,15 +160,26 @@ fn pinned_digests() {
 /// `seeds.txt` pins (the wasm test replays every one of them).
 fn seed_sweep() -> Vec<(Scenario, &'static str)> {
     let mut out = Vec::new();
-    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication"] {
+    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning"] {
         for seed in 1..=200u64 {
             let mut s = Scenario::new(lab, seed);
             let until = match lab {
-                "consistency" => "3s",
+                "consistency" | "partitioning" => "3s",
                 "replication" => "5s",
                 _ => "2s",
             };
             match lab {
+                "partitioning" => {
+                    // Every scheme and routing, a join and a crash while keys move.
+                    let schemes = ["mod-n", "ring", "jump", "rendezvous", "fixed", "ranges"];
+                    s.set_param("scheme", schemes[seed as usize % 6]);
+                    s.set_param("routing", ["client", "tier", "any-node"][(seed / 6) as usize % 3]);
+                    s.set_param("distribution", ["uniform", "zipf", "sequential"][(seed / 18) as usize % 3]);
+                    s.set_param("keys", "500");
+                    s.set_param("loss", &(seed % 5).to_string());
+                    s.faults =
+                        playground_core::fault::parse_script("1s join p5; 1.05s crash p2; 2s restart p2").unwrap();
+                }
                 "replication" => {
                     // Every family and conflict handling, a one-second workload and its final reads.
                     let family = ["single-leader", "multi-leader", "leaderless"][seed as usize % 3];
@@ -209,5 +234,5 @@ fn seed_sweep_digests() {
         assert_eq!(expected, actual, "the pinned seed sweep changed");
     }
     assert_eq!(pinned.lines().count(), rewritten.lines().count());
-    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1400);
+    assert!(pinned.lines().filter(|l| !l.starts_with('#')).count() >= 1600);
 }

@@ -204,6 +204,18 @@ fn frame_time_and_first_render_probe() {
             "BUDGET replication lab at {speed}, leaderless, 5 replicas, 8 clients, Merkle exchange on screen {merkle}: {measured}"
         );
     }
+
+    // The partitioning lab's ring at its largest: 100 nodes x 256 virtual nodes, 100,000 keys,
+    // drawn as densities, playing at 1 s/s.
+    let mut ring = Scenario::new("partitioning", 1);
+    for (k, v) in [("nodes", "100"), ("vnodes", "256"), ("keys", "100000"), ("clients", "8")] {
+        ring.set_param(k, v);
+    }
+    let measured = probe_playing(&b, &format!("{}?s={}&probe=1", site.base, ring.encode()), 1);
+    let drawn = b.exists(".part-ring svg path");
+    println!(
+        "BUDGET partitioning lab, ring of 100 nodes x 256 virtual nodes, 100,000 keys, ring drawn {drawn}: {measured}"
+    );
 }
 
 /// Opens `url` with the frame probe, presses `+` `presses` times, plays six seconds and
@@ -358,7 +370,7 @@ fn accessibility_has_no_serious_or_critical_findings() {
     });
     let (b, site) = open();
     let mut pages = vec![(site.base.clone(), "main")];
-    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication"] {
+    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning"] {
         pages.push((format!("{}?lab={lab}", site.base), "main.lab"));
         pages.push((format!("{}?lab={lab}&embed=1", site.base), "main.lab.embed"));
     }
@@ -520,4 +532,56 @@ fn the_replication_lab_shows_each_family_and_catches_what_each_loses() {
     b.click(&b.find("#play"));
     b.until("operations appear", || b.exists(".timeline g.op"));
     b.click(&b.find("#play"));
+}
+
+#[test]
+fn the_partitioning_lab_moves_keys_when_a_node_joins_and_catches_a_lossy_handoff() {
+    let (b, site) = open();
+    b.goto(&site.base);
+    b.click(&b.find("li.card[data-lab=partitioning] a"));
+    b.until("the lab opens with its ring", || b.exists(".part-panel .part-ring svg path"));
+    assert!(b.exists("#knob-vnodes") && !b.exists("#knob-split"), "only the ring's knobs");
+    assert!(b.text(&b.find(".part-spread")).contains("max / mean"));
+
+    // A person joins the spare node p5 from its menu and plays: the move is measured.
+    b.click(&b.find("g[data-node=p5]"));
+    b.click(&b.find("button[data-action=join]"));
+    b.script("document.querySelector('#play').click()");
+    b.until("the move commits", || {
+        b.exists(".part-moves tbody tr") && {
+            let moves = b.text(&b.find(".part-moves"));
+            moves.contains("p5 joined") && !moves.contains("moving")
+        }
+    });
+    b.script("document.querySelector('#play').click()");
+    let moves = b.text(&b.find(".part-moves tbody tr"));
+    assert!(moves.contains("4 → 5") && moves.contains("×"), "{moves}");
+    let loads = b.text(&b.find(".part-loads"));
+    assert!(loads.contains("p5"), "{loads}");
+    assert!(!b.exists(".verdict.violated"), "a copied and committed move loses nothing");
+
+    // Ranges draw the key line with its split points.
+    b.script("const s = document.querySelector('#knob-scheme'); s.value = 'ranges'; s.dispatchEvent(new Event('change', {bubbles: true}));");
+    b.until("the key line is drawn", || b.exists(".part-line svg rect"));
+    assert!(b.exists("#knob-split") && !b.exists("#knob-vnodes"));
+
+    // The teaching variant loses keys on a lossy network, and the guarantee names one.
+    let info = playground_core::lab::find("partitioning").expect("the lab");
+    let preset = info.presets.iter().find(|p| p.name.starts_with("Fire-and-forget")).expect("a preset");
+    let mut scenario = preset.scenario("partitioning").expect("a preset");
+    scenario.at = 5_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    let lost = ".verdict.violated[data-verdict='no key lost or duplicated']";
+    b.until("the lost keys are caught", || b.exists(lost));
+    assert!(b.text(&b.find(lost)).contains("which never received it"), "{}", b.text(&b.find(lost)));
+    let metrics = b.text(&b.find(".metrics"));
+    assert!(metrics.to_lowercase().contains("keys lost"), "{metrics}");
+
+    // Embedded, the lab still plays and shows its picture.
+    b.goto(&format!("{}?lab=partitioning&embed=1", site.base));
+    b.find(".part-panel");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(1));
+    b.click(&b.find("#play"));
+    assert!(clock(&b) != "0.000000s", "{}", clock(&b));
 }

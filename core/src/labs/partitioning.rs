@@ -100,6 +100,8 @@ pub struct PartitioningLab {
     space: KeySpace,
     /// Whether every key exists from the start.
     preloaded: bool,
+    /// Keys some owner has stored a write to (those that must survive every move).
+    stored: Vec<bool>,
     storage: Vec<NodeId>,
     coordinator: NodeId,
     clients: Vec<NodeId>,
@@ -123,6 +125,8 @@ pub struct PartitioningLab {
     lost: u64,
     duplicated: u64,
     spread: Vec<SpreadPoint>,
+    /// The committed map as last seen, ready for lookups (for the audit and the view).
+    shown: Placement,
 }
 
 fn config(
@@ -236,11 +240,13 @@ impl PartitioningLab {
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
         let verdicts = GUARANTEES.iter().map(|&(name, statement)| Verdict::new(name, statement)).collect();
         let spread = if probe.scheme == Scheme::Ring { spread_curve(&initial, &space) } else { Vec::new() };
+        let shown = first_map.clone();
         let mut lab = PartitioningLab {
             driver,
             params,
             space,
             preloaded,
+            stored: alloc::vec![preloaded; space.total() as usize],
             served: alloc::vec![0; storage.len()],
             storage,
             coordinator,
@@ -261,6 +267,7 @@ impl PartitioningLab {
             lost: 0,
             duplicated: 0,
             spread,
+            shown,
         };
         lab.collect();
         Ok(lab)
@@ -293,7 +300,10 @@ impl PartitioningLab {
                     }
                 }
                 Obs::Complete { id, ok, value, redirects } => self.completed(node, id, ok, value, redirects, at, seq),
-                Obs::Served { key, epoch, .. } => {
+                Obs::Served { key, epoch, write } => {
+                    if let (true, Some(slot)) = (write, self.stored.get_mut(key as usize)) {
+                        *slot = true;
+                    }
                     if let Some(count) = self.served.get_mut(usize::from(node)) {
                         *count += 1;
                     }
@@ -335,6 +345,13 @@ impl PartitioningLab {
             }
         }
         self.driver.sim.recycle_observed(observations);
+        if let Some(epoch) = self.committed_epoch() {
+            if epoch != self.shown.epoch() {
+                if let Some(map) = self.committed_map() {
+                    self.shown = Placement::new(map);
+                }
+            }
+        }
         while self.driver.sim.now() >= self.cool_at {
             self.heat.iter_mut().for_each(|h| *h /= 2);
             self.cool_at += MICROS_PER_SEC;
@@ -382,6 +399,15 @@ impl PartitioningLab {
         Scheme::parse(self.params.choice("scheme"))
     }
 
+    /// The epoch of the coordinator's committed map.
+    fn committed_epoch(&self) -> Option<u32> {
+        let sim = &self.driver.sim;
+        match sim.process(self.coordinator).map(|p| &p.role) {
+            Some(Role::Coordinator(c)) => Some(c.map.epoch),
+            _ => sim.stable(self.coordinator).and_then(|s| s.map.as_ref()).map(|m| m.epoch),
+        }
+    }
+
     /// The coordinator's committed map (its disk's, while it is down).
     fn committed_map(&self) -> Option<Map> {
         let sim = &self.driver.sim;
@@ -408,7 +434,10 @@ impl PartitioningLab {
     /// running node.
     fn audit(&mut self, epoch: u32, at: Micros, seq: u64) {
         let Some(map) = self.committed_map() else { return };
-        let placement = Placement::new(map);
+        if map.epoch != self.shown.epoch() {
+            self.shown = Placement::new(map);
+        }
+        let placement = self.shown.clone();
         let total = self.space.total() as usize;
         let mut owned = alloc::vec![false; total];
         let mut extra: Vec<(Key, NodeId)> = Vec::new();
@@ -425,8 +454,7 @@ impl PartitioningLab {
                 }
             }
         }
-        let must_exist = |k: Key| self.preloaded || self.registers.acked(k);
-        let lost: Vec<Key> = (0..total as Key).filter(|&k| !owned[k as usize] && must_exist(k)).collect();
+        let lost: Vec<Key> = (0..total as Key).filter(|&k| !owned[k as usize] && self.stored[k as usize]).collect();
         self.lost = lost.len() as u64;
         self.duplicated = extra.len() as u64;
         if lost.is_empty() && extra.is_empty() {
@@ -442,12 +470,6 @@ impl PartitioningLab {
                 &format!(" {} keys on a node that does not own them (k{key} on {})", extra.len(), self.name(holder));
         }
         self.violate(NOTHING_LOST, at, seq, detail);
-    }
-
-    /// A configuration as the lab's knobs give it (for the first map).
-    fn config_probe(&self) -> Config {
-        let initial: Vec<NodeId> = (0..self.params.int("nodes") as NodeId).collect();
-        config(&self.params, Kind::Storage, &self.storage, &initial, self.coordinator, None)
     }
 
     fn set_live(&mut self) {

@@ -15,6 +15,9 @@ use crate::lab::explain::panel;
 /// Okabe & Ito's colour-blind-safe palette; nodes beyond eight reuse it (the table names them).
 const PALETTE: [&str; 8] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
+/// Rows of the load table at most.
+const MAX_ROWS: usize = 16;
+
 fn colour(node: Option<u16>) -> &'static str {
     node.map_or("#bbbbbb", |n| PALETTE[usize::from(n) % PALETTE.len()])
 }
@@ -111,7 +114,10 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
         let a = TAU * slice / SLICES as f64 - FRAC_PI_2;
         (cx + radius * a.cos(), cy + radius * a.sin())
     };
-    let arcs = runs(&v.owners).into_iter().map(|(first, count, owner)| {
+    // One path per colour (a ring of 100 nodes x 256 points is hundreds of arcs), and one
+    // path each for the keys' and the requests' bars: a handful of elements per frame.
+    let mut arcs: Vec<(&'static str, String)> = Vec::new();
+    for (first, count, owner) in runs(&v.owners) {
         let (x0, y0) = polar(first as f64, r);
         let (x1, y1) = polar((first + count) as f64, r);
         let large = if count * 2 > SLICES { 1 } else { 0 };
@@ -120,28 +126,27 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
         } else {
             format!("M{x0:.1},{y0:.1} A{r},{r} 0 {large},1 {x1:.1},{y1:.1}")
         };
-        let who = owner.map_or_else(|| "nobody".to_string(), |o| name(v, o));
-        html! { <path d={d} fill="none" stroke={colour(owner)} stroke-width="14"><title>{ format!("{count} of {SLICES} slices: {who}") }</title></path> }
-    });
+        match arcs.iter_mut().find(|(c, _)| *c == colour(owner)) {
+            Some((_, path)) => path.push_str(&d),
+            None => arcs.push((colour(owner), d)),
+        }
+    }
+    let arcs = arcs.into_iter().map(|(c, d)| html! { <path d={d} fill="none" stroke={c} stroke-width="14" /> });
     let (dense, hot) = (peak(&v.density), peak(&v.heat));
-    let bars = (0..SLICES).filter_map(|i| {
+    let (mut keys_d, mut heat_d) = (String::new(), String::new());
+    for i in 0..SLICES {
         let keys = f64::from(v.density[i]) / dense * 40.0;
         let load = f64::from(v.heat.get(i).copied().unwrap_or(0)) / hot * 28.0;
-        if keys <= 0.0 && load <= 0.0 {
-            return None;
-        }
         let mid = i as f64 + 0.5;
-        let (a, b) = (polar(mid, r - 9.0), polar(mid, r - 9.0 - keys));
-        let (c, d) = (polar(mid, r + 9.0), polar(mid, r + 9.0 + load));
-        Some(html! {
-            <g>
-                <line class="part-keys" x1={format!("{:.1}", a.0)} y1={format!("{:.1}", a.1)} x2={format!("{:.1}", b.0)} y2={format!("{:.1}", b.1)} />
-                if load > 0.0 {
-                    <line class="part-heat" x1={format!("{:.1}", c.0)} y1={format!("{:.1}", c.1)} x2={format!("{:.1}", d.0)} y2={format!("{:.1}", d.1)} />
-                }
-            </g>
-        })
-    });
+        if keys > 0.0 {
+            let (a, b) = (polar(mid, r - 9.0), polar(mid, r - 9.0 - keys));
+            keys_d.push_str(&format!("M{:.1},{:.1}L{:.1},{:.1}", a.0, a.1, b.0, b.1));
+        }
+        if load > 0.0 {
+            let (c, d) = (polar(mid, r + 9.0), polar(mid, r + 9.0 + load));
+            heat_d.push_str(&format!("M{:.1},{:.1}L{:.1},{:.1}", c.0, c.1, d.0, d.1));
+        }
+    }
     let label = format!(
         "The {} ring: {} keys over {} nodes; keys inside the ring, requests outside",
         v.scheme.name(),
@@ -152,7 +157,8 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
         <figure class="part-ring">
             <svg viewBox="0 0 260 260" role="img" aria-label={label.clone()}>
                 { for arcs }
-                { for bars }
+                <path class="part-keys" d={keys_d} />
+                <path class="part-heat" d={heat_d} />
                 <text x={cx.to_string()} y={(cy - 4.0).to_string()} text-anchor="middle" class="part-centre">{ format!("map {}", v.epoch) }</text>
                 <text x={cx.to_string()} y={(cy + 12.0).to_string()} text-anchor="middle" class="part-sub">{ format!("{} keys", v.keys) }</text>
             </svg>
@@ -172,17 +178,18 @@ fn KeyLine(props: &PartitioningPanelProps) -> Html {
         html! { <rect x={format!("{:.1}", x0 + first as f64 * step)} y={y.to_string()} width={format!("{:.1}", count as f64 * step)} height="14" fill={colour(owner)}><title>{ who }</title></rect> }
     });
     let (dense, hot) = (peak(&v.density), peak(&v.heat));
-    let bars = (0..SLICES).map(|i| {
+    let (mut keys_d, mut heat_d) = (String::new(), String::new());
+    for i in 0..SLICES {
         let keys = f64::from(v.density[i]) / dense * 45.0;
         let load = f64::from(v.heat.get(i).copied().unwrap_or(0)) / hot * 40.0;
         let x = x0 + i as f64 * step;
-        html! {
-            <g>
-                <rect class="part-keys-bar" x={format!("{x:.1}")} y={format!("{:.1}", y - 2.0 - keys)} width={format!("{step:.2}")} height={format!("{keys:.1}")} />
-                <rect class="part-heat-bar" x={format!("{x:.1}")} y={format!("{:.1}", y + 16.0)} width={format!("{step:.2}")} height={format!("{load:.1}")} />
-            </g>
+        if keys > 0.0 {
+            keys_d.push_str(&format!("M{x:.1},{:.1}h{step:.2}v{keys:.1}h-{step:.2}z", y - 2.0 - keys));
         }
-    });
+        if load > 0.0 {
+            heat_d.push_str(&format!("M{x:.1},{:.1}h{step:.2}v{load:.1}h-{step:.2}z", y + 16.0));
+        }
+    }
     let splits = v.splits.iter().map(|&p| {
         let x = x0 + w * f64::from(p) / 1000.0;
         html! { <line class="part-split" x1={format!("{x:.1}")} x2={format!("{x:.1}")} y1={(y - 6.0).to_string()} y2={(y + 20.0).to_string()} /> }
@@ -191,7 +198,8 @@ fn KeyLine(props: &PartitioningPanelProps) -> Html {
     html! {
         <figure class="part-line">
             <svg viewBox="0 0 520 122" role="img" aria-label={label}>
-                { for bars }
+                <path class="part-keys-bar" d={keys_d} />
+                <path class="part-heat-bar" d={heat_d} />
                 { for owners }
                 { for splits }
                 <text x={x0.to_string()} y="120">{ "first key" }</text>
@@ -208,7 +216,15 @@ fn LoadBars(props: &PartitioningPanelProps) -> Html {
     let v = &props.view;
     let most_keys = v.nodes.iter().map(|n| n.keys).max().unwrap_or(0).max(1);
     let most_served = v.nodes.iter().map(|n| n.served).max().unwrap_or(0).max(1);
-    let rows = v.nodes.iter().map(|n| {
+    // A hundred rows would bury the page: the busiest nodes, and a count of the rest.
+    let mut shown: Vec<_> = v.nodes.iter().collect();
+    if shown.len() > MAX_ROWS {
+        shown.sort_by_key(|n| std::cmp::Reverse((n.served, n.keys)));
+        shown.truncate(MAX_ROWS);
+        shown.sort_by_key(|n| n.node);
+    }
+    let hidden = v.nodes.len() - shown.len();
+    let rows = shown.into_iter().map(|n| {
         let keys = 100.0 * f64::from(n.keys) / f64::from(most_keys);
         let served = 100.0 * n.served as f64 / most_served as f64;
         let state = match (n.up, n.in_map) {
@@ -231,6 +247,7 @@ fn LoadBars(props: &PartitioningPanelProps) -> Html {
                 <thead><tr><th>{ "node" }</th><th>{ "keys" }</th><th>{ "requests answered" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            if hidden > 0 { <p class="help">{ format!("The {MAX_ROWS} busiest nodes; {hidden} more not shown.") }</p> }
         </div>
     }
 }

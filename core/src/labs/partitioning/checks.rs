@@ -88,11 +88,6 @@ impl Registers {
         });
     }
 
-    /// Whether a write to `key` has been acknowledged.
-    pub fn acked(&self, key: Key) -> bool {
-        self.keys.get(&key).is_some_and(|r| r.first_acked.is_some())
-    }
-
     /// A read of `key` invoked at `invoked` and answered at `answered` returned `value`
     /// (`None`: the key was not found; `preloaded`: every key exists from the start): the
     /// reason it is wrong, if it is.

@@ -284,16 +284,17 @@ fn cover(ranges: &Ranges, members: &[NodeId], loads: &[RangeLoad], per_node: &dy
     ranges
 }
 
-/// A map ready for lookups.
+/// A map ready for lookups. The ring is built once and shared by clones (a checkpoint of
+/// a run copies every node, and 100 nodes x 256 virtual nodes is 25,600 points per copy).
 #[derive(Clone, Debug)]
 pub struct Placement {
     pub map: Map,
-    ring: Option<Ring>,
+    ring: Option<alloc::rc::Rc<Ring>>,
 }
 
 impl Placement {
     pub fn new(map: Map) -> Placement {
-        let ring = (map.scheme == Scheme::Ring).then(|| Ring::new(&map.nodes, map.vnodes));
+        let ring = (map.scheme == Scheme::Ring).then(|| alloc::rc::Rc::new(Ring::new(&map.nodes, map.vnodes)));
         Placement { map, ring }
     }
 

@@ -107,9 +107,9 @@ impl super::PartitioningLab {
     pub fn view(&self) -> PartitioningView {
         use super::node::Role;
         let sim = &self.driver.sim;
-        let map = self.committed_map().unwrap_or_else(|| super::store::initial_map(&self.config_probe()));
+        let placement = &self.shown;
+        let map = &placement.map;
         let scheme = map.scheme;
-        let placement = Placement::new(map.clone());
         let next_epoch = match sim.process(self.coordinator).map(|p| &p.role) {
             Some(Role::Coordinator(c)) => c.next.as_ref().map(|n| n.epoch),
             _ => None,
@@ -158,7 +158,7 @@ impl super::PartitioningLab {
             epoch: map.epoch,
             next_epoch,
             nodes,
-            owners: slice_owners(&placement),
+            owners: slice_owners(placement),
             splits,
             density,
             heat: self.heat.clone(),
