@@ -19,7 +19,7 @@ fn placement(scheme: Scheme, nodes: &[u16]) -> Placement {
 }
 
 fn main() {
-    let space = KeySpace { keys: KEYS, salts: 1 };
+    let space = KeySpace { keys: KEYS, salts: 1, global_index: false };
     let nodes: Vec<u16> = (0..NODES).collect();
     let schemes = [Scheme::ModN, Scheme::Ring, Scheme::Jump, Scheme::Rendezvous, Scheme::Fixed, Scheme::Ranges];
     println!("lookups at {NODES} nodes ({VNODES} virtual nodes each on the ring, 1024 fixed partitions):");

@@ -176,6 +176,7 @@ fn seed_sweep() -> Vec<(Scenario, &'static str)> {
                     s.set_param("routing", ["client", "tier", "any-node"][(seed / 6) as usize % 3]);
                     s.set_param("distribution", ["uniform", "zipf", "sequential"][(seed / 18) as usize % 3]);
                     s.set_param("keys", "500");
+                    s.set_param("index", ["none", "local", "global"][(seed / 54) as usize % 3]);
                     s.set_param("loss", &(seed % 5).to_string());
                     s.faults =
                         playground_core::fault::parse_script("1s join p5; 1.05s crash p2; 2s restart p2").unwrap();

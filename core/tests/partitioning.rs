@@ -207,3 +207,26 @@ fn every_preset_starts_and_bad_commands_are_refused() {
     let err = r.inject(playground_core::fault::FaultAction::Command { node: "c1".into(), text: "read k999999".into() });
     assert!(err.is_err_and(|e| e.contains("there is no key")));
 }
+
+#[test]
+fn a_local_index_asks_every_node_and_a_global_one_asks_one_and_converges() {
+    let fan_out = |r: &dyn LabRun| {
+        counter(r, "index query requests (fan-out)") as f64 / counter(r, "index queries").max(1) as f64
+    };
+    let local = run(&[("index", "local"), ("queries", "30"), ("nodes", "8")], "", 1, 8);
+    assert!(broken(&*local).is_empty());
+    assert_eq!(fan_out(&*local), 8.0);
+    assert_eq!(counter(&*local, "index updates sent"), 0, "a local index is updated with its key");
+    for scheme in SCHEMES {
+        let params = [("index", "global"), ("queries", "30"), ("nodes", "8"), ("scheme", scheme), ("loss", "3")];
+        let global = run(&params, CHURN, 2, 25);
+        assert!(broken(&*global).is_empty(), "{scheme}: {:?}", global.verdicts());
+        assert!(global.verdicts().iter().any(|v| v.name == "global index converges"));
+        assert!(fan_out(&*global) < 2.0, "{scheme}: {}", fan_out(&*global));
+        assert!(counter(&*global, "index updates sent") > 100);
+    }
+    // A handoff that drops batches drops index entries too, and the index is caught wrong.
+    let params = [("index", "global"), ("handoff", "fire-and-forget"), ("loss", "5"), ("batch", "10")];
+    let lossy = run(&params, "3s join p5", 4, 30);
+    assert!(!holds(&*lossy, "global index converges"), "{:?}", lossy.verdicts());
+}

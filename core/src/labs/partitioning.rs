@@ -75,23 +75,28 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, NodeSetup, NodeStatus, Sim};
 use crate::time::{Micros, MICROS_PER_MS, MICROS_PER_SEC};
 use crate::trace::NodeId;
-use checks::{Owners, Registers};
+use checks::{Owners, Registers, TermCounts};
 use map::{Key, Sizes};
 use msg::Op;
-use node::{Kind, Role};
+use node::{Index, Kind, OpKind, Role};
 use workload::Distribution;
 
-const GUARANTEES: [(&str, &str); 3] = [
+const GUARANTEES: [(&str, &str); 4] = [
     ("one owner", "After a move commits, only the key's new owner answers for it."),
     ("no key lost or duplicated", "Once every node has applied a map, each key is on its owner and on no other node."),
     ("reads see earlier writes", "A read returns the latest write acknowledged before it began, or a concurrent one."),
+    (
+        "global index converges",
+        "Once writes stop and every index update has arrived, the index lists exactly the keys of each term.",
+    ),
 ];
 const ONE_OWNER: usize = 0;
 const NOTHING_LOST: usize = 1;
 const READS: usize = 2;
+const INDEX_CONVERGES: usize = 3;
 
-/// An operation a client has begun: (client, id), when, key, what, a scan.
-type Open = ((NodeId, u32), Micros, Key, Op, bool);
+/// An operation a client has begun: (client, id), when, key (or term), what, which kind.
+type Open = ((NodeId, u32), Micros, Key, Op, OpKind);
 
 #[derive(Clone)]
 pub struct PartitioningLab {
@@ -115,6 +120,15 @@ pub struct PartitioningLab {
     redirects: u64,
     scans: (u64, u64),
     fanned_reads: u64,
+    /// Index queries and the nodes they asked; index updates sent; answers that disagreed
+    /// with the data at that moment.
+    queries: (u64, u64),
+    index_updates: u64,
+    terms: TermCounts,
+    query_latency: Histogram,
+    /// When the workload stops, and whether the global index has been checked since.
+    stop: Micros,
+    index_checked: bool,
     /// Requests answered per storage node (by id) and per slice.
     served: Vec<u64>,
     heat: Vec<u32>,
@@ -141,12 +155,13 @@ fn config(
     let keys = params.int("keys") as u32;
     let split = params.int("split_keys") as u32;
     let scheme = Scheme::parse(params.choice("scheme"));
+    let index = Index::parse(params.choice("index"));
     Config {
         kind,
         scheme,
         vnodes: params.int("vnodes") as u16,
         partitions: params.int("partitions") as u16,
-        space: KeySpace { keys, salts: params.int("salt") as u8 },
+        space: KeySpace { keys, salts: params.int("salt") as u8, global_index: index == Index::Global },
         storage: storage.to_vec(),
         initial: initial.to_vec(),
         coordinator,
@@ -158,6 +173,8 @@ fn config(
         reads_pct: params.int("reads") as u8,
         scans_pct: params.int("scans") as u8,
         scan_keys: params.int("scan_keys") as u32,
+        index,
+        queries_pct: params.int("queries") as u8,
         think: ms("think_ms"),
         timeout: ms("timeout_ms"),
         stop: params.int("workload_s") as Micros * MICROS_PER_SEC,
@@ -216,11 +233,18 @@ impl PartitioningLab {
         // Every key starts on its owner under the first map, unless keys are timestamps
         // (then the data arrives as the clients write it).
         let first_map = Placement::new(store::initial_map(&probe));
-        let mut preload: Vec<Vec<Key>> = alloc::vec![Vec::new(); storage.len()];
+        let mut preload: Vec<Vec<(Key, msg::Value)>> = alloc::vec![Vec::new(); storage.len()];
         let preloaded = probe.distribution != Distribution::Sequential;
-        for key in (0..space.total()).filter(|_| preloaded) {
-            if let Some(owner) = first_map.owner(&space, key) {
-                preload[usize::from(owner)].push(key);
+        for key in (0..space.data()).filter(|_| preloaded) {
+            let mut place = |key, value| {
+                if let Some(owner) = first_map.owner(&space, key) {
+                    preload[usize::from(owner)].push((key, value));
+                }
+            };
+            place(key, 0);
+            // A global index starts with every key's entry under the initial value's term.
+            if space.global_index && key < space.keys {
+                place(space.entry(KeySpace::term(key, 0), key), 1);
             }
         }
         let mut setups = Vec::new();
@@ -238,7 +262,9 @@ impl PartitioningLab {
         }
         let sim = Sim::new(scenario.seed, network(&params), setups);
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
-        let verdicts = GUARANTEES.iter().map(|&(name, statement)| Verdict::new(name, statement)).collect();
+        // The index's guarantee only where there is a global index.
+        let checked = if space.global_index { GUARANTEES.len() } else { INDEX_CONVERGES };
+        let verdicts = GUARANTEES[..checked].iter().map(|&(name, statement)| Verdict::new(name, statement)).collect();
         let spread = if probe.scheme == Scheme::Ring { spread_curve(&initial, &space) } else { Vec::new() };
         let shown = first_map.clone();
         let mut lab = PartitioningLab {
@@ -246,7 +272,18 @@ impl PartitioningLab {
             params,
             space,
             preloaded,
-            stored: alloc::vec![preloaded; space.total() as usize],
+            stored: (0..space.total())
+                .map(|k| match space.entry_of(k) {
+                    Some((term, key)) => preloaded && term == KeySpace::term(key, 0),
+                    None => preloaded,
+                })
+                .collect(),
+            queries: (0, 0),
+            index_updates: 0,
+            terms: TermCounts::new(space.keys, preloaded),
+            query_latency: Histogram::default(),
+            stop: probe.stop,
+            index_checked: false,
             served: alloc::vec![0; storage.len()],
             storage,
             coordinator,
@@ -274,7 +311,8 @@ impl PartitioningLab {
     }
 
     fn violate(&mut self, g: usize, at: Micros, seq: u64, detail: String) {
-        if let Some(event) = self.verdicts[g].violation_event(at, seq, detail) {
+        let Some(verdict) = self.verdicts.get_mut(g) else { return };
+        if let Some(event) = verdict.violation_event(at, seq, detail) {
             self.driver.sim.trace_mut().record(at, event);
         }
     }
@@ -288,21 +326,28 @@ impl PartitioningLab {
         for o in observations.drain(..) {
             let (node, at, seq) = (o.node, o.at, o.seq);
             match o.observation {
-                Obs::Invoke { id, key, op, parts, scan } => {
-                    self.open.push(((node, id), at, key, op, scan));
-                    if scan {
-                        self.scans.0 += 1;
-                        self.scans.1 += u64::from(parts);
-                    } else if let Op::Write(value) = op {
-                        self.registers.invoke_write(key, value, at);
-                    } else if parts > 1 {
-                        self.fanned_reads += 1;
+                Obs::Invoke { id, key, op, parts, kind } => {
+                    self.open.push(((node, id), at, key, op, kind));
+                    match (kind, op) {
+                        (OpKind::Scan, _) => {
+                            (self.scans.0, self.scans.1) = (self.scans.0 + 1, self.scans.1 + u64::from(parts))
+                        }
+                        (OpKind::Query, _) => {
+                            (self.queries.0, self.queries.1) = (self.queries.0 + 1, self.queries.1 + u64::from(parts))
+                        }
+                        (_, Op::Write(value)) => self.registers.invoke_write(key, value, at),
+                        _ if parts > 1 => self.fanned_reads += 1,
+                        _ => {}
                     }
                 }
+                Obs::Indexed { from, .. } => self.index_updates += 1 + u64::from(from.is_some()),
                 Obs::Complete { id, ok, value, redirects } => self.completed(node, id, ok, value, redirects, at, seq),
-                Obs::Served { key, epoch, write } => {
-                    if let (true, Some(slot)) = (write, self.stored.get_mut(key as usize)) {
+                Obs::Served { key, epoch, wrote } => {
+                    if let (Some(_), Some(slot)) = (wrote, self.stored.get_mut(key as usize)) {
                         *slot = true;
+                    }
+                    if let Some(value) = wrote {
+                        self.terms.wrote(key, value);
                     }
                     if let Some(count) = self.served.get_mut(usize::from(node)) {
                         *count += 1;
@@ -352,6 +397,9 @@ impl PartitioningLab {
                 }
             }
         }
+        if self.space.global_index && !self.index_checked && self.driver.sim.now() >= self.stop + 3 * MICROS_PER_SEC {
+            self.check_index();
+        }
         while self.driver.sim.now() >= self.cool_at {
             self.heat.iter_mut().for_each(|h| *h /= 2);
             self.cool_at += MICROS_PER_SEC;
@@ -376,8 +424,13 @@ impl PartitioningLab {
             self.outcomes.1 += 1;
         }
         let Some(i) = self.open.iter().position(|(k, ..)| *k == (node, id)) else { return };
-        let (_, invoked, key, op, scan) = self.open.swap_remove(i);
-        if !ok || scan {
+        let (_, invoked, key, op, kind) = self.open.swap_remove(i);
+        if !ok || kind == OpKind::Scan {
+            return;
+        }
+        if kind == OpKind::Query {
+            self.query_latency.record(at - invoked);
+            self.terms.answered(key as u8, value.unwrap_or(0));
             return;
         }
         match op {
@@ -389,9 +442,10 @@ impl PartitioningLab {
             }
             Op::Write(v) => {
                 self.write_latency.record(at - invoked);
-                let horizon = self.open.iter().filter(|o| !o.4).map(|o| o.1).min().unwrap_or(at);
+                let horizon = self.open.iter().filter(|o| o.4 == OpKind::Single).map(|o| o.1).min().unwrap_or(at);
                 self.registers.ack_write(key, v, at, horizon);
             }
+            Op::Index { .. } => {}
         }
     }
 
@@ -427,6 +481,41 @@ impl PartitioningLab {
                 Role::Storage(s) => Some(&s.stable.data),
                 _ => None,
             },
+        }
+    }
+
+    /// After the workload, once no index update is outstanding on any node, each term's
+    /// present entries on their owners must be the keys that have the term.
+    fn check_index(&mut self) {
+        let sim = &self.driver.sim;
+        let stables = self.storage.iter().filter_map(|&id| match sim.process(id).map(|p| &p.role) {
+            Some(Role::Storage(s)) => Some(&s.stable),
+            _ => sim.stable(id),
+        });
+        if stables.into_iter().any(|s| !s.index_updates.is_empty()) {
+            return;
+        }
+        self.index_checked = true;
+        let mut listed = [0u32; map::TERMS as usize];
+        for &id in &self.storage {
+            let Some(data) = self.keys_of(id) else { continue };
+            for (&key, &(_, value)) in data.range(self.space.data()..) {
+                if let (1, Some((term, _))) = (value, self.space.entry_of(key)) {
+                    if self.shown.owner(&self.space, key) == Some(id) {
+                        listed[usize::from(term)] += 1;
+                    }
+                }
+            }
+        }
+        let differ = (0..map::TERMS).find(|&t| listed[usize::from(t)] != self.terms.count(t));
+        if let Some(t) = differ {
+            let (at, seq) = (self.driver.sim.now(), self.driver.sim.trace().total().saturating_sub(1));
+            let detail = format!(
+                "term {t}: the index lists {} keys, the data holds {}",
+                listed[usize::from(t)],
+                self.terms.count(t)
+            );
+            self.violate(INDEX_CONVERGES, at, seq, detail);
         }
     }
 
@@ -515,6 +604,10 @@ impl Lab for PartitioningLab {
                 count("scans", self.scans.0),
                 count("scan requests (fan-out)", self.scans.1),
                 count("salted reads fanned out", self.fanned_reads),
+                count("index queries", self.queries.0),
+                count("index query requests (fan-out)", self.queries.1),
+                count("index updates sent", self.index_updates),
+                count("index answers off", self.terms.off),
                 count("sent", net.sent),
                 Counter { name: "bytes sent", value: net.bytes_sent, unit: "B" },
                 count("dropped", net.total_dropped()),
@@ -522,6 +615,7 @@ impl Lab for PartitioningLab {
             histograms: alloc::vec![
                 ("read latency", self.read_latency.clone()),
                 ("write latency", self.write_latency.clone()),
+                ("index query latency", self.query_latency.clone()),
                 ("transit", net.transit.clone()),
             ],
             series: alloc::vec![net.delivered_per_second.clone()],

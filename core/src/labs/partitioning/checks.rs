@@ -15,7 +15,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::map::Key;
+use super::map::{Key, KeySpace, TERMS};
 use super::msg::Value;
 use crate::time::{format_duration as format_instant, Micros};
 use crate::trace::NodeId;
@@ -148,6 +148,52 @@ impl Registers {
                 format_instant(later.completed.unwrap_or(0))
             )
         })
+    }
+}
+
+/// Every workload key's term, as its owner last stored it, and how many keys have each
+/// term: the truth an index query's answer is compared with.
+#[derive(Clone, Debug)]
+pub struct TermCounts {
+    terms: Vec<Option<u8>>,
+    counts: [u32; TERMS as usize],
+    /// Answers that differed from the count at the moment they completed.
+    pub off: u64,
+}
+
+impl TermCounts {
+    /// `keys` keys, each holding its initial value if `preloaded`, else none yet.
+    pub fn new(keys: u32, preloaded: bool) -> TermCounts {
+        let mut t = TermCounts { terms: alloc::vec![None; keys as usize], counts: [0; TERMS as usize], off: 0 };
+        if preloaded {
+            for key in 0..keys {
+                t.wrote(key, 0);
+            }
+        }
+        t
+    }
+
+    /// `key`'s owner stored `value` (keys outside the workload's are ignored).
+    pub fn wrote(&mut self, key: Key, value: Value) {
+        let Some(slot) = self.terms.get_mut(key as usize) else { return };
+        if let Some(old) = slot.take() {
+            self.counts[usize::from(old)] -= 1;
+        }
+        let term = KeySpace::term(key, value);
+        *slot = Some(term);
+        self.counts[usize::from(term)] += 1;
+    }
+
+    /// How many keys have `term` now.
+    pub fn count(&self, term: u8) -> u32 {
+        self.counts.get(usize::from(term)).copied().unwrap_or(0)
+    }
+
+    /// A query for `term` answered `count`.
+    pub fn answered(&mut self, term: u8, count: u32) {
+        if self.counts.get(usize::from(term)) != Some(&count) {
+            self.off += 1;
+        }
     }
 }
 

@@ -11,9 +11,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::map::{Key, Placement, Scheme};
+use super::map::{Key, Placement, Scheme, TERMS};
 use super::msg::{Item, Msg, Op, Value};
-use super::node::{Config, Obs, Routing, State, Timer};
+use super::node::{Config, Index, Obs, OpKind, Routing, State, Timer};
 use super::schemes::key_hash;
 use super::store::initial_map;
 use crate::process::{Ctx, Out};
@@ -40,9 +40,11 @@ struct Current {
     id: u32,
     op: Op,
     parts: Vec<Part>,
-    /// A scan: nodes yet to answer, keys counted so far.
+    /// A scan or query: nodes yet to answer, keys counted so far.
     scan: Option<(u16, u32)>,
     redirects: u8,
+    /// The nodes a scan or query asked.
+    asked: Vec<NodeId>,
 }
 
 #[derive(Clone, Debug)]
@@ -77,6 +79,7 @@ impl Client {
         self.config.reads_pct = config.reads_pct;
         self.config.hot_pct = config.hot_pct;
         self.config.scans_pct = config.scans_pct;
+        self.config.queries_pct = config.queries_pct;
     }
 
     fn next_value(&mut self) -> Value {
@@ -102,6 +105,9 @@ impl Client {
                 let d = |n| draw(ctx.entropy, n);
                 if (d(1) % 100) < u64::from(self.config.scans_pct) {
                     return self.scan(ctx, out);
+                }
+                if self.config.index != Index::None && (d(8) % 100) < u64::from(self.config.queries_pct) {
+                    return self.query((d(9) % u64::from(TERMS)) as u8, out);
                 }
                 let key = if (d(2) % 100) < u64::from(self.config.hot_pct) {
                     HOT
@@ -150,7 +156,7 @@ impl Client {
         let parts: Vec<Part> = match (salted, op) {
             (false, _) => alloc::vec![Part { key, done: None, waiting: false }],
             // A write goes to one salted copy; a read to all of them.
-            (true, Op::Write(_)) => {
+            (true, Op::Write(_) | Op::Index { .. }) => {
                 let salt = (draw(ctx.entropy, 5) % u64::from(space.salts)) as u32;
                 alloc::vec![Part { key: space.keys + salt, done: None, waiting: false }]
             }
@@ -158,9 +164,9 @@ impl Client {
                 (0..u32::from(space.salts)).map(|s| Part { key: space.keys + s, done: None, waiting: false }).collect()
             }
         };
-        out.observe(Obs::Invoke { id, key, op, parts: parts.len() as u8, scan: false });
+        out.observe(Obs::Invoke { id, key, op, parts: parts.len() as u8, kind: OpKind::Single });
         let count = parts.len() as u8;
-        self.current = Some(Current { id, op, parts, scan: None, redirects: 0 });
+        self.current = Some(Current { id, op, parts, scan: None, redirects: 0, asked: Vec::new() });
         for part in 0..count {
             self.send_part(ctx, part, None, out);
         }
@@ -174,23 +180,49 @@ impl Client {
         let from = self.config.distribution.pick(space.keys, draw(ctx.entropy, 6), ctx.now, self.config.stop);
         let to = from.saturating_add(self.config.scan_keys.max(1) - 1).min(space.keys - 1);
         let map = &self.map.map;
-        let mut targets: Vec<NodeId> = if map.scheme == Scheme::Ranges {
+        let targets: Vec<NodeId> = if map.scheme == Scheme::Ranges {
             let (low, high) = (space.point(Scheme::Ranges, from), space.point(Scheme::Ranges, to));
             map.ranges.ranges().iter().filter(|r| r.last >= low && r.start <= high).map(|r| r.owner).collect()
         } else {
             map.nodes.clone()
         };
+        let id = self.gather(from, OpKind::Scan, targets, out);
+        for t in self.current.as_ref().map_or(Vec::new(), |c| c.asked.clone()) {
+            out.send(t, Msg::Scan { id, from, to });
+        }
+    }
+
+    /// A secondary-index query for `term`: every node under a local index; the term's
+    /// partition (or the ranges its entries span) under a global one.
+    fn query(&mut self, term: u8, out: &mut Out<State>) {
+        let space = self.config.space;
+        let map = &self.map.map;
+        let targets: Vec<NodeId> = match (self.config.index, map.scheme) {
+            (Index::Global, Scheme::Ranges) => {
+                let (low, high) = (space.entry(term, 0), space.entry(term, space.keys - 1));
+                let (low, high) = (space.point(Scheme::Ranges, low), space.point(Scheme::Ranges, high));
+                map.ranges.ranges().iter().filter(|r| r.last >= low && r.start <= high).map(|r| r.owner).collect()
+            }
+            (Index::Global, _) => self.map.owner(&space, space.entry(term, 0)).into_iter().collect(),
+            _ => map.nodes.clone(),
+        };
+        let id = self.gather(Key::from(term), OpKind::Query, targets, out);
+        for t in self.current.as_ref().map_or(Vec::new(), |c| c.asked.clone()) {
+            out.send(t, Msg::Query { id, term });
+        }
+    }
+
+    /// Starts a scan or query that asks `targets` and adds up their counts.
+    fn gather(&mut self, key: Key, kind: OpKind, mut targets: Vec<NodeId>, out: &mut Out<State>) -> u32 {
         targets.sort_unstable();
         targets.dedup();
         let id = self.next_id;
         self.next_id += 1;
-        out.observe(Obs::Invoke { id, key: from, op: Op::Read, parts: targets.len() as u8, scan: true });
-        self.current =
-            Some(Current { id, op: Op::Read, parts: Vec::new(), scan: Some((targets.len() as u16, 0)), redirects: 0 });
-        for t in targets {
-            out.send(t, Msg::Scan { id, from, to });
-        }
+        out.observe(Obs::Invoke { id, key, op: Op::Read, parts: targets.len() as u8, kind });
+        let scan = Some((targets.len() as u16, 0));
+        self.current = Some(Current { id, op: Op::Read, parts: Vec::new(), scan, redirects: 0, asked: targets });
         out.set_timer(Timer::Deadline, self.config.timeout);
+        id
     }
 
     /// Sends part `part` of the current operation: to `hint` if a node named the owner, else
@@ -275,9 +307,10 @@ impl Client {
     fn complete(&mut self, ctx: &Ctx, ok: bool, out: &mut Out<State>) {
         let Some(current) = self.current.take() else { return };
         let newest = current.parts.iter().filter_map(|p| p.done.flatten()).max_by_key(|i| (i.stamp, i.value));
-        let value = match current.op {
-            Op::Write(v) => Some(v),
-            Op::Read => newest.map(|i| i.value),
+        let value = match (current.op, current.scan) {
+            (_, Some((_, counted))) => Some(counted),
+            (Op::Write(v), _) => Some(v),
+            _ => newest.map(|i| i.value),
         };
         out.observe(Obs::Complete { id: current.id, ok, value, redirects: current.redirects });
         out.cancel_timer(Timer::Deadline);

@@ -25,8 +25,12 @@ use super::schemes::{jump_hash, key_hash, mod_n, rendezvous};
 use crate::trace::NodeId;
 
 /// A key, by number: `0..keys` are the workload's keys, `keys..keys + salts` the salted
-/// copies of the hot key.
+/// copies of the hot key, and after them a global secondary index's entries, one per
+/// (term, key) ([`KeySpace::entry`]).
 pub type Key = u32;
+
+/// Terms a value can have for the secondary index (its "colour").
+pub const TERMS: u8 = 8;
 
 /// How keys are placed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,23 +67,56 @@ impl Scheme {
     }
 }
 
-/// The key space: how many keys, and into how many copies the hot key is salted.
+/// The key space: how many keys, into how many copies the hot key is salted, and whether a
+/// global (term-partitioned) secondary index keeps entries as keys of their own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeySpace {
     pub keys: u32,
     pub salts: u8,
+    pub global_index: bool,
 }
 
 impl KeySpace {
-    /// Every key that can hold data: the workload's and the hot key's salted copies.
-    pub fn total(&self) -> u32 {
+    /// The workload's keys and the hot key's salted copies.
+    pub fn data(&self) -> u32 {
         self.keys + if self.salts > 1 { u32::from(self.salts) } else { 0 }
+    }
+
+    /// Every key that can hold data: the workload's, the salted copies and index entries.
+    pub fn total(&self) -> u32 {
+        self.data() + if self.global_index { u32::from(TERMS) * self.keys } else { 0 }
+    }
+
+    /// The index entry saying that `key`'s value has term `term`.
+    pub fn entry(&self, term: u8, key: Key) -> Key {
+        self.data() + u32::from(term) * self.keys + key
+    }
+
+    /// The (term, key) an index entry stands for, if `key` is one.
+    pub fn entry_of(&self, key: Key) -> Option<(u8, Key)> {
+        let i = key.checked_sub(self.data()).filter(|_| self.global_index)?;
+        Some(((i / self.keys.max(1)) as u8, i % self.keys.max(1)))
+    }
+
+    /// The term of `key` holding `value`: a fixed pseudo-random function of both.
+    pub fn term(key: Key, value: u32) -> u8 {
+        (key_hash(u64::from(key)).wrapping_add(u64::from(value)) % u64::from(TERMS)) as u8
     }
 
     /// Where `key` sits in the `u64` space a scheme cuts: its [`key_hash`] for the hash
     /// schemes; for ranges, its place in key order spread over the whole space (the salted
-    /// copies of the hot key spread evenly, as a random prefix would put them).
+    /// copies of the hot key spread evenly, as a random prefix would put them). A term's
+    /// index entries share one point under a hash (the term's partition holds them all, as
+    /// a term-partitioned index does) and run in key order within the term's stretch of the
+    /// key line under ranges.
     pub fn point(&self, scheme: Scheme, key: Key) -> u64 {
+        if let Some((term, of)) = self.entry_of(key) {
+            if !scheme.ordered() {
+                return key_hash((1 << 62) | u64::from(term));
+            }
+            let stretch = u64::MAX / u64::from(TERMS);
+            return u64::from(term) * stretch + u64::from(of) * (stretch / u64::from(self.keys.max(1)));
+        }
         if !scheme.ordered() {
             return key_hash(u64::from(key));
         }
@@ -342,7 +379,20 @@ impl Placement {
 mod tests {
     use super::*;
 
-    const SPACE: KeySpace = KeySpace { keys: 10_000, salts: 1 };
+    const SPACE: KeySpace = KeySpace { keys: 10_000, salts: 1, global_index: false };
+
+    #[test]
+    fn a_terms_index_entries_share_a_partition() {
+        let space = KeySpace { keys: 100, salts: 4, global_index: true };
+        assert_eq!(space.data(), 104);
+        assert_eq!(space.total(), 104 + 800);
+        assert_eq!(space.entry(3, 17), 104 + 317);
+        assert_eq!(space.entry_of(104 + 317), Some((3, 17)));
+        assert_eq!(space.entry_of(103), None);
+        let ring = Placement::new(Map::initial(Scheme::Ring, 16, &[0, 1, 2, 3], 0, true));
+        let owners: Vec<_> = (0..100).map(|k| ring.owner(&space, space.entry(5, k))).collect();
+        assert!(owners.iter().all(|o| *o == owners[0]), "one node holds term 5's entries");
+    }
 
     fn moved(a: &Placement, b: &Placement) -> usize {
         (0..SPACE.keys).filter(|&k| a.owner(&SPACE, k) != b.owner(&SPACE, k)).count()

@@ -25,11 +25,16 @@ pub struct Item {
     pub value: Value,
 }
 
-/// What a client asks of one key.
+/// What a client asks of one key, or a storage node of an index entry's partition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     Read,
     Write(Value),
+    /// Set a global index entry present or absent, as of the data write at `stamp`.
+    Index {
+        present: bool,
+        stamp: u64,
+    },
 }
 
 /// Bytes that stand for the values' contents in a transfer: this many zero bytes on the
@@ -88,6 +93,12 @@ pub enum Msg {
     Scanned {
         id: u32,
         keys: u32,
+    },
+    /// A secondary-index query: how many keys have term `term` (each node counts its own
+    /// keys under a local index, or the term's entries it holds under a global one).
+    Query {
+        id: u32,
+        term: u8,
     },
     /// The answer to an `Op`, from the key's owner: the value read (none if the owner does
     /// not have the key) or written.
@@ -162,6 +173,7 @@ impl Message for Msg {
             Msg::Op { .. } => "Op",
             Msg::Scan { .. } => "Scan",
             Msg::Scanned { .. } => "Scanned",
+            Msg::Query { .. } => "Query",
             Msg::Done { .. } => "Done",
             Msg::Redirect { .. } => "Redirect",
             Msg::Busy { .. } => "Busy",
@@ -179,7 +191,9 @@ impl Message for Msg {
 
     fn class(&self) -> MsgClass {
         match self {
-            Msg::Op { .. } | Msg::Scan { .. } | Msg::GetMap | Msg::Transfer { .. } => MsgClass::Request,
+            Msg::Op { .. } | Msg::Scan { .. } | Msg::Query { .. } | Msg::GetMap | Msg::Transfer { .. } => {
+                MsgClass::Request
+            }
             Msg::Done { .. } | Msg::Scanned { .. } | Msg::MapIs { .. } | Msg::Received { .. } => MsgClass::Reply,
             Msg::Redirect { .. } | Msg::Busy { .. } => MsgClass::Rejection,
             Msg::Report { .. } => MsgClass::Heartbeat,
@@ -194,6 +208,7 @@ impl Message for Msg {
             }
             Msg::Scan { id, from, to } => Brief::Scan { id: *id, from: *from, to: *to },
             Msg::Scanned { id, keys } => Brief::Scanned { id: *id, keys: *keys },
+            Msg::Query { id, term } => Brief::Query { id: *id, term: *term },
             Msg::Done { id, part, item, epoch } => {
                 Brief::Done { id: *id, part: *part, value: item.map(|i| i.value), epoch: *epoch }
             }
@@ -222,6 +237,7 @@ pub enum Brief {
     Op { id: u32, part: u8, key: Key, op: Op, hops: u8 },
     Scan { id: u32, from: Key, to: Key },
     Scanned { id: u32, keys: u32 },
+    Query { id: u32, term: u8 },
     Done { id: u32, part: u8, value: Option<Value>, epoch: u32 },
     Redirect { id: u32, part: u8, owner: Option<NodeId>, epoch: u32 },
     Busy { id: u32, part: u8 },
@@ -241,6 +257,8 @@ impl fmt::Display for Op {
         match self {
             Op::Read => f.write_str("read"),
             Op::Write(v) => write!(f, "write {v}"),
+            Op::Index { present: true, .. } => f.write_str("index"),
+            Op::Index { present: false, .. } => f.write_str("unindex"),
         }
     }
 }
@@ -257,6 +275,7 @@ impl fmt::Display for Brief {
             }
             Brief::Scan { id, from, to } => write!(f, "#{id} scan k{from}..k{to}"),
             Brief::Scanned { id, keys } => write!(f, "#{id} {keys} keys"),
+            Brief::Query { id, term } => write!(f, "#{id} keys of term {term}?"),
             Brief::Done { id, part, value: Some(v), epoch } => write!(f, "#{id}.{part} value {v} (map {epoch})"),
             Brief::Done { id, part, value: None, epoch } => write!(f, "#{id}.{part} not found (map {epoch})"),
             Brief::Redirect { id, part, owner: Some(o), epoch } => write!(f, "#{id}.{part} ask node {o} (map {epoch})"),

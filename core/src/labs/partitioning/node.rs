@@ -64,6 +64,41 @@ impl Handoff {
     }
 }
 
+/// A secondary index by term (the value's "colour").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Index {
+    None,
+    /// Document-partitioned: each node indexes its own keys; a query asks every node.
+    Local,
+    /// Term-partitioned: a term's entries live together, on the partition of the term; a
+    /// query asks that partition, and a write updates the entries of the old and the new
+    /// term, wherever they live, after it is acknowledged (as DynamoDB's global indexes).
+    Global,
+}
+
+impl Index {
+    pub const NAMES: [&'static str; 3] = ["none", "local", "global"];
+
+    pub fn parse(name: &str) -> Index {
+        match name {
+            "local" => Index::Local,
+            "global" => Index::Global,
+            _ => Index::None,
+        }
+    }
+}
+
+/// What a client's operation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum OpKind {
+    /// A read or write of one key (fanned out over a salted hot key's copies).
+    Single,
+    /// A range scan.
+    Scan,
+    /// A secondary-index query for a term.
+    Query,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Storage,
@@ -93,6 +128,8 @@ pub struct Config {
     pub scans_pct: u8,
     /// Keys a scan covers.
     pub scan_keys: u32,
+    pub index: Index,
+    pub queries_pct: u8,
     pub think: Micros,
     pub timeout: Micros,
     /// When the workload stops.
@@ -104,8 +141,8 @@ pub struct Config {
     pub sizes: Option<Sizes>,
     /// Take a silent node out of the map after this long (none: wait for it).
     pub reassign_after: Option<Micros>,
-    /// The keys this node holds at the start (storage nodes in the first map).
-    pub preload: Vec<Key>,
+    /// The keys this node holds at the start (storage nodes in the first map), and their values.
+    pub preload: Vec<(Key, Value)>,
 }
 
 /// What survives a crash: a storage node's keys and maps; the coordinator's maps.
@@ -116,16 +153,22 @@ pub struct Stable {
     pub map: Option<Map>,
     pub next: Option<Map>,
     pub leaving: bool,
+    /// Global index updates not yet acknowledged by their partitions: id → (entry,
+    /// present, the data write's stamp), logged with the write they follow.
+    pub index_updates: BTreeMap<u32, (Key, bool, u64)>,
+    pub next_update: u32,
 }
 
 #[derive(Clone, Debug)]
 pub enum Change {
-    Load(Vec<Key>),
+    Load(Vec<(Key, Value)>),
     Put(Item),
     Delete(Vec<Key>),
     Map(Map),
     Next(Option<Map>),
     Leaving,
+    IndexQueued(u32, Key, bool, u64),
+    IndexDone(u32),
 }
 
 impl Durable for Stable {
@@ -134,7 +177,7 @@ impl Durable for Stable {
         match change {
             Change::Load(keys) => {
                 self.loaded = true;
-                self.data.extend(keys.into_iter().map(|k| (k, (0, 0))));
+                self.data.extend(keys.into_iter().map(|(k, v)| (k, (0, v))));
             }
             Change::Put(item) => {
                 self.data.insert(item.key, (item.stamp, item.value));
@@ -145,6 +188,13 @@ impl Durable for Stable {
             Change::Map(map) => self.map = Some(map),
             Change::Next(next) => self.next = next,
             Change::Leaving => self.leaving = true,
+            Change::IndexQueued(id, entry, present, stamp) => {
+                self.index_updates.insert(id, (entry, present, stamp));
+                self.next_update = self.next_update.max(id + 1);
+            }
+            Change::IndexDone(id) => {
+                self.index_updates.remove(&id);
+            }
         }
     }
 }
@@ -158,7 +208,7 @@ pub enum Timer {
     Deadline,
     /// Client: retry parts that were told to wait.
     Retry,
-    /// Storage: resend unacknowledged batches.
+    /// Storage: resend unacknowledged batches and index updates.
     Resend,
 }
 
@@ -188,12 +238,15 @@ pub enum Reason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Obs {
     /// A client starts an operation on `key` (`parts` requests: a salted hot key's read
-    /// fans out), or a scan of `parts` nodes.
-    Invoke { id: u32, key: Key, op: Op, parts: u8, scan: bool },
-    /// It ends: `ok` false when the deadline passed (its outcome unknown); the value read.
+    /// fans out), a scan from `key` or a query for term `key`, asking `parts` nodes.
+    Invoke { id: u32, key: Key, op: Op, parts: u8, kind: OpKind },
+    /// It ends: `ok` false when the deadline passed (its outcome unknown); the value read,
+    /// or the keys a scan or query counted.
     Complete { id: u32, ok: bool, value: Option<Value>, redirects: u8 },
-    /// A node answered for `key` as its owner under map `epoch`.
-    Served { key: Key, epoch: u32, write: bool },
+    /// A storage node sent a write's index updates to the partitions of its old and new terms.
+    Indexed { key: Key, from: Option<u8>, to: u8 },
+    /// A node answered for `key` as its owner under map `epoch`; `wrote`: the value it stored.
+    Served { key: Key, epoch: u32, wrote: Option<Value> },
     /// A storage node starts handing over `keys` keys for map `epoch`.
     Moving { epoch: u32, keys: u32 },
     /// A storage node applied map `epoch`, deleting `dropped` keys it no longer owns.
@@ -217,14 +270,21 @@ impl Observation for Obs {
 
     fn text(&self, names: &dyn Fn(NodeId) -> String) -> String {
         match self {
-            Obs::Invoke { id, parts, scan: true, .. } => format!("#{id} scans {parts} nodes"),
+            Obs::Invoke { id, parts, kind: OpKind::Scan, .. } => format!("#{id} scans {parts} nodes"),
+            Obs::Invoke { id, key, parts, kind: OpKind::Query, .. } => {
+                format!("#{id} queries the index for term {key} on {parts} nodes")
+            }
             Obs::Invoke { id, key, op, parts: 1, .. } => format!("#{id} invokes {op} k{key}"),
             Obs::Invoke { id, key, op, parts, .. } => format!("#{id} invokes {op} k{key} across {parts} salted keys"),
             Obs::Complete { id, ok: true, value: Some(v), .. } => format!("#{id} ok, value {v}"),
             Obs::Complete { id, ok: true, value: None, .. } => format!("#{id} ok, key not found"),
             Obs::Complete { id, .. } => format!("#{id} timed out: its outcome is unknown"),
-            Obs::Served { key, epoch, write } => {
-                format!("{} k{key} as its owner under map {epoch}", if *write { "wrote" } else { "read" })
+            Obs::Indexed { key, from: Some(from), to } => {
+                format!("k{key} moves from term {from} to term {to}: two index updates sent")
+            }
+            Obs::Indexed { key, from: None, to } => format!("k{key} gets term {to}: one index update sent"),
+            Obs::Served { key, epoch, wrote } => {
+                format!("{} k{key} as its owner under map {epoch}", if wrote.is_some() { "wrote" } else { "read" })
             }
             Obs::Moving { epoch, keys } => format!("hands over {keys} keys for map {epoch}"),
             Obs::Applied { epoch, dropped } => format!("applied map {epoch}, dropped {dropped} keys it gave away"),

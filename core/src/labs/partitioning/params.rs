@@ -4,7 +4,7 @@ use crate::lab::{int_param as int, ParamKind, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::map::Scheme;
-use super::node::{Handoff, Routing};
+use super::node::{Handoff, Index, Routing};
 use super::workload::Distribution;
 
 const fn choice(
@@ -22,6 +22,7 @@ const FIXED: [&str; 1] = ["fixed"];
 const RANGES: [&str; 1] = ["ranges"];
 const ZIPF: [&str; 1] = ["zipf"];
 const REASSIGN: [&str; 1] = ["reassign"];
+const INDEXED: [&str; 2] = ["local", "global"];
 
 pub static PARAMS: &[ParamSpec] = &[
     choice(
@@ -62,6 +63,15 @@ pub static PARAMS: &[ParamSpec] = &[
     int("reads", "Reads", (0, 100, "%"), "70", "Share of operations that are reads.", false, true),
     int("scans", "Range scans", (0, 100, "%"), "0", "Share of operations that scan Scan length consecutive keys (one node per range touched; every node under a hash).", false, true),
     int("scan_keys", "Scan length", (1, 10_000, "keys"), "50", "Keys a range scan covers.", false, false),
+    choice(
+        "index",
+        "Secondary index",
+        &Index::NAMES,
+        "none",
+        "An index of the keys by their value's term (one of 8): local (each node indexes its own keys; a query asks every node) or global (a term's entries live on the term's partition; a query asks one node, a write updates two more partitions, after it is acknowledged).",
+    ),
+    int("queries", "Index queries", (0, 100, "%"), "20", "Share of operations that ask the secondary index how many keys have a term.", false, true)
+        .only_when("index", &INDEXED),
     int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false),
     int("think_ms", "Pause", (1, 10_000, "ms"), "30", "Mean pause between a client's operations.", false, true),
     int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "2000", "How long a client waits before the outcome is unknown.", false, true),
@@ -151,6 +161,24 @@ pub static PRESETS: &[Preset] = &[
                 all 8 and keeps the newest value. The load evens out; reads of k0 cost 8 requests.",
         seed: 1,
         params: &[("hot", "50"), ("clients", "6"), ("salt", "8")],
+        faults: "",
+    },
+    Preset {
+        name: "Local index: every query asks every node",
+        about: "A document-partitioned secondary index over eight nodes: each node indexes its own keys, so a \
+                query for a term goes to all eight (the fan-out counter) and waits for the slowest, while a write \
+                touches only its key's node. Compare with the global index.",
+        seed: 1,
+        params: &[("index", "local"), ("queries", "30"), ("nodes", "8")],
+        faults: "",
+    },
+    Preset {
+        name: "Global index: one node per query, stale answers",
+        about: "A term-partitioned index: a query asks only the term's partition, but each write that changes a \
+                key's term sends two index updates after it is acknowledged, so an answer can miss a write that \
+                just completed (index answers off).",
+        seed: 1,
+        params: &[("index", "global"), ("queries", "30"), ("nodes", "8")],
         faults: "",
     },
     Preset {

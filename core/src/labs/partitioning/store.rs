@@ -20,9 +20,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::map::{Key, Map, Placement, RangeLoad, Scheme};
+use super::map::{Key, KeySpace, Map, Placement, RangeLoad, Scheme, TERMS};
 use super::msg::{Item, Msg, Op, Padding};
-use super::node::{Change, Config, Handoff, Obs, Routing, Stable, State, Timer};
+use super::node::{Change, Config, Handoff, Index, Obs, Routing, Stable, State, Timer};
 use crate::process::{Ctx, Out};
 use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
@@ -62,6 +62,8 @@ pub struct Store {
     pub ready: bool,
     handed: u32,
     pub served: u64,
+    /// When each global index update was last sent (0: due now).
+    update_sent: BTreeMap<u32, Micros>,
 }
 
 impl Store {
@@ -72,7 +74,7 @@ impl Store {
         let restarted = stable.loaded;
         if !restarted {
             // The first boot: the keys the first map gives this node (applied in `start`).
-            stable.data.extend(preload.iter().map(|&k| (k, (0, 0))));
+            stable.data.extend(preload.iter().map(|&(k, v)| (k, (0, v))));
         }
         let map = stable.map.clone().unwrap_or_else(|| initial_map(&config));
         Store {
@@ -88,6 +90,7 @@ impl Store {
             ready: false,
             handed: 0,
             served: 0,
+            update_sent: BTreeMap::new(),
             config,
             stable,
         }
@@ -95,7 +98,7 @@ impl Store {
 
     pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
         if !self.stable.loaded {
-            let keys: Vec<Key> = self.stable.data.keys().copied().collect();
+            let keys: Vec<(Key, u32)> = self.stable.data.iter().map(|(&k, &(_, v))| (k, v)).collect();
             self.stable.loaded = true;
             out.persist(Change::Load(keys));
         }
@@ -160,6 +163,16 @@ impl Store {
                     let epoch = self.next.as_ref().map_or(0, |n| n.epoch());
                     out.send(self.config.coordinator, Msg::Ready { epoch, sent: self.handed });
                 }
+                let due: Vec<u32> = self
+                    .stable
+                    .index_updates
+                    .keys()
+                    .copied()
+                    .filter(|id| self.update_sent.get(id).is_none_or(|&at| ctx.now >= at + RESEND_AFTER))
+                    .collect();
+                for id in due {
+                    self.send_update(ctx, id, None, out);
+                }
             }
             _ => {}
         }
@@ -178,6 +191,37 @@ impl Store {
                     .filter(|(&k, _)| self.map.owner(&self.config.space, k) == Some(self.me))
                     .count() as u32;
                 out.send(from, Msg::Scanned { id, keys });
+            }
+            Msg::Query { id, term } => {
+                let space = self.config.space;
+                let mine = |k: Key| self.map.owner(&space, k) == Some(self.me);
+                let keys = match self.config.index {
+                    // Its own keys of that term.
+                    Index::Local => self
+                        .stable
+                        .data
+                        .range(..space.keys)
+                        .filter(|&(&k, &(_, v))| KeySpace::term(k, v) == term && mine(k))
+                        .count(),
+                    // The term's entries it holds.
+                    _ => {
+                        let (low, high) = (space.entry(term, 0), space.entry(term, space.keys - 1));
+                        self.stable.data.range(low..=high).filter(|&(&k, &(_, v))| v == 1 && mine(k)).count()
+                    }
+                };
+                out.send(from, Msg::Scanned { id, keys: keys as u32 });
+            }
+            // Answers to this node's global index updates.
+            Msg::Done { id, .. } => {
+                if self.stable.index_updates.contains_key(&id) {
+                    out.persist_applied(&mut self.stable, Change::IndexDone(id));
+                    self.update_sent.remove(&id);
+                }
+            }
+            Msg::Redirect { id, owner, .. } => self.send_update(ctx, id, owner, out),
+            Msg::Busy { id, .. } => {
+                // Sent again at the next resend.
+                self.update_sent.insert(id, 0);
             }
             Msg::Prepare { current, next } => self.prepare(ctx, current, next, out),
             Msg::Transfer { epoch, batch, items, .. } => {
@@ -221,26 +265,77 @@ impl Store {
             // Handed over, waiting for the commit: the new owner will answer.
             return out.send(client, Msg::Busy { id, part });
         }
+        let old = self.stable.data.get(&key).copied();
         let item = match what {
-            Op::Read => self.stable.data.get(&key).map(|&(stamp, value)| Item { key, stamp, value }),
+            Op::Read => old.map(|(stamp, value)| Item { key, stamp, value }),
             Op::Write(value) => {
-                let last = self.stable.data.get(&key).map_or(0, |&(stamp, _)| stamp);
+                let last = old.map_or(0, |(stamp, _)| stamp);
                 let item = Item { key, stamp: ctx.now.max(last + 1), value };
-                out.persist_applied(&mut self.stable, Change::Put(item));
-                if let Some(to) = leaving {
-                    // A key new since the move began, or copied already: the new owner
-                    // needs this write too.
-                    if self.moving.insert(key, to).is_none() || self.sent.remove(&key) {
-                        self.queue.push_back((to, key));
-                    }
+                self.store(item, leaving, out);
+                self.index(ctx, key, old.map(|(_, v)| v), value, item.stamp, out);
+                Some(item)
+            }
+            Op::Index { present, stamp } => {
+                // Updates may arrive out of order: the later data write wins.
+                let item = Item { key, stamp, value: u32::from(present) };
+                if old.is_none_or(|(last, _)| stamp > last) {
+                    self.store(item, leaving, out);
                 }
                 Some(item)
             }
         };
         self.served += 1;
-        out.observe(Obs::Served { key, epoch, write: matches!(what, Op::Write(_)) });
+        let wrote = if matches!(what, Op::Read) { None } else { item.map(|i| i.value) };
+        out.observe(Obs::Served { key, epoch, wrote });
         out.send(client, Msg::Done { id, part, item, epoch });
         self.pump(ctx, out);
+    }
+
+    /// Stores `item`; if its key is moving away (`leaving`), the new owner needs it too: a
+    /// key new since the move began, or one copied already, goes back on the queue.
+    fn store(&mut self, item: Item, leaving: Option<NodeId>, out: &mut Out<State>) {
+        out.persist_applied(&mut self.stable, Change::Put(item));
+        if let Some(to) = leaving {
+            let key = item.key;
+            if self.moving.insert(key, to).is_none() || self.sent.remove(&key) {
+                self.queue.push_back((to, key));
+            }
+        }
+    }
+
+    /// A global index: the write of `value` over `old` changes the key's term, so the entry
+    /// under the old term goes and one under the new term comes, each on its term's
+    /// partition. Logged with the write, sent after it, resent until acknowledged.
+    fn index(&mut self, ctx: &Ctx, key: Key, old: Option<u32>, value: u32, stamp: u64, out: &mut Out<State>) {
+        let space = self.config.space;
+        if self.config.index != Index::Global || key >= space.keys {
+            return;
+        }
+        let to = KeySpace::term(key, value);
+        let from = old.map(|v| KeySpace::term(key, v));
+        if from == Some(to) {
+            return;
+        }
+        let mut updates = alloc::vec![(space.entry(to, key), true)];
+        if let Some(from) = from {
+            updates.push((space.entry(from, key), false));
+        }
+        for (entry, present) in updates {
+            let id = self.stable.next_update;
+            out.persist_applied(&mut self.stable, Change::IndexQueued(id, entry, present, stamp));
+            self.send_update(ctx, id, None, out);
+        }
+        out.observe(Obs::Indexed { key, from, to });
+        debug_assert!(to < TERMS);
+    }
+
+    /// Sends index update `id` to the entry's owner: `hint` if a node named it, else by map.
+    fn send_update(&mut self, ctx: &Ctx, id: u32, hint: Option<NodeId>, out: &mut Out<State>) {
+        let Some(&(entry, present, stamp)) = self.stable.index_updates.get(&id) else { return };
+        let Some(to) = hint.or_else(|| self.map.owner(&self.config.space, entry)) else { return };
+        self.update_sent.insert(id, ctx.now);
+        let op = Op::Index { present, stamp };
+        out.send(to, Msg::Op { id, part: 0, key: entry, op, client: self.me, hops: 0 });
     }
 
     /// The node `key` moves to under the map being prepared, if it leaves this one.

@@ -167,7 +167,7 @@ impl super::PartitioningLab {
             max_over_mean,
             deviation,
             spread: self.spread.clone(),
-            keys: self.space.total(),
+            keys: self.space.data(),
         }
     }
 }
