@@ -212,11 +212,9 @@ impl Store {
                 out.send(from, Msg::Scanned { id, keys: keys as u32 });
             }
             // Answers to this node's global index updates.
-            Msg::Done { id, .. } => {
-                if self.stable.index_updates.contains_key(&id) {
-                    out.persist_applied(&mut self.stable, Change::IndexDone(id));
-                    self.update_sent.remove(&id);
-                }
+            Msg::Done { id, .. } if self.stable.index_updates.contains_key(&id) => {
+                out.persist_applied(&mut self.stable, Change::IndexDone(id));
+                self.update_sent.remove(&id);
             }
             Msg::Redirect { id, owner, .. } => self.send_update(ctx, id, owner, out),
             Msg::Busy { id, .. } => {
