@@ -8,7 +8,7 @@ mod common;
 use common::{counter, holds, run_to, scenario_for};
 use playground_core::invariant::Status;
 use playground_core::lab::LabRun;
-use playground_core::labs::partitioning::{PartitioningView, PRESETS};
+use playground_core::labs::partitioning::{PartitioningView, Reason, PRESETS};
 use playground_core::labs::LabView;
 use playground_core::time::MICROS_PER_SEC;
 
@@ -229,4 +229,32 @@ fn a_local_index_asks_every_node_and_a_global_one_asks_one_and_converges() {
     let params = [("index", "global"), ("handoff", "fire-and-forget"), ("loss", "5"), ("batch", "10")];
     let lossy = run(&params, "3s join p5", 4, 30);
     assert!(!holds(&*lossy, "global index converges"), "{:?}", lossy.verdicts());
+}
+
+#[test]
+fn a_move_to_a_node_that_leaves_is_abandoned_for_one_without_it() {
+    for seed in 1..=4 {
+        let r = run(&[("bandwidth", "2")], "2s join p5; 2.1s leave p5", seed, 12);
+        assert!(broken(&*r).is_empty(), "seed {seed}: {:?}", r.verdicts());
+        let v = view(&*r);
+        assert!(v.moves.len() >= 2, "seed {seed}: the join, then a map without p5");
+        let last = v.moves.last().expect("a move");
+        assert!(last.committed.is_some() && !v.nodes.iter().any(|n| n.name == "p5" && n.in_map), "seed {seed}");
+    }
+}
+
+#[test]
+fn a_restarted_coordinator_or_client_breaks_nothing() {
+    for seed in 1..=6 {
+        let faults = "2s join p5; 2.05s crash co; 2.6s restart co; 3s crash c1; 3.5s restart c1";
+        // Even reassigning silent nodes: after its restart the coordinator waits to hear
+        // from everyone before it calls anyone silent.
+        for crash in ["wait", "reassign"] {
+            let r = run(&[("crash", crash), ("bandwidth", "5")], faults, seed, 12);
+            assert!(broken(&*r).is_empty(), "seed {seed} {crash}: {:?}", r.verdicts());
+            let v = view(&*r);
+            assert!(v.moves.iter().all(|m| !matches!(m.reason, Reason::Silent(_))), "seed {seed}: {:?}", v.moves);
+            assert!(v.nodes.iter().all(|n| n.in_map), "seed {seed} {crash}: every node is in the map");
+        }
+    }
 }

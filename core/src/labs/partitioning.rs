@@ -336,7 +336,7 @@ impl PartitioningLab {
                         (OpKind::Query, _) => {
                             (self.queries.0, self.queries.1) = (self.queries.0 + 1, self.queries.1 + u64::from(parts))
                         }
-                        (_, Op::Write(value)) => self.registers.invoke_write(key, value, at),
+                        (_, Op::Write(value, _)) => self.registers.invoke_write(key, value, at),
                         _ if parts > 1 => self.fanned_reads += 1,
                         _ => {}
                     }
@@ -441,9 +441,13 @@ impl PartitioningLab {
                     self.violate(READS, at, seq, format!("{}: {reason}", self.name(node)));
                 }
             }
-            Op::Write(v) => {
+            Op::Write(v, _) => {
                 self.write_latency.record(at - invoked);
-                let horizon = self.open.iter().filter(|o| o.4 == OpKind::Single).map(|o| o.1).min().unwrap_or(at);
+                // Reads still open (a crashed client's never complete: past twice the
+                // timeout they no longer hold writes back from being forgotten).
+                let timeout = self.params.int("timeout_ms") as Micros * MICROS_PER_MS;
+                let open = self.open.iter().filter(|o| o.4 == OpKind::Single && o.1 + 2 * timeout > at);
+                let horizon = open.map(|o| o.1).min().unwrap_or(at);
                 self.registers.ack_write(key, v, at, horizon);
             }
             Op::Index { .. } => {}
@@ -464,6 +468,7 @@ impl PartitioningLab {
                 c.reads_pct = fresh.reads_pct;
                 c.hot_pct = fresh.hot_pct;
                 c.scans_pct = fresh.scans_pct;
+                c.queries_pct = fresh.queries_pct;
                 c.reassign_after = fresh.reassign_after;
                 c.sizes = fresh.sizes;
             });

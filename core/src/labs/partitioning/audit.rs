@@ -92,7 +92,7 @@ impl PartitioningLab {
         let mut owned = alloc::vec![false; total];
         let mut extra: Vec<(Key, NodeId)> = Vec::new();
         for &id in &self.storage {
-            let running = self.driver.sim.status(id) == Some(NodeStatus::Up);
+            let running = matches!(self.driver.sim.status(id), Some(NodeStatus::Up | NodeStatus::Paused { .. }));
             let Some(data) = self.keys_of(id) else { continue };
             for &key in data.keys() {
                 if placement.owner(&self.space, key) == Some(id) {

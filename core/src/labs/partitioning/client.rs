@@ -12,7 +12,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::map::{Key, Placement, Scheme, TERMS};
-use super::msg::{Item, Msg, Op, Value};
+use super::msg::{Item, Msg, Op};
 use super::node::{Config, Index, Obs, OpKind, Routing, State, Timer};
 use super::schemes::key_hash;
 use super::store::initial_map;
@@ -70,6 +70,12 @@ impl Client {
     }
 
     pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
+        if ctx.now > 0 {
+            // Restarted: its counters start past anything it could have used before (at
+            // most one operation per millisecond), so ids and values stay unique.
+            let past = (ctx.now / MICROS_PER_MS) as u32 + 1;
+            (self.next_id, self.writes) = (past, past);
+        }
         out.set_timer(Timer::Tick, 1 + ctx.entropy % self.config.think.max(1));
     }
 
@@ -82,15 +88,17 @@ impl Client {
         self.config.queries_pct = config.queries_pct;
     }
 
-    fn next_value(&mut self) -> Value {
+    /// The next write: a value no one wrote before, versioned by when it begins.
+    fn write(&mut self, ctx: &Ctx) -> Op {
         self.writes += 1;
-        self.writes * 16 + u32::from(self.index) + 1
+        let value = self.writes * 16 + u32::from(self.index) + 1;
+        Op::Write(value, (ctx.now + 1) * 16 + u64::from(self.index))
     }
 
     /// An operator's read or write, now.
     pub fn command(&mut self, ctx: &Ctx, key: Key, op: Op, out: &mut Out<State>) {
         if self.current.is_none() {
-            let op = if matches!(op, Op::Write(_)) { Op::Write(self.next_value()) } else { op };
+            let op = if matches!(op, Op::Write(..)) { self.write(ctx) } else { op };
             self.issue(ctx, key, op, out);
         }
     }
@@ -114,11 +122,7 @@ impl Client {
                 } else {
                     self.config.distribution.pick(space.keys, d(3), ctx.now, self.config.stop)
                 };
-                let op = if (d(4) % 100) < u64::from(self.config.reads_pct) {
-                    Op::Read
-                } else {
-                    Op::Write(self.next_value())
-                };
+                let op = if (d(4) % 100) < u64::from(self.config.reads_pct) { Op::Read } else { self.write(ctx) };
                 self.issue(ctx, key, op, out);
             }
             Timer::Deadline => self.complete(ctx, false, out),
@@ -156,7 +160,7 @@ impl Client {
         let parts: Vec<Part> = match (salted, op) {
             (false, _) => alloc::vec![Part { key, done: None, waiting: false }],
             // A write goes to one salted copy; a read to all of them.
-            (true, Op::Write(_) | Op::Index { .. }) => {
+            (true, Op::Write(..) | Op::Index { .. }) => {
                 let salt = (draw(ctx.entropy, 5) % u64::from(space.salts)) as u32;
                 alloc::vec![Part { key: space.keys + salt, done: None, waiting: false }]
             }
@@ -309,7 +313,7 @@ impl Client {
         let newest = current.parts.iter().filter_map(|p| p.done.flatten()).max_by_key(|i| (i.stamp, i.value));
         let value = match (current.op, current.scan) {
             (_, Some((_, counted))) => Some(counted),
-            (Op::Write(v), _) => Some(v),
+            (Op::Write(v, _), _) => Some(v),
             _ => newest.map(|i| i.value),
         };
         out.observe(Obs::Complete { id: current.id, ok, value, redirects: current.redirects });

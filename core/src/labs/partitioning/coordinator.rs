@@ -46,26 +46,35 @@ pub struct Coordinator {
     settling: Option<u32>,
     acks: BTreeSet<NodeId>,
     last_resend: Micros,
+    /// When it (re)started: a node not heard from since counts from then, and no change is
+    /// planned before every node has had time to report (after a restart, who is leaving
+    /// and who is silent are known again only from the reports).
+    booted: Micros,
 }
 
 impl Coordinator {
     pub fn boot(config: &Config, stable: &Stable) -> Coordinator {
         let mut config = config.clone();
         config.preload = Vec::new();
+        let map = stable.map.clone().unwrap_or_else(|| initial_map(&config));
+        // After a restart with no change under way, make sure every node applied the map.
+        let settling = (map.epoch > 0 && stable.next.is_none()).then_some(map.epoch);
         Coordinator {
-            map: stable.map.clone().unwrap_or_else(|| initial_map(&config)),
+            map,
             next: stable.next.clone(),
             stable: stable.clone(),
             config,
             heard: BTreeMap::new(),
             ready: BTreeMap::new(),
-            settling: None,
+            settling,
             acks: BTreeSet::new(),
             last_resend: 0,
+            booted: 0,
         }
     }
 
-    pub fn start(&mut self, out: &mut Out<State>) {
+    pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
+        self.booted = ctx.now;
         out.set_timer(Timer::Tick, TICK);
     }
 
@@ -82,7 +91,7 @@ impl Coordinator {
     /// Whether `node` counts as alive: always, unless silent nodes are reassigned.
     fn alive(&self, ctx: &Ctx, node: NodeId) -> bool {
         let Some(after) = self.config.reassign_after else { return true };
-        let last = self.heard.get(&node).map_or(0, |h| h.at);
+        let last = self.heard.get(&node).map_or(self.booted, |h| h.at);
         ctx.now < last + after
     }
 
@@ -102,6 +111,18 @@ impl Coordinator {
         out.set_timer(Timer::Tick, TICK);
         let resend = ctx.now >= self.last_resend + RESEND;
         if let Some(next) = self.next.clone() {
+            // A node of the next map left or fell silent: nobody can hand it keys, so the
+            // change is abandoned for one without it.
+            let members = self.members(ctx);
+            if let Some(&gone) = next.nodes.iter().find(|&&n| !members.contains(&n) || !self.alive(ctx, n)) {
+                let reason = if members.contains(&gone) { Reason::Silent(gone) } else { Reason::Left(gone) };
+                let desired = self.desired(ctx);
+                if !desired.is_empty() {
+                    let mut replan = self.map.next(&desired, &self.loads(), &self.per_node());
+                    replan.epoch = next.epoch + 1;
+                    return self.begin(ctx, replan, reason, out);
+                }
+            }
             let waiting: Vec<NodeId> =
                 self.concerned(ctx, &next).into_iter().filter(|n| !self.ready.contains_key(n)).collect();
             if waiting.is_empty() {
@@ -132,21 +153,39 @@ impl Coordinator {
         self.plan(ctx, out);
     }
 
-    /// Starts the next change of map, if one is due.
-    fn plan(&mut self, ctx: &Ctx, out: &mut Out<State>) {
-        let members = self.members(ctx);
-        let mut desired: Vec<NodeId> = members
-            .iter()
-            .copied()
+    /// The nodes the map should hold: registered, alive, and not leaving.
+    fn desired(&self, ctx: &Ctx) -> Vec<NodeId> {
+        let mut desired: Vec<NodeId> = self
+            .members(ctx)
+            .into_iter()
             .filter(|&n| self.alive(ctx, n) && !self.heard.get(&n).is_some_and(|h| h.leaving))
             .collect();
         desired.sort_unstable();
+        desired
+    }
+
+    /// The ranges' sizes as their owners last reported them under the current map.
+    fn loads(&self) -> Vec<RangeLoad> {
+        self.heard.values().filter(|h| h.epoch == self.map.epoch).flat_map(|h| h.loads.iter().copied()).collect()
+    }
+
+    /// Each node's key count as last reported.
+    fn per_node(&self) -> impl Fn(NodeId) -> u64 {
+        let keys: BTreeMap<NodeId, u32> = self.heard.iter().map(|(&n, h)| (n, h.keys)).collect();
+        move |n| keys.get(&n).map_or(0, |&k| u64::from(k))
+    }
+
+    /// Starts the next change of map, if one is due.
+    fn plan(&mut self, ctx: &Ctx, out: &mut Out<State>) {
+        if ctx.now < self.booted + 2 * super::store::REPORT_EVERY {
+            return;
+        }
+        let members = self.members(ctx);
+        let desired = self.desired(ctx);
         let mut current = self.map.nodes.clone();
         current.sort_unstable();
-        let loads: Vec<RangeLoad> =
-            self.heard.values().filter(|h| h.epoch == self.map.epoch).flat_map(|h| h.loads.iter().copied()).collect();
-        let heard = self.heard.clone();
-        let per_node = move |n: NodeId| heard.get(&n).map_or(0, |h| u64::from(h.keys));
+        let loads = self.loads();
+        let per_node = self.per_node();
         if desired != current && !desired.is_empty() {
             let added: Vec<NodeId> = desired.iter().copied().filter(|n| !current.contains(n)).collect();
             let removed: Vec<NodeId> = current.iter().copied().filter(|n| !desired.contains(n)).collect();

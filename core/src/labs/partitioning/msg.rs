@@ -16,8 +16,10 @@ use crate::trace::NodeId;
 /// once; 0 is a key's value before any client wrote it.
 pub type Value = u32;
 
-/// A stored value and its version: the owner's time of the write in µs (the simulator's one
-/// clock, so versions order writes across owners), strictly increasing per key.
+/// A stored value and its version: for a client's write, the client's time when it began
+/// the write (in µs, times 16, plus the client's index: unique, and the same for every
+/// retry of the write); an owner keeps the highest version, so a late or duplicated copy of
+/// a write never overwrites a later one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub key: Key,
@@ -29,7 +31,8 @@ pub struct Item {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     Read,
-    Write(Value),
+    /// Write the value, as of the version (see [`Item`]).
+    Write(Value, u64),
     /// Set a global index entry present or absent, as of the data write at `stamp`.
     Index {
         present: bool,
@@ -256,7 +259,7 @@ impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Op::Read => f.write_str("read"),
-            Op::Write(v) => write!(f, "write {v}"),
+            Op::Write(v, _) => write!(f, "write {v}"),
             Op::Index { present: true, .. } => f.write_str("index"),
             Op::Index { present: false, .. } => f.write_str("unindex"),
         }

@@ -360,7 +360,7 @@ impl Process for State {
     fn on_start(&mut self, ctx: &Ctx, out: &mut Out<Self>) {
         match &mut self.role {
             Role::Storage(s) => s.start(ctx, out),
-            Role::Coordinator(c) => c.start(out),
+            Role::Coordinator(c) => c.start(ctx, out),
             Role::Router(r) => r.start(out),
             Role::Client(c) => c.start(ctx, out),
         }
@@ -393,7 +393,7 @@ impl Process for State {
         let verb = words.next().unwrap_or("");
         match (config.kind, verb) {
             (Kind::Client { .. }, "read") => Ok(Command::Do(parse_key(words.next(), &config.space)?, Op::Read)),
-            (Kind::Client { .. }, "write") => Ok(Command::Do(parse_key(words.next(), &config.space)?, Op::Write(0))),
+            (Kind::Client { .. }, "write") => Ok(Command::Do(parse_key(words.next(), &config.space)?, Op::Write(0, 0))),
             (Kind::Client { .. }, _) => {
                 Err(format!("unknown command `{text}` (clients take: read <key>, write <key>, e.g. read k0)"))
             }

@@ -145,7 +145,7 @@ pub static PRESETS: &[Preset] = &[
         about: "The same timestamp keys with dynamic splitting: the growing range splits at its median and its \
                 upper half moves to the least loaded node, so the newest keys keep changing hands.",
         seed: 1,
-        params: &[("scheme", "ranges"), ("split", "on"), ("split_keys", "600"), ("distribution", "sequential"), ("reads", "20")],
+        params: &[("scheme", "ranges"), ("split", "on"), ("split_keys", "300"), ("distribution", "sequential"), ("reads", "20")],
         faults: "",
     },
     Preset {

@@ -43,6 +43,9 @@ struct Batch {
     keys: Vec<Key>,
     sent_at: Micros,
     acked: bool,
+    /// Times sent: each resend waits twice as long (a slow link's queue must drain, not
+    /// fill up with copies).
+    sends: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +63,7 @@ pub struct Store {
     batches: Vec<Batch>,
     next_batch: u32,
     pub ready: bool,
+    /// Fire-and-forget: keys sent in the last move (for a repeated Ready).
     handed: u32,
     pub served: u64,
     /// When each global index update was last sent (0: due now).
@@ -153,7 +157,7 @@ impl Store {
                 let due: Vec<u32> = self
                     .batches
                     .iter()
-                    .filter(|b| !b.acked && ctx.now >= b.sent_at + RESEND_AFTER)
+                    .filter(|b| !b.acked && ctx.now >= b.sent_at + (RESEND_AFTER << b.sends.min(5)))
                     .map(|b| b.id)
                     .collect();
                 for id in due {
@@ -161,7 +165,7 @@ impl Store {
                 }
                 if self.ready {
                     let epoch = self.next.as_ref().map_or(0, |n| n.epoch());
-                    out.send(self.config.coordinator, Msg::Ready { epoch, sent: self.handed });
+                    out.send(self.config.coordinator, Msg::Ready { epoch, sent: self.moving.len() as u32 });
                 }
                 let due: Vec<u32> = self
                     .stable
@@ -223,7 +227,15 @@ impl Store {
             }
             Msg::Prepare { current, next } => self.prepare(ctx, current, next, out),
             Msg::Transfer { epoch, batch, items, .. } => {
+                // A batch for a map older than the latest this node knows, of keys that map
+                // does not give it, is stale (a later change moved them elsewhere).
+                let latest = self.next.as_ref().unwrap_or(&self.map);
+                let stale = epoch < latest.epoch();
+                let space = self.config.space;
                 for item in items {
+                    if stale && latest.owner(&space, item.key) != Some(self.me) {
+                        continue;
+                    }
                     let newer = self.stable.data.get(&item.key).is_none_or(|&(stamp, _)| item.stamp > stamp);
                     if newer {
                         out.persist_applied(&mut self.stable, Change::Put(item));
@@ -231,8 +243,11 @@ impl Store {
                 }
                 out.send(from, Msg::Received { epoch, batch });
             }
-            Msg::Received { batch, .. } => {
-                if let Some(b) = self.batches.iter_mut().find(|b| b.id == batch) {
+            Msg::Received { epoch, batch } => {
+                let current = self.next.as_ref().map(Placement::epoch);
+                if let Some(b) =
+                    self.batches.iter_mut().find(|b| b.id == batch && b.to == from && current == Some(epoch))
+                {
                     b.acked = true;
                 }
                 self.pump(ctx, out);
@@ -264,13 +279,18 @@ impl Store {
             return out.send(client, Msg::Busy { id, part });
         }
         let old = self.stable.data.get(&key).copied();
+        let mut applied = None;
         let item = match what {
             Op::Read => old.map(|(stamp, value)| Item { key, stamp, value }),
-            Op::Write(value) => {
-                let last = old.map_or(0, |(stamp, _)| stamp);
-                let item = Item { key, stamp: ctx.now.max(last + 1), value };
-                self.store(item, leaving, out);
-                self.index(ctx, key, old.map(|(_, v)| v), value, item.stamp, out);
+            Op::Write(value, stamp) => {
+                // A later write is there already (this is a late or repeated copy, or a
+                // concurrent write that began earlier): acknowledged, and ordered before it.
+                let item = Item { key, stamp, value };
+                if old.is_none_or(|(last, _)| stamp > last) {
+                    self.store(item, leaving, out);
+                    self.index(ctx, key, old.map(|(_, v)| v), value, stamp, out);
+                    applied = Some(value);
+                }
                 Some(item)
             }
             Op::Index { present, stamp } => {
@@ -278,13 +298,13 @@ impl Store {
                 let item = Item { key, stamp, value: u32::from(present) };
                 if old.is_none_or(|(last, _)| stamp > last) {
                     self.store(item, leaving, out);
+                    applied = Some(item.value);
                 }
                 Some(item)
             }
         };
         self.served += 1;
-        let wrote = if matches!(what, Op::Read) { None } else { item.map(|i| i.value) };
-        out.observe(Obs::Served { key, epoch, wrote });
+        out.observe(Obs::Served { key, epoch, wrote: applied });
         out.send(client, Msg::Done { id, part, item, epoch });
         self.pump(ctx, out);
     }
@@ -343,6 +363,10 @@ impl Store {
 
     fn prepare(&mut self, ctx: &Ctx, current: Map, next: Map, out: &mut Out<State>) {
         if next.epoch <= self.map.epoch() {
+            // Fire-and-forget installed it already: the coordinator missed the Ready.
+            if next.epoch == self.map.epoch() && self.config.handoff == Handoff::FireAndForget {
+                out.send(self.config.coordinator, Msg::Ready { epoch: next.epoch, sent: self.handed });
+            }
             return;
         }
         if current.epoch > self.map.epoch() {
@@ -368,6 +392,9 @@ impl Store {
         self.batches.clear();
         self.ready = false;
         self.handed = 0;
+        // Batch numbers new to this incarnation: an acknowledgement sent before a crash must
+        // not acknowledge a batch sent after it.
+        self.next_batch = ctx.entropy as u32;
         out.observe(Obs::Moving { epoch, keys: self.moving.len() as u32 });
         if self.config.handoff == Handoff::FireAndForget {
             // Switch now, send everything once, keep nothing.
@@ -397,7 +424,7 @@ impl Store {
         }
         if !self.ready && self.queue.is_empty() && self.batches.iter().all(|b| b.acked) {
             self.ready = true;
-            out.send(self.config.coordinator, Msg::Ready { epoch, sent: self.handed });
+            out.send(self.config.coordinator, Msg::Ready { epoch, sent: self.moving.len() as u32 });
         }
     }
 
@@ -415,8 +442,8 @@ impl Store {
             }
         }
         let id = self.next_batch;
-        self.next_batch += 1;
-        self.batches.push(Batch { id, to, keys, sent_at: ctx.now, acked: false });
+        self.next_batch = self.next_batch.wrapping_add(1);
+        self.batches.push(Batch { id, to, keys, sent_at: ctx.now, acked: false, sends: 0 });
         id
     }
 
@@ -425,16 +452,13 @@ impl Store {
         let epoch = self.next.as_ref().map_or(self.map.epoch() + 1, Placement::epoch);
         let Some(batch) = self.batches.iter_mut().find(|b| b.id == id) else { return };
         batch.sent_at = ctx.now;
+        batch.sends = batch.sends.saturating_add(1);
         let items: Vec<Item> = batch
             .keys
             .iter()
             .filter_map(|&key| self.stable.data.get(&key).map(|&(stamp, value)| Item { key, stamp, value }))
             .collect();
-        for item in &items {
-            if self.sent.insert(item.key) {
-                self.handed += 1;
-            }
-        }
+        self.sent.extend(items.iter().map(|i| i.key));
         let bytes = Padding(items.len() as u32 * self.config.value_bytes);
         out.send(batch.to, Msg::Transfer { epoch, batch: id, items, bytes });
     }
@@ -471,6 +495,19 @@ impl Store {
         }
         self.synced = true;
         out.send(from, Msg::Committed { epoch });
+    }
+
+    /// Keys still to hand over in the move under way, per new owner.
+    pub fn to_send(&self) -> Vec<(NodeId, u32)> {
+        let mut left: Vec<(NodeId, u32)> = Vec::new();
+        let unacked = self.batches.iter().filter(|b| !b.acked).flat_map(|b| b.keys.iter().map(move |_| b.to));
+        for to in self.queue.iter().map(|&(to, _)| to).chain(unacked) {
+            match left.iter_mut().find(|(t, _)| *t == to) {
+                Some(entry) => entry.1 += 1,
+                None => left.push((to, 1)),
+            }
+        }
+        left
     }
 
     pub fn describe(&self) -> Vec<String> {

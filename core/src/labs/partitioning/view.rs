@@ -125,15 +125,9 @@ impl super::PartitioningLab {
             let mut moving_out = 0;
             if let Some(Role::Storage(s)) = sim.process(id).map(|p| &p.role) {
                 if s.next.is_some() && !s.ready {
-                    let mut by_target: Vec<(NodeId, u32)> = Vec::new();
-                    for &to in s.moving.values() {
-                        match by_target.iter_mut().find(|(t, _)| *t == to) {
-                            Some(entry) => entry.1 += 1,
-                            None => by_target.push((to, 1)),
-                        }
-                    }
-                    moving_out = by_target.iter().map(|t| t.1).sum();
-                    transfers.extend(by_target.into_iter().map(|(to, n)| (id, to, n)));
+                    let left = s.to_send();
+                    moving_out = left.iter().map(|t| t.1).sum();
+                    transfers.extend(left.into_iter().map(|(to, n)| (id, to, n)));
                 }
             }
             nodes.push(NodeLoad {
