@@ -116,8 +116,12 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
     };
     // One path per colour (a ring of 100 nodes x 256 points is hundreds of arcs), and one
     // path each for the keys' and the requests' bars: a handful of elements per frame.
+    // Only a ring gives each node arcs of the hash space; under mod N, jump, rendezvous
+    // and fixed partitions every key's owner comes from its own hash, interleaved.
+    let arcs_of_owners = v.scheme == Scheme::Ring;
     let mut arcs: Vec<(&'static str, String)> = Vec::new();
-    for (first, count, owner) in runs(&v.owners) {
+    let owners: Vec<Option<u16>> = if arcs_of_owners { v.owners.clone() } else { vec![None; SLICES] };
+    for (first, count, owner) in runs(&owners) {
         let (x0, y0) = polar(first as f64, r);
         let (x1, y1) = polar((first + count) as f64, r);
         let large = if count * 2 > SLICES { 1 } else { 0 };
@@ -148,11 +152,19 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
         }
     }
     let label = format!(
-        "The {} ring: {} keys over {} nodes; keys inside the ring, requests outside",
+        "The hash space under {}: {} keys over {} nodes; keys inside the circle, requests outside",
         v.scheme.name(),
         v.keys,
         v.nodes.iter().filter(|n| n.in_map).count()
     );
+    let caption = if arcs_of_owners {
+        "Arcs: the owner of each part of the hash space. Inside: keys stored there. Outside: requests answered there lately (halving every second).".to_string()
+    } else {
+        format!(
+            "The hash space: under {} each key's owner comes from its own hash, so no node owns an arc (the load bars say who holds what). Inside: keys by hash. Outside: requests lately (halving every second).",
+            v.scheme.name()
+        )
+    };
     html! {
         <figure class="part-ring">
             <svg viewBox="0 0 260 260" role="img" aria-label={label.clone()}>
@@ -162,7 +174,7 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
                 <text x={cx.to_string()} y={(cy - 4.0).to_string()} text-anchor="middle" class="part-centre">{ format!("map {}", v.epoch) }</text>
                 <text x={cx.to_string()} y={(cy + 12.0).to_string()} text-anchor="middle" class="part-sub">{ format!("{} keys", v.keys) }</text>
             </svg>
-            <figcaption>{ "Arcs: the owner of each part of the hash space. Inside: keys stored there. Outside: requests answered there lately (halving every second)." }</figcaption>
+            <figcaption>{ caption }</figcaption>
         </figure>
     }
 }
