@@ -16,9 +16,14 @@ use crate::tools::path_with_tools;
 /// with them, on purpose, until the simulator is compiled once for all labs. The
 /// replication lab (three families, its panel) added 72 KB gzip; twiggy counts 33 KB
 /// (uncompressed) of it as one more copy of the generic simulator, driver and lab plumbing,
-/// the rest is its protocols, checks and pictures: 560 KB, on purpose again. Compiling `Sim<P>` once for all labs is
-/// the lab-interface issue's open work, and the way back under 350 KB.
-pub const LIMIT_BYTES: u64 = 560 * 1024;
+/// the rest is its protocols, checks and pictures: 560 KB, on purpose again. The
+/// partitioning lab added 81 KB gzip (620 KB in all): without its catalogue entry the wasm
+/// is 70 KB smaller, of which twiggy counts 55 KB uncompressed as its own code (protocol,
+/// checks, view), about 35 KB as one more copy of the generic simulator, driver and lab
+/// plumbing, and 9 KB as `libm` (the Zipf sampler): 630 KB, on purpose a third time.
+/// Compiling `Sim<P>` once for all labs is the lab-interface issue's open work, and the way
+/// back under 350 KB; with two labs still to come it is the most urgent work on size.
+pub const LIMIT_BYTES: u64 = 630 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")

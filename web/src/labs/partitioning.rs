@@ -66,11 +66,7 @@ fn per_mille(x: u32) -> String {
 #[function_component]
 pub fn PartitioningPanel(props: &PartitioningPanelProps) -> Html {
     let v = &props.view;
-    let picture = if v.scheme == Scheme::Ranges {
-        html! { <KeyLine view={v.clone()} /> }
-    } else {
-        html! { <RingPicture view={v.clone()} /> }
-    };
+    let picture = if v.scheme == Scheme::Ranges { key_line(v) } else { ring_picture(v) };
     let status = match v.next_epoch {
         Some(next) => format!("map {} in force, map {next} being prepared", v.epoch),
         None => format!("map {} in force", v.epoch),
@@ -80,11 +76,11 @@ pub fn PartitioningPanel(props: &PartitioningPanelProps) -> Html {
             <h2 id="part-h">{ format!("Partitions: {} · {status}", v.scheme.name()) }</h2>
             <div class="part-pictures">
                 { picture }
-                <LoadBars view={v.clone()} />
+                { load_bars(v) }
             </div>
-            <Transfers view={v.clone()} />
-            <Moves view={v.clone()} />
-            <Spread view={v.clone()} />
+            { transfers(v) }
+            { moves(v) }
+            { spread(v) }
         </section>
     }
 }
@@ -106,9 +102,7 @@ fn peak(values: &[u32]) -> f64 {
 }
 
 /// The ring: owners as coloured arcs, stored keys as bars inside, requests as bars outside.
-#[function_component]
-fn RingPicture(props: &PartitioningPanelProps) -> Html {
-    let v = &props.view;
+fn ring_picture(v: &PartitioningView) -> Html {
     let (cx, cy, r) = (130.0, 130.0, 86.0);
     let polar = |slice: f64, radius: f64| {
         let a = TAU * slice / SLICES as f64 - FRAC_PI_2;
@@ -180,9 +174,7 @@ fn RingPicture(props: &PartitioningPanelProps) -> Html {
 }
 
 /// The key line for ranges: owners along the key order, split points, keys above, requests below.
-#[function_component]
-fn KeyLine(props: &PartitioningPanelProps) -> Html {
-    let v = &props.view;
+fn key_line(v: &PartitioningView) -> Html {
     let (x0, w, y) = (10.0, 500.0, 60.0);
     let step = w / SLICES as f64;
     let owners = runs(&v.owners).into_iter().map(|(first, count, owner)| {
@@ -223,9 +215,7 @@ fn KeyLine(props: &PartitioningPanelProps) -> Html {
 }
 
 /// Keys and requests per node.
-#[function_component]
-fn LoadBars(props: &PartitioningPanelProps) -> Html {
-    let v = &props.view;
+fn load_bars(v: &PartitioningView) -> Html {
     let most_keys = v.nodes.iter().map(|n| n.keys).max().unwrap_or(0).max(1);
     let most_served = v.nodes.iter().map(|n| n.served).max().unwrap_or(0).max(1);
     // A hundred rows would bury the page: the busiest nodes, and a count of the rest.
@@ -265,9 +255,7 @@ fn LoadBars(props: &PartitioningPanelProps) -> Html {
 }
 
 /// Keys still to move, per pair of nodes.
-#[function_component]
-fn Transfers(props: &PartitioningPanelProps) -> Html {
-    let v = &props.view;
+fn transfers(v: &PartitioningView) -> Html {
     if v.transfers.is_empty() {
         return html! {};
     }
@@ -290,9 +278,7 @@ fn reason(v: &PartitioningView, r: Reason) -> String {
 }
 
 /// Every change of map: keys moved against the optimum, and how long it took.
-#[function_component]
-fn Moves(props: &PartitioningPanelProps) -> Html {
-    let v = &props.view;
+fn moves(v: &PartitioningView) -> Html {
     if v.moves.is_empty() {
         return html! { <p class="chart-empty">{ "No rebalance yet: join a spare node (its menu), or decommission one." }</p> };
     }
@@ -326,9 +312,7 @@ fn Moves(props: &PartitioningPanelProps) -> Html {
 }
 
 /// Load spread against virtual nodes per node (ring only).
-#[function_component]
-fn Spread(props: &PartitioningPanelProps) -> Html {
-    let v = &props.view;
+fn spread(v: &PartitioningView) -> Html {
     if v.spread.is_empty() {
         return html! {};
     }
