@@ -47,6 +47,18 @@ pub const fn int_param(
     ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live, when: None }
 }
 
+/// A knob with a fixed set of values; `live` as for [`int_param`].
+pub const fn choice_param(
+    key: &'static str,
+    label: &'static str,
+    names: &'static [&'static str],
+    default: &'static str,
+    help: &'static str,
+    live: bool,
+) -> ParamSpec {
+    ParamSpec { key, label, kind: ParamKind::Choice(names), default, help, per_node: false, live, when: None }
+}
+
 impl ParamSpec {
     /// The same knob, applying only when knob `key` has one of `values`.
     pub const fn only_when(self, key: &'static str, values: &'static [&'static str]) -> ParamSpec {

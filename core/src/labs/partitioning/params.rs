@@ -1,21 +1,11 @@
 //! The partitioning lab's knobs and presets.
 
-use crate::lab::{int_param as int, ParamKind, ParamSpec, Preset};
+use crate::lab::{choice_param as choice, int_param as int, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::map::Scheme;
 use super::node::{Handoff, Index, Routing};
 use super::workload::Distribution;
-
-const fn choice(
-    key: &'static str,
-    label: &'static str,
-    names: &'static [&'static str],
-    default: &'static str,
-    help: &'static str,
-) -> ParamSpec {
-    ParamSpec { key, label, kind: ParamKind::Choice(names), default, help, per_node: false, live: false, when: None }
-}
 
 const RING: [&str; 1] = ["ring"];
 const FIXED: [&str; 1] = ["fixed"];
@@ -31,6 +21,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &Scheme::NAMES,
         "ring",
         "Where a key lives: hash mod N; consistent hashing on a ring with virtual nodes (rebalancing proportional to nodes, as Cassandra); jump consistent hash; rendezvous (highest random weight); a fixed number of partitions moved whole (Riak, Elasticsearch); or key ranges, split dynamically (HBase, Bigtable).",
+        false,
     ),
     int("vnodes", "Virtual nodes", (1, 512, "per node"), "64", "Points each node places on the ring: more points, more even arcs.", false, false)
         .only_when("scheme", &RING),
@@ -42,6 +33,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &["on", "off"],
         "on",
         "Ranges: split a range at its median key when it holds more than Split above keys, moving the upper half to the node with the fewest keys; merge small neighbours.",
+        false,
     )
     .only_when("scheme", &RANGES),
     int("split_keys", "Split above", (10, 100_000, "keys"), "600", "Ranges: the size at which a range splits (merging below a quarter of it).", false, true)
@@ -55,6 +47,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &Distribution::NAMES,
         "uniform",
         "Which keys the clients touch: uniformly, by a Zipf law (a few keys take most requests), or in time order (timestamps: always the newest key).",
+        false,
     ),
     int("skew", "Zipf skew", (1, 300, "hundredths"), "100", "The Zipf exponent s in hundredths: 100 is the classic 1/rank law.", false, false)
         .only_when("distribution", &ZIPF),
@@ -69,6 +62,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &Index::NAMES,
         "none",
         "An index of the keys by their value's term (one of 8): local (each node indexes its own keys; a query asks every node) or global (a term's entries live on the term's partition; a query asks one node, a write updates two more partitions, after it is acknowledged).",
+        false,
     ),
     int("queries", "Index queries", (0, 100, "%"), "20", "Share of operations that ask the secondary index how many keys have a term.", false, true)
         .only_when("index", &INDEXED),
@@ -82,6 +76,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &Routing::NAMES,
         "client",
         "Who knows the map: each client (redirected by a node when its copy is stale), a routing tier r1, or any node, which forwards to the owner.",
+        false,
     ),
     choice(
         "handoff",
@@ -89,6 +84,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &Handoff::NAMES,
         "copy-then-commit",
         "How keys move: copy, wait for every batch's acknowledgement, then commit the new map everywhere; or (teaching variant) switch at once and send each key once, deleting it.",
+        false,
     ),
     choice(
         "crash",
@@ -96,6 +92,7 @@ pub static PARAMS: &[ParamSpec] = &[
         &["wait", "reassign"],
         "wait",
         "A crashed node's keys are on its disk and nowhere else: wait for it to come back, or take it out of the map after Reassign after of silence (its keys go to nodes that never had them).",
+        false,
     ),
     int("reassign_ms", "Reassign after", (100, 60_000, "ms"), "2000", "How long a node may be silent before it is taken out of the map.", false, true)
         .only_when("crash", &REASSIGN),

@@ -1,6 +1,6 @@
 //! The replication lab's knobs and presets.
 
-use crate::lab::{int_param as int, ParamKind, ParamSpec, Preset};
+use crate::lab::{choice_param as choice, int_param as int, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::data::Conflicts;
@@ -13,17 +13,6 @@ const SINGLE: [&str; 1] = ["single-leader"];
 const MULTI: [&str; 1] = ["multi-leader"];
 const LEADERLESS: [&str; 1] = ["leaderless"];
 const CLOCKED: [&str; 2] = ["multi-leader", "leaderless"];
-
-const fn choice(
-    key: &'static str,
-    label: &'static str,
-    names: &'static [&'static str],
-    default: &'static str,
-    help: &'static str,
-    live: bool,
-) -> ParamSpec {
-    ParamSpec { key, label, kind: ParamKind::Choice(names), default, help, per_node: false, live, when: None }
-}
 
 pub static PARAMS: &[ParamSpec] = &[
     choice(
