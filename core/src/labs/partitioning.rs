@@ -353,7 +353,7 @@ impl PartitioningLab {
                     if let Some(count) = self.served.get_mut(usize::from(node)) {
                         *count += 1;
                     }
-                    let scheme = self.scheme();
+                    let scheme = self.shown.map.scheme;
                     // In 64ths of a request, so that halving keeps a trace of a single one for a while.
                     self.heat[view::slice_of(self.space.point(scheme, key))] += 64;
                     if let Some((other, newer)) = self.owners.served(node, key, epoch) {
@@ -452,10 +452,6 @@ impl PartitioningLab {
             }
             Op::Index { .. } => {}
         }
-    }
-
-    fn scheme(&self) -> Scheme {
-        Scheme::parse(self.params.choice("scheme"))
     }
 
     fn set_live(&mut self) {

@@ -43,8 +43,6 @@ struct Current {
     /// A scan or query: nodes yet to answer, keys counted so far.
     scan: Option<(u16, u32)>,
     redirects: u8,
-    /// The nodes a scan or query asked.
-    asked: Vec<NodeId>,
 }
 
 #[derive(Clone, Debug)]
@@ -64,8 +62,8 @@ fn draw(entropy: u64, n: u64) -> u64 {
 
 impl Client {
     pub fn new(index: u8, config: &Config) -> Client {
-        let mut config = config.clone();
-        config.preload = Vec::new();
+        // Only storage nodes' configurations carry keys to preload.
+        let config = config.clone();
         Client { index, map: Placement::new(initial_map(&config)), config, next_id: 1, writes: 0, current: None }
     }
 
@@ -170,7 +168,7 @@ impl Client {
         };
         out.observe(Obs::Invoke { id, key, op, parts: parts.len() as u8, kind: OpKind::Single });
         let count = parts.len() as u8;
-        self.current = Some(Current { id, op, parts, scan: None, redirects: 0, asked: Vec::new() });
+        self.current = Some(Current { id, op, parts, scan: None, redirects: 0 });
         for part in 0..count {
             self.send_part(ctx, part, None, out);
         }
@@ -190,10 +188,7 @@ impl Client {
         } else {
             map.nodes.clone()
         };
-        let id = self.gather(from, OpKind::Scan, targets, out);
-        for t in self.current.as_ref().map_or(Vec::new(), |c| c.asked.clone()) {
-            out.send(t, Msg::Scan { id, from, to });
-        }
+        self.gather(from, OpKind::Scan, targets, |id| Msg::Scan { id, from, to }, out);
     }
 
     /// A secondary-index query for `term`: every node under a local index; the term's
@@ -210,23 +205,30 @@ impl Client {
             (Index::Global, _) => self.map.owner(&space, space.entry(term, 0)).into_iter().collect(),
             _ => map.nodes.clone(),
         };
-        let id = self.gather(Key::from(term), OpKind::Query, targets, out);
-        for t in self.current.as_ref().map_or(Vec::new(), |c| c.asked.clone()) {
-            out.send(t, Msg::Query { id, term });
-        }
+        self.gather(Key::from(term), OpKind::Query, targets, |id| Msg::Query { id, term }, out);
     }
 
-    /// Starts a scan or query that asks `targets` and adds up their counts.
-    fn gather(&mut self, key: Key, kind: OpKind, mut targets: Vec<NodeId>, out: &mut Out<State>) -> u32 {
+    /// Starts a scan or query that sends `ask(id)` to each of `targets` and adds up their
+    /// counts.
+    fn gather(
+        &mut self,
+        key: Key,
+        kind: OpKind,
+        mut targets: Vec<NodeId>,
+        ask: impl Fn(u32) -> Msg,
+        out: &mut Out<State>,
+    ) {
         targets.sort_unstable();
         targets.dedup();
         let id = self.next_id;
         self.next_id += 1;
         out.observe(Obs::Invoke { id, key, op: Op::Read, parts: targets.len() as u8, kind });
         let scan = Some((targets.len() as u16, 0));
-        self.current = Some(Current { id, op: Op::Read, parts: Vec::new(), scan, redirects: 0, asked: targets });
+        self.current = Some(Current { id, op: Op::Read, parts: Vec::new(), scan, redirects: 0 });
         out.set_timer(Timer::Deadline, self.config.timeout);
-        id
+        for t in targets {
+            out.send(t, ask(id));
+        }
     }
 
     /// Sends part `part` of the current operation: to `hint` if a node named the owner, else

@@ -54,8 +54,8 @@ pub struct Coordinator {
 
 impl Coordinator {
     pub fn boot(config: &Config, stable: &Stable) -> Coordinator {
-        let mut config = config.clone();
-        config.preload = Vec::new();
+        // Only storage nodes' configurations carry keys to preload.
+        let config = config.clone();
         let map = stable.map.clone().unwrap_or_else(|| initial_map(&config));
         // After a restart with no change under way, make sure every node applied the map.
         let settling = (map.epoch > 0 && stable.next.is_none()).then_some(map.epoch);

@@ -22,8 +22,8 @@ pub struct Router {
 
 impl Router {
     pub fn new(config: &Config) -> Router {
-        let mut config = config.clone();
-        config.preload = Vec::new();
+        // Only storage nodes' configurations carry keys to preload.
+        let config = config.clone();
         Router { map: Placement::new(initial_map(&config)), config, forwarded: 0 }
     }
 

@@ -513,7 +513,7 @@ impl Store {
     pub fn describe(&self) -> Vec<String> {
         let mut lines = alloc::vec![format!("{} keys · map {}", self.stable.data.len(), self.map.epoch())];
         if let Some(next) = &self.next {
-            let left = self.queue.len() + self.batches.iter().filter(|b| !b.acked).map(|b| b.keys.len()).sum::<usize>();
+            let left: u32 = self.to_send().iter().map(|&(_, n)| n).sum();
             lines.push(format!("moving to map {}: {left} keys to go", next.epoch()));
         }
         if !self.synced {
