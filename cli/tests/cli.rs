@@ -33,7 +33,9 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
     for (args, expected) in [
         (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
         (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
-        (vec!["run", "transactions"], "not built yet"),
+        (vec!["run", "failure"], "not built yet"),
+        (vec!["run", "transactions", "--set", "pattern=4pc"], "`pattern` must be one of"),
+        (vec!["run", "transactions", "--faults", "1s do c1 explode"], "clients take: request"),
         (vec!["run", "partitioning", "--set", "scheme=modulo"], "`scheme` must be one of"),
         (vec!["run", "partitioning", "--faults", "1s do c1 read k99999"], "there is no key k99999"),
         (vec!["run", "partitioning", "--faults", "1s do p1 explode"], "storage nodes take: decommission"),

@@ -10,6 +10,7 @@ pub mod partitioning;
 pub mod paxos;
 pub mod raft;
 pub mod replication;
+pub mod transactions;
 
 use crate::lab::LabInfo;
 
@@ -29,6 +30,8 @@ pub enum LabView {
     Replication(alloc::boxed::Box<replication::ReplicationView>),
     /// The ring or key line with owners, keys and load, moves and their optimum.
     Partitioning(alloc::boxed::Box<partitioning::PartitioningView>),
+    /// Participants with accounts and locks over time, sagas' steps, the outbox and relay.
+    Transactions(alloc::boxed::Box<transactions::TransactionsView>),
 }
 
 impl LabView {
@@ -77,18 +80,7 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
     consistency::INFO,
     replication::INFO,
     partitioning::INFO,
-    LabInfo {
-        name: "transactions",
-        title: "Transactions",
-        summary: "Will show two-phase commit blocking on a coordinator crash, sagas with \
-                  compensations, and the transactional outbox against the dual-write bug.",
-        listed: true,
-        params: &[],
-        presets: &[],
-        parts: &[],
-        variants: &[],
-        start: None,
-    },
+    transactions::INFO,
     LabInfo {
         name: "failure",
         title: "Failure handling",

@@ -30,7 +30,7 @@ fn home_opens_the_network_lab_and_it_plays() {
     b.find(".card");
     let cards = b.script("return document.querySelectorAll('.card').length");
     assert_eq!(cards, 8, "the home page lists all eight labs");
-    assert!(b.text(&b.find(".card[data-lab=transactions]")).contains("Not built yet"));
+    assert!(b.text(&b.find(".card[data-lab=failure]")).contains("Not built yet"));
     assert!(b.exists(".card[data-lab=consensus] a[href='?lab=raft']"), "consensus links to its parts");
     b.click(&b.find(".card[data-lab=network] a"));
     b.find("svg g[data-node=s1]");

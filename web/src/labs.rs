@@ -10,6 +10,7 @@ pub mod partitioning;
 pub mod paxos;
 pub mod raft;
 pub mod replication;
+pub mod transactions;
 
 use yew::prelude::*;
 
@@ -32,6 +33,7 @@ pub static LABS: &[LabUi] = &[
     LabUi { name: "consistency", explain: consistency::explain, ring: false },
     LabUi { name: "replication", explain: replication::explain, ring: false },
     LabUi { name: "partitioning", explain: partitioning::explain, ring: false },
+    LabUi { name: "transactions", explain: transactions::explain, ring: false },
 ];
 
 /// The lab's page additions; a lab without an entry gets the shared layout alone.

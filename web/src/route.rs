@@ -104,7 +104,7 @@ mod tests {
     fn unknown_lab_goes_home_with_a_reason() {
         let Route::Home { error: Some(e) } = parse("?lab=nope") else { panic!() };
         assert!(e.contains("no lab called"));
-        let Route::Home { error: Some(e) } = parse("?lab=transactions") else { panic!() };
+        let Route::Home { error: Some(e) } = parse("?lab=failure") else { panic!() };
         assert!(e.contains("not built yet"));
     }
 

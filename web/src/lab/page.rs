@@ -186,6 +186,10 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             let view = Rc::new(*view);
             lab_panel = Some(html! { <crate::labs::partitioning::PartitioningPanel view={view} /> });
         }
+        LabView::Transactions(view) => {
+            let view = Rc::new(*view);
+            lab_panel = Some(html! { <crate::labs::transactions::TransactionsPanel view={view} /> });
+        }
         LabView::Plain => {}
     }
     let timeline = history.map(
