@@ -271,3 +271,37 @@ fn the_partitioning_lab_replays_byte_for_byte_and_exits_3_when_a_handoff_loses_k
     let replay = playground(&["run", "--scenario", json["scenario"].as_str().unwrap(), "--until", "6s"]);
     assert_eq!(replay.stdout, lost.stdout, "the share link replays the same run");
 }
+
+#[test]
+fn the_transactions_lab_replays_byte_for_byte_and_exits_3_when_a_transfer_splits() {
+    let crash = [
+        "run",
+        "transactions",
+        "--seed",
+        "2",
+        "--set",
+        "fsync_ms=50",
+        "--faults",
+        "0s slow co-p2 x60; 3s crash co; 3s crash p2; 3.5s restart p2; 4s restart co",
+        "--until",
+        "8s",
+    ];
+    let ok = playground(&crash);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("holds     atomic"), "{}", stdout(&ok));
+    let mut unsafe_args = crash.to_vec();
+    unsafe_args.extend(["--set", "log_decision=after-send"]);
+    let split = playground(&unsafe_args);
+    assert_eq!(split.status.code(), Some(3), "{}", stdout(&split));
+    assert!(stdout(&split).contains("but aborted at p2"), "{}", stdout(&split));
+    assert_eq!(playground(&unsafe_args).stdout, split.stdout, "the same run, byte for byte");
+    let json = playground(&[&unsafe_args[..], &["--json"]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let replay = playground(&["run", "--scenario", json["scenario"].as_str().unwrap(), "--until", "8s"]);
+    assert_eq!(replay.stdout, split.stdout, "the share link replays the same run");
+    for pattern in ["3pc", "saga", "outbox"] {
+        let set = format!("pattern={pattern}");
+        let run = playground(&["run", "transactions", "--set", &set, "--until", "16s"]);
+        assert_eq!(run.status.code(), Some(0), "{pattern}: {}", stdout(&run));
+    }
+}

@@ -136,6 +136,29 @@ fn partitioning_join_with_a_crash_mid_move() {
 }
 
 #[test]
+fn transactions_coordinator_crash_in_doubt() {
+    let s = scenario_for(
+        "transactions",
+        4,
+        &[
+            ("clients", "2"),
+            ("think_ms", "120"),
+            ("participants", "2"),
+            ("fsync_ms", "40"),
+            ("decision_timeout_ms", "150"),
+        ],
+        "540ms crash co; 900ms restart co",
+    );
+    let trace = text_trace(&s, ms(1_200));
+    assert!(trace.contains("crash     co") && trace.contains("in doubt"), "the crash leaves a participant in doubt");
+    assert!(
+        trace.contains("Inquire") && trace.contains("presumed aborted"),
+        "and the restarted coordinator presumes abort"
+    );
+    check_golden("transactions-2pc-crash.txt", &trace);
+}
+
+#[test]
 fn pinned_digests() {
     let path = golden_path("digests.txt");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -160,11 +183,14 @@ fn pinned_digests() {
 /// `seeds.txt` pins (the wasm test replays every one of them).
 fn seed_sweep() -> Vec<(Scenario, &'static str)> {
     let mut out = Vec::new();
-    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning"] {
+    for lab in
+        ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning", "transactions"]
+    {
         for seed in 1..=200u64 {
             let mut s = Scenario::new(lab, seed);
             let until = match lab {
                 "consistency" | "partitioning" => "3s",
+                "transactions" => "7s",
                 "replication" => "5s",
                 _ => "2s",
             };
@@ -180,6 +206,37 @@ fn seed_sweep() -> Vec<(Scenario, &'static str)> {
                     s.set_param("loss", &(seed % 5).to_string());
                     s.faults =
                         playground_core::fault::parse_script("1s join p5; 1.05s crash p2; 2s restart p2").unwrap();
+                }
+                "transactions" => {
+                    // Every pattern and its variants, a one-second workload, the check at 6 s,
+                    // and the hub crashing and coming back.
+                    let pattern = ["2pc", "3pc", "saga", "outbox"][seed as usize % 4];
+                    s.set_param("pattern", pattern);
+                    s.set_param("workload_s", "1");
+                    s.set_param("loss", &(seed % 5).to_string());
+                    s.set_param("dup", &(seed % 3).to_string());
+                    let pick = |names: &[&'static str]| names[(seed / 4) as usize % names.len()];
+                    match pattern {
+                        "2pc" => s.set_param("termination", pick(&["coordinator", "cooperative"])),
+                        "saga" => {
+                            s.set_param("style", pick(&["orchestration", "choreography"]));
+                            s.set_param("semantic_lock", ["off", "on"][(seed / 8) as usize % 2]);
+                            s.set_param("stock", "40");
+                        }
+                        "outbox" => {
+                            s.set_param("publish", pick(&["outbox", "dual-write", "publish-first"]));
+                            s.set_param("relay", ["poller", "cdc"][(seed / 12) as usize % 2]);
+                        }
+                        _ => {}
+                    }
+                    let hub = match pattern {
+                        "saga" if (seed / 4) % 2 == 1 => "ord",
+                        "saga" => "orch",
+                        "outbox" => "svc",
+                        _ => "co",
+                    };
+                    let script = format!("500ms crash {hub}; 800ms restart {hub}");
+                    s.faults = playground_core::fault::parse_script(&script).unwrap();
                 }
                 "replication" => {
                     // Every family and conflict handling, a one-second workload and its final reads.

@@ -216,6 +216,19 @@ fn frame_time_and_first_render_probe() {
     println!(
         "BUDGET partitioning lab, ring of 100 nodes x 256 virtual nodes, 100,000 keys, ring drawn {drawn}: {measured}"
     );
+
+    // The transactions lab's busiest picture: 2PC with 5 banks x 8 accounts, 8 clients and
+    // their lock bars, playing at 5 s/s.
+    let mut banks = Scenario::new("transactions", 1);
+    for (k, v) in [("participants", "5"), ("accounts", "8"), ("clients", "8"), ("think_ms", "5"), ("workload_s", "60")]
+    {
+        banks.set_param(k, v);
+    }
+    let measured = probe_playing(&b, &format!("{}?s={}&probe=1", site.base, banks.encode()), 2);
+    let bars = b.script("return document.querySelectorAll('.tx-locks rect').length");
+    println!(
+        "BUDGET transactions lab at 5 s/s, 2PC, 5 banks x 8 accounts, 8 clients, {bars} lock bars drawn: {measured}"
+    );
 }
 
 /// Opens `url` with the frame probe, presses `+` `presses` times, plays six seconds and
@@ -370,7 +383,9 @@ fn accessibility_has_no_serious_or_critical_findings() {
     });
     let (b, site) = open();
     let mut pages = vec![(site.base.clone(), "main")];
-    for lab in ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning"] {
+    for lab in
+        ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning", "transactions"]
+    {
         pages.push((format!("{}?lab={lab}", site.base), "main.lab"));
         pages.push((format!("{}?lab={lab}&embed=1", site.base), "main.lab.embed"));
     }
@@ -580,6 +595,73 @@ fn the_partitioning_lab_moves_keys_when_a_node_joins_and_catches_a_lossy_handoff
     // Embedded, the lab still plays and shows its picture.
     b.goto(&format!("{}?lab=partitioning&embed=1", site.base));
     b.find(".part-panel");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(1));
+    b.click(&b.find("#play"));
+    assert!(clock(&b) != "0.000000s", "{}", clock(&b));
+}
+
+#[test]
+fn the_transactions_lab_shows_2pc_blocking_sagas_and_the_outbox() {
+    let (b, site) = open();
+    b.goto(&site.base);
+    let card = b.find("li.card[data-lab=transactions]");
+    assert!(b.text(&card).contains("Sagas"), "{}", b.text(&card));
+    b.click(&b.find("li.card[data-lab=transactions] a"));
+    b.until("the banks are shown", || b.exists(".tx-panel .tx-banks"));
+    assert!(b.exists("#knob-fsync_ms") && !b.exists("#knob-style") && !b.exists("#knob-publish"), "only 2PC's knobs");
+    b.script("document.querySelector('#play').click()");
+    b.until("locks are drawn", || b.exists(".tx-locks rect"));
+    b.script("document.querySelector('#play').click()");
+
+    let info = playground_core::lab::find("transactions").expect("the lab");
+    let preset = |name: &str| info.presets.iter().find(|p| p.name.starts_with(name)).expect("a preset");
+
+    // The coordinator down at 5 s: banks in doubt, holding locks.
+    let mut scenario = preset("2PC: a coordinator crash blocks").scenario("transactions").expect("a preset");
+    scenario.at = 5_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("a bank is in doubt", || b.exists(".tx-banks .tx-doubt"));
+    assert!(b.text(&b.find(".tx-panel h2")).contains("co is down"), "{}", b.text(&b.find(".tx-panel h2")));
+    assert!(b.exists(".tx-locks rect.doubt"), "an in-doubt lock bar");
+    assert!(!b.exists(".verdict.violated"), "blocking is not a violation");
+
+    // The teaching variant splits a transfer, and both checks name it.
+    let mut scenario = preset("2PC: sending before logging").scenario("transactions").expect("a preset");
+    scenario.at = 6_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    let atomic = ".verdict.violated[data-verdict='atomic']";
+    b.until("the split transfer is caught", || b.exists(atomic));
+    assert!(b.text(&b.find(atomic)).contains("but aborted at p2"), "{}", b.text(&b.find(atomic)));
+    assert!(b.exists(".verdict.violated[data-verdict='money is conserved']"));
+
+    // Sagas: rows of steps; blind compensation is caught.
+    let mut scenario = preset("Saga: blind compensation").scenario("transactions").expect("a preset");
+    scenario.at = 2_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the sagas are drawn", || b.exists(".tx-sagas tbody tr"));
+    assert!(b.exists(".tx-step.done") && b.exists("#knob-style"));
+    b.until("the orphan compensation is caught", || {
+        b.exists(".verdict.violated[data-verdict='no compensation without its step']")
+    });
+    assert!(b.exists(".tx-step.wrong"), "the wrong compensation is marked in its row");
+
+    // The outbox: dual writes lose events under a broker outage, the outbox does not.
+    let mut scenario = preset("Outbox: dual write").scenario("transactions").expect("a preset");
+    scenario.at = 16_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the lost events are caught", || b.exists(".verdict.violated[data-verdict='no event lost']"));
+    assert!(b.exists(".tx-outbox .tx-bad"));
+    let mut scenario = preset("Outbox: the same outage").scenario("transactions").expect("a preset");
+    scenario.at = 16_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the outbox is shown", || b.exists(".tx-outbox"));
+    sleep(Duration::from_millis(500));
+    assert!(!b.exists(".verdict.violated"), "the outbox loses nothing");
+
+    // Embedded, the lab plays and shows its picture.
+    b.goto(&format!("{}?lab=transactions&embed=1", site.base));
+    b.find(".tx-panel");
     b.click(&b.find("#play"));
     sleep(Duration::from_secs(1));
     b.click(&b.find("#play"));

@@ -313,8 +313,10 @@ impl TransactionsLab {
             }
             Obs::Waiting { .. } => self.count("lock waits"),
             Obs::InDoubt { tx } => {
-                self.count("in doubt");
-                self.doubt_at.insert((node, tx), at);
+                if let alloc::collections::btree_map::Entry::Vacant(e) = self.doubt_at.entry((node, tx)) {
+                    e.insert(at);
+                    self.count("in doubt");
+                }
                 if let Some((_, bar)) = self.bars.iter_mut().rev().find(|(n, b)| *n == node && b.tx == tx) {
                     bar.in_doubt = true;
                 }
@@ -340,11 +342,13 @@ impl TransactionsLab {
                 }
             }
             Obs::StepRan { saga, step, compensate, ok, effect, step_ran } => {
+                self.sagas.seen(saga);
                 if !ok && !compensate {
                     self.sagas.tracks.entry(saga).or_default().failed = Some(step);
                 }
                 if !effect {
-                    self.sagas.repeats += u64::from(ok || compensate);
+                    // A repeat answered from the record (a tombstone is not one).
+                    self.sagas.repeats += u64::from((ok || compensate) && step_ran);
                     return;
                 }
                 let name = self.name(node);
@@ -361,11 +365,10 @@ impl TransactionsLab {
             Obs::DirtyRefusal { .. } => self.count("refused on a state later undone"),
             Obs::SagaEnded { saga, completed } => {
                 self.sagas.tracks.entry(saga).or_default().ended = Some((completed, at, seq));
+                self.sagas.ended(saga, at);
                 self.count(if completed { "sagas completed" } else { "sagas compensated" });
             }
-            Obs::Committed { id } => {
-                self.events.committed.insert(id, (at, seq));
-            }
+            Obs::Committed { id } => self.events.committed(id, at, seq),
             Obs::RolledBack { id } => {
                 if let Some(detail) = self.events.rolled_back(id) {
                     self.violate(NO_PHANTOM, at, seq, detail);
@@ -503,7 +506,8 @@ impl Lab for TransactionsLab {
                 let open = self.bars.iter().filter(|(_, b)| b.to.is_none()).count() as u64;
                 counters.push(count("locks held now", open));
                 counters.push(count("split transactions", self.commits.split));
-                counters.push(Counter { name: "money in accounts", value: self.commits.money.max(0) as u64, unit: "" });
+                counters.push(count("money in accounts", self.commits.held().max(0) as u64));
+                counters.push(count("money in flight", self.commits.in_flight().max(0) as u64));
             }
             Pattern::Saga => {
                 counters.push(count("compensations run", self.sagas.compensations));
@@ -552,7 +556,8 @@ impl TransactionsLab {
         let mut view = TransactionsView {
             pattern: Pattern::NAMES[self.pattern as usize],
             now: sim.now(),
-            money: self.commits.money,
+            money: self.commits.held(),
+            in_flight: self.commits.in_flight(),
             initial: self.commits.initial,
             choreography: self.params.choice("style") == "choreography",
             ..TransactionsView::default()
@@ -594,8 +599,8 @@ impl TransactionsLab {
             }
         }
         if let Some(o) = view.outbox.as_mut() {
-            (o.applied, o.lost, o.phantoms, o.duplicates) =
-                (self.events.applied.len(), self.events.lost, self.events.phantoms, self.events.duplicates);
+            (o.applied, o.waiting, o.lost) = (self.events.applied, self.events.pending.len(), self.events.lost);
+            (o.phantoms, o.duplicates) = (self.events.phantoms, self.events.duplicates);
         }
         view.locks = self.bars.iter().map(|(_, b)| b.clone()).collect();
         let logged: Vec<(u32, u8, bool)> = match sim.process(self.hub).map(|p| &p.role) {
@@ -604,11 +609,12 @@ impl TransactionsLab {
         };
         view.sagas = self
             .sagas
-            .tracks
+            .recent
             .iter()
             .rev()
             .take(SAGA_ROWS)
-            .map(|(&saga, t)| SagaRow {
+            .filter_map(|saga| self.sagas.tracks.get(saga).map(|t| (*saga, t)))
+            .map(|(saga, t)| SagaRow {
                 saga,
                 steps: t.applied,
                 undone: t.undone,

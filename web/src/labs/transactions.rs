@@ -65,7 +65,11 @@ fn heading(v: &TransactionsView) -> String {
                 Some((active, awaiting)) => format!("co: {active} under way, {awaiting} decisions awaiting acks"),
                 None => "co is down".into(),
             };
-            format!("{label} · the accounts hold {} of {} · {co}", v.money, v.initial)
+            let flight = match v.in_flight {
+                0 => String::new(),
+                n => format!(" (+{n} in flight)"),
+            };
+            format!("{label} · the accounts hold {} of {}{flight} · {co}", v.money, v.initial)
         }
         "saga" if v.choreography => "Sagas, choreographed: no one holds a saga's state".into(),
         "saga" => "Sagas, orchestrated: the orchestrator's log says where each stands".into(),
@@ -216,8 +220,9 @@ fn outbox(o: &OutboxView) -> Html {
                 <tr><th>{ "svc: events being published" }</th><td>{ o.publishing }</td></tr>
                 <tr><th>{ "mq: events in the log · not yet acknowledged" }</th><td>{ format!("{} · {}", o.logged, o.unconsumed) }</td></tr>
                 <tr><th>{ "cons: writes whose event was applied" }</th><td>{ o.applied }</td></tr>
+                <tr><th>{ "committed, event not applied yet" }</th><td>{ o.waiting }</td></tr>
                 <tr class={classes!((o.lost + o.phantoms + o.duplicates > 0).then_some("tx-bad"))}>
-                    <th>{ "lost · phantom · applied twice" }</th>
+                    <th>{ "lost (counted at the end) · phantom · applied twice" }</th>
                     <td>{ format!("{} · {} · {}", o.lost, o.phantoms, o.duplicates) }</td>
                 </tr>
             </tbody>

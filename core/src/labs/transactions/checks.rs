@@ -6,7 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::msg::{saga, tx, write, Account, TxId, COMPENSABLE, COMPENSATIONS, STEPS};
+use super::msg::{client_of, saga, tx, write, Account, TxId, COMPENSABLE, COMPENSATIONS, STEPS};
 use crate::time::{format_duration, Micros};
 use crate::trace::NodeId;
 
@@ -25,14 +25,30 @@ pub struct Commits {
     pub initial: i64,
     /// Changes committed at one participant whose other participant has not decided yet.
     half: i64,
+    /// The order first decisions arrived in, to forget the oldest.
+    order: alloc::collections::VecDeque<TxId>,
     /// The wrong total last reported (each new wrong total is a new violation).
     reported: i64,
     pub split: u64,
 }
 
+/// First decisions kept waiting for the second.
+const FIRST_KEPT: usize = 8192;
+
 impl Commits {
     pub fn new(initial: i64) -> Commits {
         Commits { money: initial, initial, reported: initial, ..Commits::default() }
+    }
+
+    /// The money in committed state: every transfer counted once both banks have applied
+    /// it, or, where one aborted what the other committed, as it was left.
+    pub fn held(&self) -> i64 {
+        self.money - self.half
+    }
+
+    /// The money of transfers committed at one bank and not yet decided at the other.
+    pub fn in_flight(&self) -> i64 {
+        self.half
     }
 
     /// A participant decided; returns what that broke: atomicity, money, durability.
@@ -62,6 +78,15 @@ impl Commits {
         match self.first.remove(&t) {
             None => {
                 self.first.insert(t, (node, commit, delta));
+                self.order.push_back(t);
+                if self.order.len() > FIRST_KEPT {
+                    // One side's decision that the other never reported (its abort of a
+                    // transaction it never saw needs no report): forget it; a commit's money
+                    // stays counted as in flight.
+                    if let Some(old) = self.order.pop_front() {
+                        self.first.remove(&old);
+                    }
+                }
                 if commit {
                     self.half += i64::from(delta);
                 }
@@ -70,6 +95,7 @@ impl Commits {
                 self.first.insert(t, (other, commit, delta));
             }
             Some((other, other_commit, other_delta)) => {
+                self.logged.remove(&t);
                 if other_commit {
                     self.half -= i64::from(other_delta);
                 }
@@ -78,12 +104,9 @@ impl Commits {
                     let (c, a) = if commit { (node, other) } else { (other, node) };
                     broke[0] = Some(format!("{} committed at {} but aborted at {}", tx(t), names(c), names(a)));
                 }
-                if !commit && self.logged.contains_key(&t) {
-                    self.logged.remove(&t);
-                }
             }
         }
-        let held = self.money - self.half;
+        let held = self.held();
         if held != self.initial && held != self.reported {
             self.reported = held;
             broke[1] = Some(format!(
@@ -152,15 +175,49 @@ impl SagaTrack {
     }
 }
 
+/// Sagas that ended balanced are forgotten this long after (a repeat arriving later than
+/// that would not be recognised as one).
+const FORGET_AFTER: Micros = 10 * crate::time::MICROS_PER_SEC;
+/// Sagas the view lists.
+const RECENT: usize = 16;
+
 /// Every saga's steps.
 #[derive(Clone, Debug, Default)]
 pub struct Sagas {
     pub tracks: BTreeMap<TxId, SagaTrack>,
+    /// The latest sagas, in the order they were first seen.
+    pub recent: alloc::collections::VecDeque<TxId>,
+    ended: alloc::collections::VecDeque<(Micros, TxId)>,
     pub compensations: u64,
     pub repeats: u64,
 }
 
 impl Sagas {
+    /// A saga reported a step: it joins the recent ones when first seen.
+    pub fn seen(&mut self, id: TxId) {
+        if let alloc::collections::btree_map::Entry::Vacant(e) = self.tracks.entry(id) {
+            e.insert(SagaTrack::default());
+            self.recent.push_back(id);
+            if self.recent.len() > RECENT {
+                self.recent.pop_front();
+            }
+        }
+    }
+
+    /// A saga ended; those that ended balanced long ago are forgotten.
+    pub fn ended(&mut self, id: TxId, at: Micros) {
+        self.ended.push_back((at, id));
+        while let Some(&(when, old)) = self.ended.front() {
+            if when + FORGET_AFTER > at {
+                break;
+            }
+            self.ended.pop_front();
+            if self.tracks.get(&old).is_some_and(|t| t.balanced()) && !self.recent.contains(&old) {
+                self.tracks.remove(&old);
+            }
+        }
+    }
+
     /// A step or compensation took effect at `node`: returns (taken effect twice,
     /// compensation without its step), in words.
     pub fn ran(
@@ -204,48 +261,79 @@ impl Sagas {
     }
 }
 
-/// The outbox's writes and events.
+const COMMITTED: u8 = 1;
+const ROLLED_BACK: u8 = 2;
+const PHANTOM: u8 = 4;
+/// The times a write's event was applied sit above the three flags.
+const APPLIED: u8 = 8;
+
+/// The outbox's writes and events: a byte per write (committed, rolled back, reported as a
+/// phantom, times applied), by client and number, so a long run stays small.
 #[derive(Clone, Debug, Default)]
 pub struct Events {
-    /// Committed writes: when and at which event.
-    pub committed: BTreeMap<TxId, (Micros, u64)>,
-    pub rolled_back: Vec<TxId>,
-    /// Times each write's event was applied.
-    pub applied: BTreeMap<TxId, u32>,
+    flags: Vec<Vec<u8>>,
+    /// Committed writes whose event has not been applied yet: when and at which event.
+    pub pending: BTreeMap<TxId, (Micros, u64)>,
+    pub applied: u64,
     pub duplicates: u64,
     pub phantoms: u64,
     pub lost: u64,
 }
 
 impl Events {
+    fn flags(&mut self, id: TxId) -> &mut u8 {
+        let (client, n) = (usize::from(client_of(id)), (id & 0xF_FFFF) as usize);
+        if self.flags.len() <= client {
+            self.flags.resize(client + 1, Vec::new());
+        }
+        let row = &mut self.flags[client];
+        if row.len() <= n {
+            row.resize(n + 1, 0);
+        }
+        &mut row[n]
+    }
+
+    pub fn committed(&mut self, id: TxId, at: Micros, seq: u64) {
+        let f = self.flags(id);
+        *f |= COMMITTED;
+        if *f < APPLIED {
+            self.pending.insert(id, (at, seq));
+        }
+    }
+
     pub fn rolled_back(&mut self, id: TxId) -> Option<String> {
-        self.rolled_back.push(id);
-        self.applied.contains_key(&id).then(|| self.phantom(id, "rolled back"))
+        let f = self.flags(id);
+        *f |= ROLLED_BACK;
+        (*f >= APPLIED && *f & PHANTOM == 0).then(|| self.phantom(id, "rolled back"))
     }
 
     fn phantom(&mut self, id: TxId, why: &str) -> String {
+        *self.flags(id) |= PHANTOM;
         self.phantoms += 1;
         format!("the consumer applied {}'s event, but {} {why}", write(id), write(id))
     }
 
     /// The consumer applied an event: returns (applied twice, phantom), in words.
     pub fn applied(&mut self, id: TxId) -> (Option<String>, Option<String>) {
-        let n = self.applied.entry(id).or_default();
-        *n += 1;
-        let twice = (*n > 1).then(|| {
+        let f = self.flags(id);
+        *f = f.saturating_add(APPLIED);
+        let (times, flags) = (*f / APPLIED, *f);
+        if times == 1 {
+            self.applied += 1;
+            self.pending.remove(&id);
+        }
+        let twice = (times > 1).then(|| {
             self.duplicates += 1;
-            format!("the consumer applied {}'s event {} times", write(id), *n)
+            format!("the consumer applied {}'s event {times} times", write(id))
         });
-        let phantom = self.rolled_back.contains(&id).then(|| self.phantom(id, "rolled back"));
+        let phantom = (flags & ROLLED_BACK != 0 && flags & PHANTOM == 0).then(|| self.phantom(id, "rolled back"));
         (twice, phantom)
     }
 
     /// At the end: the first lost event (and how many), the first phantom.
     pub fn settle(&mut self, now: Micros) -> (Option<Broken>, Option<String>) {
-        let lost: Vec<(TxId, (Micros, u64))> =
-            self.committed.iter().filter(|(id, _)| !self.applied.contains_key(id)).map(|(&id, &at)| (id, at)).collect();
-        self.lost = lost.len() as u64;
-        let lost = lost.first().map(|&(id, (at, seq))| {
+        self.lost = self.pending.len() as u64;
+        let lost = self.pending.iter().next().map(|(&id, &(at, seq))| {
             let others = match self.lost - 1 {
                 0 => String::new(),
                 n => format!(" ({n} more lost)"),
@@ -258,8 +346,10 @@ impl Events {
             );
             (sentence, Some((at, seq)))
         });
-        let ghost =
-            self.applied.keys().find(|id| !self.committed.contains_key(id) && !self.rolled_back.contains(id)).copied();
+        let ghost = self.flags.iter().enumerate().find_map(|(client, row)| {
+            let n = row.iter().position(|&f| f >= APPLIED && f & (COMMITTED | ROLLED_BACK | PHANTOM) == 0)?;
+            Some(((client as u32) << 20) | n as u32)
+        });
         let phantom = ghost.map(|id| self.phantom(id, "never committed"));
         (lost, phantom)
     }

@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::msg::{tx_id, Msg, TxId};
-use super::node::{Config, Obs, Pattern, State, Timer};
+use super::node::{Change, Config, Obs, Pattern, Stable, State, Timer};
 use crate::process::{Ctx, Out};
 use crate::time::Micros;
 use crate::trace::NodeId;
@@ -23,8 +23,10 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(index: u8, config: Config) -> Client {
-        Client { config, index, next: 1, open: None, succeeded: 0, failed: 0 }
+    /// A client numbers its requests from where it left off before a crash, so that an id
+    /// never means two requests.
+    pub fn new(index: u8, config: Config, stable: &Stable) -> Client {
+        Client { config, index, next: stable.next.max(1), open: None, succeeded: 0, failed: 0 }
     }
 
     pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
@@ -42,6 +44,7 @@ impl Client {
         }
         let id = tx_id(self.index, self.next);
         self.next += 1;
+        out.persist(Change::Next(self.next));
         let e = ctx.entropy;
         let msg = match self.config.pattern {
             Pattern::TwoPhase | Pattern::ThreePhase => {

@@ -21,6 +21,7 @@
 //! participant that has not heard the outcome can then decide on its own (see
 //! `participant.rs`).
 
+use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -29,6 +30,9 @@ use super::msg::{Msg, TxId, TxState};
 use super::node::{Config, Logged, Obs, Pattern, Stable, State, Timer};
 use crate::process::{Ctx, Out};
 use crate::trace::NodeId;
+
+/// Ended transactions a coordinator remembers, to answer repeated requests.
+const FINISHED_KEPT: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -55,13 +59,15 @@ pub struct Coordinator {
     pub config: Config,
     stable: Stable,
     active: Vec<Active>,
+    /// Transactions that ended lately, and whether they committed.
+    finished: VecDeque<(TxId, bool)>,
     committed: u32,
     aborted: u32,
 }
 
 impl Coordinator {
     pub fn boot(config: Config, stable: Stable) -> Coordinator {
-        Coordinator { config, stable, active: Vec::new(), committed: 0, aborted: 0 }
+        Coordinator { config, stable, active: Vec::new(), finished: VecDeque::new(), committed: 0, aborted: 0 }
     }
 
     pub fn start(&mut self, _ctx: &Ctx, out: &mut Out<State>) {
@@ -78,6 +84,11 @@ impl Coordinator {
         if self.find(tx).is_some() || self.stable.decisions.iter().any(|d| d.tx == tx) {
             return;
         }
+        if let Some(&(_, committed)) = self.finished.iter().find(|f| f.0 == tx) {
+            // A repeated request for a transaction that ended: answered, not run again.
+            out.send(from, Msg::Outcome { tx, committed });
+            return;
+        }
         let parts = [self.config.owner(accounts.0), self.config.owner(accounts.1)];
         if parts.contains(&NodeId::MAX) || parts[0] == parts[1] {
             out.send(from, Msg::Outcome { tx, committed: false });
@@ -91,8 +102,16 @@ impl Coordinator {
         self.active.push(Active { tx, client: from, parts, votes: [None; 2], acks: [false; 2], phase });
     }
 
+    fn remember(&mut self, tx: TxId, committed: bool) {
+        if self.finished.len() == FINISHED_KEPT {
+            self.finished.pop_front();
+        }
+        self.finished.push_back((tx, committed));
+    }
+
     fn abort(&mut self, i: usize, out: &mut Out<State>) {
         let a = self.active.swap_remove(i);
+        self.remember(a.tx, false);
         out.observe(Obs::Votes { tx: a.tx, yes: false });
         out.cancel_timer(Timer::VoteTimeout(a.tx));
         for p in a.parts {
@@ -122,6 +141,8 @@ impl Coordinator {
         out.observe(Obs::Sent { tx: a.tx, commit: true });
         out.send(a.client, Msg::Outcome { tx: a.tx, committed: true });
         self.committed += 1;
+        let tx = a.tx;
+        self.remember(tx, true);
     }
 
     fn flushed(&mut self, tx: TxId, out: &mut Out<State>) {
@@ -140,10 +161,10 @@ impl Coordinator {
         let Some(i) = self.find(tx) else {
             if self.stable.decisions.iter().any(|d| d.tx == tx) {
                 out.send(from, Msg::Decision { tx, commit: true });
-            } else if yes {
-                // A vote for a transaction this coordinator has no record of (it restarted,
-                // or aborted already): presumed abort.
-                out.observe(Obs::Presumed { tx });
+            } else if yes && self.config.pattern == Pattern::TwoPhase {
+                // A late vote for a transaction that aborted, or that this coordinator has
+                // no record of since it restarted: presumed abort. (Three-phase commit's
+                // participants may have pre-committed and decide among themselves.)
                 out.send(from, Msg::Decision { tx, commit: false });
             }
             return;
@@ -213,10 +234,19 @@ impl Coordinator {
             }
             Msg::DecisionAck { tx } => self.decision_acked(from, tx, out),
             Msg::Inquire { tx } => {
-                let state = self.status(tx).unwrap_or_else(|| {
-                    out.observe(Obs::Presumed { tx });
-                    TxState::Aborted
-                });
+                let remembered = self.finished.iter().find(|f| f.0 == tx).map(|f| f.1);
+                let state = match (self.status(tx), remembered) {
+                    (Some(state), _) => state,
+                    (None, Some(true)) => TxState::Committed,
+                    (None, Some(false)) => TxState::Aborted,
+                    // Three-phase commit's participants may have pre-committed while this
+                    // coordinator was down: it cannot presume abort, only say it knows nothing.
+                    (None, None) if self.config.pattern == Pattern::ThreePhase => TxState::Unknown,
+                    (None, None) => {
+                        out.observe(Obs::Presumed { tx });
+                        TxState::Aborted
+                    }
+                };
                 out.send(from, Msg::Status { tx, state });
             }
             _ => {}

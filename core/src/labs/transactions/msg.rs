@@ -65,6 +65,8 @@ pub enum TxState {
     PreCommitted,
     Committed,
     Aborted,
+    /// No record of it (a restarted three-phase coordinator, which cannot presume abort).
+    Unknown,
 }
 
 impl TxState {
@@ -75,6 +77,7 @@ impl TxState {
             TxState::PreCommitted => "pre-committed",
             TxState::Committed => "committed",
             TxState::Aborted => "aborted",
+            TxState::Unknown => "no record",
         }
     }
 }

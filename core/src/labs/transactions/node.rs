@@ -204,7 +204,7 @@ pub struct SagaRec {
 }
 
 /// Outcomes a participant remembers, to answer late messages and inquiries.
-const OUTCOMES_KEPT: usize = 1024;
+const OUTCOMES_KEPT: usize = 4096;
 /// Saga steps a service remembers having done, for idempotency.
 const DONE_KEPT: usize = 4096;
 
@@ -216,20 +216,27 @@ pub struct Stable {
     pub balances: Vec<i64>,
     pub prepared: Vec<Prepared>,
     pub outcomes: VecDeque<(TxId, bool)>,
+    /// Per client, the highest request number whose outcome was forgotten: a participant
+    /// cannot promise never to vote yes for those (it may have).
+    pub forgotten: Vec<u32>,
     pub sagas: Vec<SagaRec>,
     /// Saga steps done: (saga, step, compensation, succeeded).
     pub done: VecDeque<(TxId, u8, bool, bool)>,
     pub stock: i64,
     /// Sagas holding a reserved unit not yet confirmed.
     pub pending: Vec<TxId>,
-    /// The outbox service's committed rows, and its outbox: (write, published).
-    pub rows: Vec<TxId>,
-    pub outbox: Vec<(TxId, bool)>,
+    /// The outbox service: per client, its latest write that finished (number, committed),
+    /// to answer a repeated request; and the outbox table's rows not yet published.
+    pub finished: Vec<(u32, bool)>,
+    pub rows: u64,
+    pub outbox: Vec<TxId>,
     /// The broker's log and which entries the consumer acknowledged.
     pub log: Vec<TxId>,
     pub consumed: Vec<bool>,
     /// The consumer's processed event ids (with deduplication on).
-    pub processed: Vec<TxId>,
+    pub processed: alloc::collections::BTreeSet<TxId>,
+    /// A client's next request number.
+    pub next: u32,
     /// A choreographed saga service's events not yet acknowledged: (to, event).
     pub events: Vec<(NodeId, Msg)>,
 }
@@ -237,6 +244,20 @@ pub struct Stable {
 impl Stable {
     pub fn outcome(&self, tx: TxId) -> Option<bool> {
         self.outcomes.iter().rev().find(|(t, _)| *t == tx).map(|&(_, c)| c)
+    }
+
+    /// Whether `tx`'s outcome may have been forgotten (it is older than one that was).
+    pub fn may_have_forgotten(&self, tx: TxId) -> bool {
+        let client = usize::from(super::msg::client_of(tx));
+        self.forgotten.get(client).is_some_and(|&n| tx & 0xF_FFFF <= n)
+    }
+
+    /// How the outbox service's write `id` ended, if it did (an older one than the latest
+    /// is answered as committed: its client has long moved on).
+    pub fn write_finished(&self, id: TxId) -> Option<bool> {
+        let client = usize::from(super::msg::client_of(id));
+        let (n, ok) = self.finished.get(client).copied()?;
+        (id & 0xF_FFFF <= n).then_some(ok || id & 0xF_FFFF < n)
     }
 
     pub fn did(&self, saga: TxId, step: u8, compensate: bool) -> Option<bool> {
@@ -280,14 +301,17 @@ pub enum Change {
         stock: i64,
         pending: Vec<TxId>,
     },
-    Row {
+    /// The outbox service's write finished: committed (with its outbox row) or rolled back.
+    Finished {
         id: TxId,
+        committed: bool,
         outbox: bool,
     },
     Sent(TxId),
     Append(TxId),
     Consumed(u32),
     Processed(TxId),
+    Next(u32),
     Emit(NodeId, Msg),
     /// Event `i` (an index into the unacknowledged ones) was acknowledged.
     Delivered(u32),
@@ -321,7 +345,13 @@ impl Durable for Stable {
                     }
                 }
                 if self.outcomes.len() == OUTCOMES_KEPT {
-                    self.outcomes.pop_front();
+                    if let Some((old, _)) = self.outcomes.pop_front() {
+                        let client = usize::from(super::msg::client_of(old));
+                        if self.forgotten.len() <= client {
+                            self.forgotten.resize(client + 1, 0);
+                        }
+                        self.forgotten[client] = self.forgotten[client].max(old & 0xF_FFFF);
+                    }
                 }
                 self.outcomes.push_back((tx, commit));
             }
@@ -342,17 +372,20 @@ impl Durable for Stable {
                 }
             }
             Change::Stock { stock, pending } => (self.stock, self.pending) = (stock, pending),
-            Change::Row { id, outbox } => {
-                self.rows.push(id);
-                if outbox {
-                    self.outbox.push((id, false));
+            Change::Finished { id, committed, outbox } => {
+                let client = usize::from(super::msg::client_of(id));
+                if self.finished.len() <= client {
+                    self.finished.resize(client + 1, (0, false));
+                }
+                self.finished[client] = (id & 0xF_FFFF, committed);
+                if committed {
+                    self.rows += 1;
+                }
+                if committed && outbox {
+                    self.outbox.push(id);
                 }
             }
-            Change::Sent(id) => {
-                if let Some(o) = self.outbox.iter_mut().find(|o| o.0 == id) {
-                    o.1 = true;
-                }
-            }
+            Change::Sent(id) => self.outbox.retain(|&o| o != id),
             Change::Append(id) => {
                 self.log.push(id);
                 self.consumed.push(false);
@@ -362,7 +395,10 @@ impl Durable for Stable {
                     *c = true;
                 }
             }
-            Change::Processed(id) => self.processed.push(id),
+            Change::Processed(id) => {
+                self.processed.insert(id);
+            }
+            Change::Next(n) => self.next = n,
             Change::Emit(to, msg) => self.events.push((to, msg)),
             Change::Delivered(i) => {
                 if (i as usize) < self.events.len() {
@@ -460,7 +496,7 @@ impl Process for State {
     fn boot(me: NodeId, config: &Config, stable: &Stable) -> Self {
         let (c, s) = (config.clone(), stable.clone());
         let role = match config.kind {
-            Kind::Client { index } => Role::Client(Client::new(index, c)),
+            Kind::Client { index } => Role::Client(Client::new(index, c, stable)),
             Kind::Coordinator => Role::Coordinator(Coordinator::boot(c, s)),
             Kind::Participant { index } => Role::Participant(Participant::boot(me, index, c, s)),
             Kind::Orchestrator => Role::Orchestrator(Orchestrator::boot(c, s)),

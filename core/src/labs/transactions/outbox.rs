@@ -63,8 +63,7 @@ impl OutboxService {
         out.set_timer(Timer::Poll, self.config.poll.max(1));
         if self.config.publish == Publish::Outbox && self.config.cdc {
             // Change data capture resumes from the last row the broker acknowledged.
-            let unsent: Vec<TxId> = self.stable.outbox.iter().filter(|o| !o.1).map(|o| o.0).collect();
-            for id in unsent {
+            for id in self.stable.outbox.clone() {
                 self.publish(ctx, id, out);
             }
         }
@@ -81,16 +80,14 @@ impl OutboxService {
     /// The relay reads the outbox table and publishes every row not yet sent.
     pub fn poll(&mut self, out: &mut Out<State>) {
         let broker = self.broker();
-        for &(id, sent) in &self.stable.outbox {
-            if !sent {
-                out.send(broker, Msg::Publish { id });
-            }
+        for &id in &self.stable.outbox {
+            out.send(broker, Msg::Publish { id });
         }
     }
 
     fn write(&mut self, ctx: &Ctx, from: NodeId, id: TxId, out: &mut Out<State>) {
-        if self.stable.rows.contains(&id) {
-            out.send(from, Msg::Written { id, ok: true });
+        if let Some(ok) = self.stable.write_finished(id) {
+            out.send(from, Msg::Written { id, ok });
             return;
         }
         if self.open.iter().any(|o| o.0 == id) {
@@ -108,13 +105,14 @@ impl OutboxService {
     fn commit(&mut self, ctx: &Ctx, id: TxId, out: &mut Out<State>) {
         let Some(i) = self.open.iter().position(|o| o.0 == id && o.2 == Phase::Committing) else { return };
         let (_, client, _) = self.open.swap_remove(i);
+        let outbox = self.config.publish == Publish::Outbox;
         if ctx.entropy % 100 < u64::from(self.config.rollback) {
+            out.persist_applied(&mut self.stable, Change::Finished { id, committed: false, outbox });
             out.observe(Obs::RolledBack { id });
             out.send(client, Msg::Written { id, ok: false });
             return;
         }
-        let outbox = self.config.publish == Publish::Outbox;
-        out.persist_applied(&mut self.stable, Change::Row { id, outbox });
+        out.persist_applied(&mut self.stable, Change::Finished { id, committed: true, outbox });
         out.observe(Obs::Committed { id });
         out.send(client, Msg::Written { id, ok: true });
         if self.config.publish == Publish::DualWrite || (outbox && self.config.cdc) {
@@ -126,7 +124,7 @@ impl OutboxService {
         self.publishing.retain(|p| p.0 != id);
         match self.config.publish {
             Publish::Outbox => {
-                if self.stable.outbox.iter().any(|o| o.0 == id && !o.1) {
+                if self.stable.outbox.contains(&id) {
                     out.persist_applied(&mut self.stable, Change::Sent(id));
                 }
             }
@@ -178,9 +176,8 @@ impl OutboxService {
     }
 
     /// Rows committed, outbox rows not yet sent, events being published.
-    pub fn tables(&self) -> (usize, Vec<TxId>, usize) {
-        let unsent = self.stable.outbox.iter().filter(|o| !o.1).map(|o| o.0).collect();
-        (self.stable.rows.len(), unsent, self.publishing.len())
+    pub fn tables(&self) -> (u64, Vec<TxId>, usize) {
+        (self.stable.rows, self.stable.outbox.clone(), self.publishing.len())
     }
 
     pub fn describe(&self) -> Vec<String> {

@@ -125,9 +125,9 @@ pub static PRESETS: &[Preset] = &[
     Preset {
         name: "2PC: sending before logging (teaching variant)",
         about: "The coordinator sends its commit decision before the decision is on disk. At 3 s it crashes, and so \
-                does p2, whose link is slow: p3 has committed t3.27, p2's copy of the decision is lost with it. p2 \
-                comes back in doubt and asks; the restarted coordinator has no record, presumes abort, and p2 \
-                aborts: the transfer is half done and money has vanished. The checks name the transaction.",
+                does p2, whose link is slow: the other bank has committed a transfer whose decision to p2 is lost \
+                with it. p2 comes back in doubt and asks; the restarted coordinator has no record, presumes abort, \
+                and p2 aborts: the transfer is half done and money has vanished. The checks name the transaction.",
         seed: 2,
         params: &[("log_decision", "after-send"), ("fsync_ms", "50")],
         faults: "0s slow co-p2 x60; 3s crash co; 3s crash p2; 3.5s restart p2; 4s restart co",
@@ -146,7 +146,7 @@ pub static PRESETS: &[Preset] = &[
         about: "Three-phase commit with the coordinator crashing for good at 3 s: participants that time out ask each \
                 other and apply the termination rule, so no lock is held for long and every transfer ends the same \
                 way at both banks.",
-        seed: 1,
+        seed: 2,
         params: &[("pattern", "3pc")],
         faults: "3s crash co",
     },

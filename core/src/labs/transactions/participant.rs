@@ -158,7 +158,10 @@ impl Participant {
         }
         self.locks[local] = None;
         out.observe(Obs::Unlocked { tx, account: self.global(account) });
-        if let Some(i) = self.waiting.iter().position(|w| w.account == account) {
+        // Wake waiters in order until one takes the lock (one that fails its balance check
+        // votes no and leaves the lock free for the next).
+        while self.locks[local].is_none() {
+            let Some(i) = self.waiting.iter().position(|w| w.account == account) else { break };
             let w = self.waiting.remove(i);
             out.cancel_timer(Timer::LockWait(w.tx));
             self.prepare(ctx, w, out);
@@ -179,6 +182,10 @@ impl Participant {
             out.cancel_timer(Timer::LockWait(tx));
             self.decide_alone(tx, w.account, out);
             out.send(w.coordinator, Msg::Vote { tx, yes: false });
+        } else if self.stable.may_have_forgotten(tx) {
+            // Older than an outcome this participant has forgotten: it may have voted yes
+            // and committed, so it cannot promise anything.
+            return TxState::Unknown;
         } else {
             out.persist_applied(&mut self.stable, Change::Decided { tx, commit: false });
         }
@@ -204,7 +211,7 @@ impl Participant {
             Some(i) => {
                 let a = &mut self.asking[i];
                 a.rounds += 1;
-                if a.rounds == 1 && !three {
+                if a.rounds == 1 && !three && !a.coordinator_alive {
                     out.observe(Obs::StillBlocked { tx });
                 }
                 a.heard.clear();

@@ -52,13 +52,15 @@ pub struct SagaRow {
 /// The outbox pattern's tables and queues.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutboxView {
-    pub rows: usize,
+    pub rows: u64,
     /// Outbox rows not yet published.
     pub unsent: Vec<TxId>,
     pub publishing: usize,
     pub logged: usize,
     pub unconsumed: usize,
-    pub applied: usize,
+    pub applied: u64,
+    /// Committed writes whose event has not been applied yet.
+    pub waiting: usize,
     pub lost: u64,
     pub phantoms: u64,
     pub duplicates: u64,
@@ -72,7 +74,9 @@ pub struct TransactionsView {
     pub locks: Vec<LockBar>,
     /// The coordinator: transactions under way, logged decisions awaiting acknowledgement.
     pub coordinator: Option<(usize, usize)>,
+    /// Money in committed state, and in transfers committed at one bank only so far.
     pub money: i64,
+    pub in_flight: i64,
     pub initial: i64,
     pub sagas: Vec<SagaRow>,
     /// Inventory's stock and pending units, the customers' credit left.
