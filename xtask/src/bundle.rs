@@ -20,10 +20,12 @@ use crate::tools::path_with_tools;
 /// partitioning lab added 81 KB gzip (620 KB in all): without its catalogue entry the wasm
 /// is 70 KB smaller, of which twiggy counts 55 KB uncompressed as its own code (protocol,
 /// checks, view), about 35 KB as one more copy of the generic simulator, driver and lab
-/// plumbing, and 9 KB as `libm` (the Zipf sampler): 630 KB, on purpose a third time.
-/// Compiling `Sim<P>` once for all labs is the lab-interface issue's open work, and the way
-/// back under 350 KB; with two labs still to come it is the most urgent work on size.
-pub const LIMIT_BYTES: u64 = 630 * 1024;
+/// plumbing, and 9 KB as `libm` (the Zipf sampler): 630 KB, on purpose a third time. The
+/// transactions lab (four patterns: 2PC, 3PC, sagas, the outbox; its panel) added 74 KB gzip
+/// (694 KB in all): 700 KB, on purpose a fourth time. Compiling `Sim<P>` once for all labs
+/// is the lab-interface issue's open work; it would win back roughly 80 KB gzip (about 30 KB
+/// uncompressed per lab), which alone no longer reaches 350 KB.
+pub const LIMIT_BYTES: u64 = 700 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")
