@@ -33,7 +33,7 @@ fn bad_arguments_get_a_clear_error_and_code_2() {
     for (args, expected) in [
         (vec!["run", "network", "--seed", "notanumber"], "`--seed` must be a whole number"),
         (vec!["run", "nosuchlab"], "there is no lab called `nosuchlab`"),
-        (vec!["run", "failure"], "not built yet"),
+        (vec!["run", "failure", "--set", "part=quorum"], "`part` must be one of"),
         (vec!["run", "transactions", "--set", "pattern=4pc"], "`pattern` must be one of"),
         (vec!["run", "transactions", "--faults", "1s do c1 explode"], "clients take: request"),
         (vec!["run", "partitioning", "--set", "scheme=modulo"], "`scheme` must be one of"),
@@ -303,5 +303,28 @@ fn the_transactions_lab_replays_byte_for_byte_and_exits_3_when_a_transfer_splits
         let set = format!("pattern={pattern}");
         let run = playground(&["run", "transactions", "--set", &set, "--until", "16s"]);
         assert_eq!(run.status.code(), Some(0), "{pattern}: {}", stdout(&run));
+    }
+}
+
+#[test]
+fn the_failure_lab_replays_byte_for_byte_and_exits_3_without_fencing() {
+    let pause = ["run", "failure", "--set", "part=fencing", "--faults", "3.6s pause c1 1500ms", "--until", "12s"];
+    let ok = playground(&pause);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("stale writes refused"), "{}", stdout(&ok));
+    let mut unsafe_args = pause.to_vec();
+    unsafe_args.extend(["--set", "fencing=off"]);
+    let stale = playground(&unsafe_args);
+    assert_eq!(stale.status.code(), Some(3), "{}", stdout(&stale));
+    assert!(stdout(&stale).contains("storage accepted c1's write"), "{}", stdout(&stale));
+    assert_eq!(playground(&unsafe_args).stdout, stale.stdout, "the same run, byte for byte");
+    let json = playground(&[&unsafe_args[..], &["--json"]].concat());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let replay = playground(&["run", "--scenario", json["scenario"].as_str().unwrap(), "--until", "12s"]);
+    assert_eq!(replay.stdout, stale.stdout, "the share link replays the same run");
+    for part in ["detectors", "split-brain", "idempotency"] {
+        let set = format!("part={part}");
+        let run = playground(&["run", "failure", "--set", &set, "--until", "15s"]);
+        assert_eq!(run.status.code(), Some(0), "{part}: {}", stdout(&run));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod clocks;
 pub mod consistency;
+pub mod failure;
 pub mod flp;
 pub mod network;
 pub mod partitioning;
@@ -32,6 +33,8 @@ pub enum LabView {
     Partitioning(alloc::boxed::Box<partitioning::PartitioningView>),
     /// Participants with accounts and locks over time, sagas' steps, the outbox and relay.
     Transactions(alloc::boxed::Box<transactions::TransactionsView>),
+    /// Phi over time and the detectors' trade-off curve; leases and writes; leaders; load.
+    Failure(alloc::boxed::Box<failure::FailureView>),
 }
 
 impl LabView {
@@ -81,16 +84,5 @@ pub(crate) static CATALOGUE: [LabInfo; 11] = [
     replication::INFO,
     partitioning::INFO,
     transactions::INFO,
-    LabInfo {
-        name: "failure",
-        title: "Failure handling",
-        summary: "Will show split brain, fencing tokens against a GC-paused zombie, idempotent \
-                  retries, and failure detectors: a fixed timeout against phi accrual.",
-        listed: true,
-        params: &[],
-        presets: &[],
-        parts: &[],
-        variants: &[],
-        start: None,
-    },
+    failure::INFO,
 ];

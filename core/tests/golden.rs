@@ -159,6 +159,19 @@ fn transactions_coordinator_crash_in_doubt() {
 }
 
 #[test]
+fn failure_fencing_without_tokens() {
+    let s = scenario_for(
+        "failure",
+        1,
+        &[("part", "fencing"), ("fencing", "off"), ("lease_ms", "300"), ("think_ms", "60"), ("work_ms", "50")],
+        "700ms pause c1 400ms",
+    );
+    let trace = text_trace(&s, ms(1_600));
+    assert!(trace.contains("pause     c1") && trace.contains("grants c2"), "c1 pauses and c2 takes the lease");
+    check_golden("failure-fencing-off.txt", &trace);
+}
+
+#[test]
 fn pinned_digests() {
     let path = golden_path("digests.txt");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -183,14 +196,24 @@ fn pinned_digests() {
 /// `seeds.txt` pins (the wasm test replays every one of them).
 fn seed_sweep() -> Vec<(Scenario, &'static str)> {
     let mut out = Vec::new();
-    for lab in
-        ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning", "transactions"]
-    {
+    for lab in [
+        "network",
+        "clocks",
+        "raft",
+        "paxos",
+        "flp",
+        "consistency",
+        "replication",
+        "partitioning",
+        "transactions",
+        "failure",
+    ] {
         for seed in 1..=200u64 {
             let mut s = Scenario::new(lab, seed);
             let until = match lab {
                 "consistency" | "partitioning" => "3s",
                 "transactions" => "7s",
+                "failure" => "5s",
                 "replication" => "5s",
                 _ => "2s",
             };
@@ -206,6 +229,35 @@ fn seed_sweep() -> Vec<(Scenario, &'static str)> {
                     s.set_param("loss", &(seed % 5).to_string());
                     s.faults =
                         playground_core::fault::parse_script("1s join p5; 1.05s crash p2; 2s restart p2").unwrap();
+                }
+                "failure" => {
+                    // Every part and its teaching variants, with the fault each is about.
+                    let part = ["detectors", "fencing", "split-brain", "idempotency"][seed as usize % 4];
+                    s.set_param("part", part);
+                    s.set_param("loss", &(seed % 4).to_string());
+                    let flip = (seed / 4) % 2 == 1;
+                    let script = match part {
+                        "detectors" => {
+                            s.set_param("gc_ms", if flip { "300" } else { "0" });
+                            s.set_param("jitter", &(seed % 150).to_string());
+                            "2s crash p1; 3.5s restart p1"
+                        }
+                        "fencing" => {
+                            s.set_param("fencing", if flip { "off" } else { "on" });
+                            s.set_param("drift_ppm", &((seed % 5) * 50_000).to_string());
+                            "2s pause c1 1s"
+                        }
+                        "split-brain" => {
+                            s.set_param("quorum", if flip { "none" } else { "majority" });
+                            "2s partition n1,c1 | n2,n3,c2; 4s heal"
+                        }
+                        _ => {
+                            s.set_param("keys", if flip { "off" } else { "on" });
+                            s.set_param("jitter_retry", ["none", "full", "equal"][(seed / 8) as usize % 3]);
+                            "2s pause srv 1s"
+                        }
+                    };
+                    s.faults = playground_core::fault::parse_script(script).unwrap();
                 }
                 "transactions" => {
                     // Every pattern and its variants, a one-second workload, the check at 6 s,

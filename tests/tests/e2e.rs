@@ -30,7 +30,8 @@ fn home_opens_the_network_lab_and_it_plays() {
     b.find(".card");
     let cards = b.script("return document.querySelectorAll('.card').length");
     assert_eq!(cards, 8, "the home page lists all eight labs");
-    assert!(b.text(&b.find(".card[data-lab=failure]")).contains("Not built yet"));
+    let home = b.text(&b.find("main"));
+    assert!(!home.contains("Not built yet"), "every lab is built: {home}");
     assert!(b.exists(".card[data-lab=consensus] a[href='?lab=raft']"), "consensus links to its parts");
     b.click(&b.find(".card[data-lab=network] a"));
     b.find("svg g[data-node=s1]");
@@ -662,6 +663,60 @@ fn the_transactions_lab_shows_2pc_blocking_sagas_and_the_outbox() {
     // Embedded, the lab plays and shows its picture.
     b.goto(&format!("{}?lab=transactions&embed=1", site.base));
     b.find(".tx-panel");
+    b.click(&b.find("#play"));
+    sleep(Duration::from_secs(1));
+    b.click(&b.find("#play"));
+    assert!(clock(&b) != "0.000000s", "{}", clock(&b));
+}
+
+#[test]
+fn the_failure_lab_plots_phi_draws_the_curve_and_catches_a_stale_lease() {
+    let (b, site) = open();
+    b.goto(&site.base);
+    let card = b.find("li.card[data-lab=failure]");
+    assert!(b.text(&card).contains("Split brain"), "{}", b.text(&card));
+    b.click(&b.find("li.card[data-lab=failure] a"));
+    b.until("the phi plots are drawn", || b.exists(".fail-panel .fail-row"));
+    assert!(b.exists("#knob-threshold") && !b.exists("#knob-fencing"), "only the detectors' knobs");
+    // A person crashes p1 from its menu and plays: phi climbs past the threshold.
+    b.click(&b.find("g[data-node=p1]"));
+    b.click(&b.find("button[data-action=crash]"));
+    b.script("document.querySelector('#play').click()");
+    b.until("the crash is detected and the curve drawn", || b.exists(".fail-tradeoff circle.current"));
+    b.script("document.querySelector('#play').click()");
+    assert!(b.exists(".fail-band.phi") && b.exists(".fail-band.fixed"), "both detectors suspect p1");
+    assert!(!b.exists(".verdict.violated"));
+
+    let info = playground_core::lab::find("failure").expect("the lab");
+    let preset = |name: &str| info.presets.iter().find(|p| p.name.starts_with(name)).expect("a preset");
+
+    // Fencing off: the paused holder's write is accepted, drawn red and named.
+    let mut scenario = preset("Fencing: the same pause").scenario("failure").expect("a preset");
+    scenario.at = 8_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    let stale = ".verdict.violated[data-verdict=\"no stale lease holder's write\"]";
+    b.until("the stale write is caught", || b.exists(stale));
+    assert!(b.text(&b.find(stale)).contains("storage accepted c1's write"), "{}", b.text(&b.find(stale)));
+    assert!(b.exists(".fail-write.stale"));
+
+    // Split brain without a quorum: two sides acknowledge writes.
+    let mut scenario = preset("Split brain without a quorum").scenario("failure").expect("a preset");
+    scenario.at = 6_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the deposed leader is caught", || {
+        b.exists(".verdict.violated[data-verdict='no write acknowledged by a deposed leader']")
+    });
+    assert!(b.text(&b.find(".fail-replicas")).contains("leader of epoch"));
+
+    // A retry storm: the load chart is drawn.
+    let mut scenario = preset("A retry storm").scenario("failure").expect("a preset");
+    scenario.at = 6_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the load is drawn", || b.exists(".fail-loadchart rect"));
+
+    // Embedded, the lab plays and shows its picture.
+    b.goto(&format!("{}?lab=failure&embed=1", site.base));
+    b.find(".fail-panel");
     b.click(&b.find("#play"));
     sleep(Duration::from_secs(1));
     b.click(&b.find("#play"));

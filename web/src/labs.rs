@@ -4,6 +4,7 @@
 
 pub mod clocks;
 pub mod consistency;
+pub mod failure;
 pub mod flp;
 pub mod network;
 pub mod partitioning;
@@ -34,6 +35,7 @@ pub static LABS: &[LabUi] = &[
     LabUi { name: "replication", explain: replication::explain, ring: false },
     LabUi { name: "partitioning", explain: partitioning::explain, ring: false },
     LabUi { name: "transactions", explain: transactions::explain, ring: false },
+    LabUi { name: "failure", explain: failure::explain, ring: false },
 ];
 
 /// The lab's page additions; a lab without an entry gets the shared layout alone.

@@ -190,6 +190,10 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             let view = Rc::new(*view);
             lab_panel = Some(html! { <crate::labs::transactions::TransactionsPanel view={view} /> });
         }
+        LabView::Failure(view) => {
+            let view = Rc::new(*view);
+            lab_panel = Some(html! { <crate::labs::failure::FailurePanel view={view} /> });
+        }
         LabView::Plain => {}
     }
     let timeline = history.map(
