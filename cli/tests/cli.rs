@@ -308,7 +308,7 @@ fn the_transactions_lab_replays_byte_for_byte_and_exits_3_when_a_transfer_splits
 
 #[test]
 fn the_failure_lab_replays_byte_for_byte_and_exits_3_without_fencing() {
-    let pause = ["run", "failure", "--set", "part=fencing", "--faults", "3.6s pause c1 1500ms", "--until", "12s"];
+    let pause = ["run", "failure", "--set", "part=fencing", "--faults", "2.05s pause c1 1500ms", "--until", "12s"];
     let ok = playground(&pause);
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
     assert!(stdout(&ok).contains("stale writes refused"), "{}", stdout(&ok));

@@ -273,3 +273,28 @@ fn the_defaults_hold_over_seeds_for_every_part() {
         assert!(run(p.params, p.faults, p.seed, 1).now() > 0, "{}", p.name);
     }
 }
+
+/// The correct variants survive what a review found could break them: a paused leader whose
+/// heartbeat answers arrive late, duplicated votes among five replicas, a single replica,
+/// lost fence messages and a paused store.
+#[test]
+fn the_correct_variants_survive_pauses_duplicates_and_loss() {
+    for seed in 1..=4 {
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (&[("part", "split-brain")], "3s pause n1 450ms; 6s pause n1 400ms"),
+            (
+                &[("part", "split-brain"), ("replicas", "5"), ("dup", "20")],
+                "3s partition n1,c1 | n2,n3,n4,n5,c2; 6s heal",
+            ),
+            (&[("part", "fencing"), ("loss", "10")], ""),
+            (&[("part", "fencing")], "3s pause store 2s"),
+            (&[("part", "detectors"), ("dup", "20")], "2s crash m1; 3s restart m1; 5s crash p2; 6s restart p2"),
+        ];
+        for (params, faults) in cases {
+            let r = run(params, faults, seed, 12);
+            assert!(broken(&*r).is_empty(), "{params:?} {faults} seed {seed}: {:?}", r.verdicts());
+        }
+        let single = run(&[("part", "split-brain"), ("replicas", "1")], "", seed, 6);
+        assert!(counter(&*single, "writes acknowledged") > 50, "a lone replica is its own majority");
+    }
+}

@@ -678,13 +678,18 @@ fn the_failure_lab_plots_phi_draws_the_curve_and_catches_a_stale_lease() {
     b.click(&b.find("li.card[data-lab=failure] a"));
     b.until("the phi plots are drawn", || b.exists(".fail-panel .fail-row"));
     assert!(b.exists("#knob-threshold") && !b.exists("#knob-fencing"), "only the detectors' knobs");
-    // A person crashes p1 from its menu and plays: phi climbs past the threshold.
+    // A person plays a moment, crashes p1 from its menu and plays on: phi climbs past the
+    // threshold.
+    b.script("document.querySelector('#play').click()");
+    b.until("heartbeats arrive", || b.exists(".fail-row .fail-tick"));
+    b.script("document.querySelector('#play').click()");
     b.click(&b.find("g[data-node=p1]"));
     b.click(&b.find("button[data-action=crash]"));
     b.script("document.querySelector('#play').click()");
-    b.until("the crash is detected and the curve drawn", || b.exists(".fail-tradeoff circle.current"));
+    b.until("both detectors suspect p1 and the curve is drawn", || {
+        b.exists(".fail-band.phi") && b.exists(".fail-band.fixed") && b.exists(".fail-tradeoff circle.current")
+    });
     b.script("document.querySelector('#play').click()");
-    assert!(b.exists(".fail-band.phi") && b.exists(".fail-band.fixed"), "both detectors suspect p1");
     assert!(!b.exists(".verdict.violated"));
 
     let info = playground_core::lab::find("failure").expect("the lab");

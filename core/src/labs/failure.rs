@@ -31,7 +31,7 @@ mod phi;
 mod retry;
 mod view;
 
-pub use node::{Command, Config, Detector, Jitter, Obs, Part, State, PHI_SWEEP, TIMEOUT_SWEEP_MS};
+pub use node::{Command, Config, Detector, Jitter, Obs, Part, State, PHI_SWEEP, TIMEOUT_SWEEP};
 pub use params::{PARAMS, PRESETS};
 pub use phi::{phi, HeartbeatHistory, PhiAccrual};
 pub use view::{CurvePoint, FailureView, LeaseBar, ProcessTrace, ReplicaView, WriteDot};
@@ -52,7 +52,7 @@ use node::{Kind, Role};
 
 /// Every guarantee the lab can check: (name, statement).
 const GUARANTEES: [(&str, &str); 5] = [
-    ("crashes are detected", "Both detectors suspect a crashed process within 10 s, and keep suspecting it."),
+    ("crashes are detected", "Both detectors suspect a crashed process they had heard from within 10 s."),
     (
         "no stale lease holder's write",
         "No write is accepted from a client whose lease had ended and been granted to another.",
@@ -95,7 +95,14 @@ struct Score {
 #[derive(Clone, Debug, Default)]
 struct Truth {
     crashed_at: Option<Micros>,
+    /// Whether the monitor had heard from the process before it crashed (a detector cannot
+    /// suspect what it never monitored: Akka treats it as healthy).
+    heard: bool,
+    /// Whether a monitor has ever heard from the process.
+    ever_heard: bool,
     flagged: bool,
+    /// When the process last came back (its crash may have scrolled off the picture).
+    restarted: Option<Micros>,
     up_since: Option<Micros>,
     up_total: Micros,
     /// Instances that detected the current crash: (detector, instance).
@@ -120,6 +127,8 @@ pub struct FailureLab {
     next_sample: Micros,
     // Leases.
     leases: VecDeque<LeaseBar>,
+    /// Every recent grant, by token: (client, from, until), for the fencing check.
+    grants: BTreeMap<u64, (NodeId, Micros, Micros)>,
     writes: VecDeque<WriteDot>,
     // Split brain.
     leaders: BTreeMap<u64, Vec<NodeId>>,
@@ -127,7 +136,11 @@ pub struct FailureLab {
     latest: Option<(u64, NodeId, Micros)>,
     // Idempotency: times each (client, key) was charged, by client then key.
     charged: Vec<Vec<u8>>,
+    /// First tries and retries the clients sent, per 100 ms.
     load: Series,
+    retried: Series,
+    /// Whether the monitor was up at the last step.
+    monitor_up: bool,
     outcomes: [u64; 3],
     latency: Histogram,
     open: BTreeMap<(NodeId, u32), Micros>,
@@ -256,11 +269,14 @@ impl FailureLab {
             detection: [Histogram::default(), Histogram::default()],
             next_sample: 0,
             leases: VecDeque::new(),
+            grants: BTreeMap::new(),
             writes: VecDeque::new(),
             leaders: BTreeMap::new(),
             latest: None,
             charged: Vec::new(),
-            load: Series::new("charges received per 100 ms", 100 * MICROS_PER_MS, 600),
+            load: Series::new("first tries sent per 100 ms", 100 * MICROS_PER_MS, 600),
+            retried: Series::new("retries sent per 100 ms", 100 * MICROS_PER_MS, 600),
+            monitor_up: true,
             outcomes: [0; 3],
             latency: Histogram::default(),
             open: BTreeMap::new(),
@@ -306,6 +322,17 @@ impl FailureLab {
     fn follow_crashes(&mut self) {
         let now = self.driver.sim.now();
         let seq = self.driver.sim.trace().total().saturating_sub(1);
+        // A monitor that crashes forgets its verdicts; so does the lab.
+        let monitor_up = self.driver.sim.process(self.hub).is_some();
+        if self.monitor_up && !monitor_up {
+            self.suspecting.clear();
+            for t in &mut self.truth {
+                for s in t.trace.suspicions.iter_mut().filter(|s| s.2.is_none()) {
+                    s.2 = Some(now);
+                }
+            }
+        }
+        self.monitor_up = monitor_up;
         for i in 0..self.truth.len() {
             let node = self.truth[i].trace.node;
             let crashed = matches!(self.driver.sim.status(node), Some(NodeStatus::Crashed | NodeStatus::Absent));
@@ -313,6 +340,7 @@ impl FailureLab {
             match (crashed, t.crashed_at) {
                 (true, None) => {
                     t.crashed_at = Some(now);
+                    t.heard = t.ever_heard;
                     t.flagged = false;
                     t.detected.clear();
                     if let Some(since) = t.up_since.take() {
@@ -330,11 +358,12 @@ impl FailureLab {
                 (false, Some(_)) => {
                     t.crashed_at = None;
                     t.up_since = Some(now);
+                    t.restarted = Some(now);
                     if let Some(c) = t.trace.crashes.last_mut() {
                         c.1 = Some(now);
                     }
                 }
-                (true, Some(at)) if !t.flagged && now > at + DETECT_WITHIN => {
+                (true, Some(at)) if t.heard && !t.flagged && now > at + DETECT_WITHIN => {
                     let missing: Vec<&str> = [Detector::Phi, Detector::Fixed]
                         .into_iter()
                         .filter(|d| !t.detected.contains(&(*d, 0)))
@@ -386,6 +415,7 @@ impl FailureLab {
         let start = now.saturating_sub(WINDOW);
         for (node, phi, last, _, _) in readings {
             let Some(t) = self.truth.iter_mut().find(|t| t.trace.node == node) else { continue };
+            t.ever_heard |= last.is_some();
             let tr = &mut t.trace;
             tr.phi.push((now, phi.min(1000.0) as f32));
             if let Some(last) = last {

@@ -144,9 +144,9 @@ fn curve(v: &FailureView) -> Html {
             .collect();
         let dots = pts.iter().filter(move |c| c.detector == detector).map(move |c| {
             let unit = if detector == Detector::Phi { "phi " } else { "" };
-            let setting = if detector == Detector::Phi { format!("{}", c.setting) } else { format!("{} ms", c.setting) };
+            let setting = if detector == Detector::Phi { format!("{}", c.setting) } else { format!("{:.0} ms", c.setting) };
             let title = format!(
-                "{}{unit}{setting}: {:.0} false suspicions per hour, detects in {:.0} ms ({} crashes)",
+                "{}{unit}{setting}: {:.0} false suspicions per process-hour, detects in {:.0} ms ({} crashes)",
                 if detector == Detector::Phi { "" } else { "timeout " },
                 c.false_per_hour,
                 c.detection_ms.unwrap_or(0.0),
@@ -162,17 +162,17 @@ fn curve(v: &FailureView) -> Html {
     };
     html! {
         <figure class="fail-tradeoff">
-            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label="Detection time against false suspicions per hour, for each detector setting">
+            <svg viewBox={format!("0 0 {w} {h}")} role="img" aria-label="Detection time against false suspicions per process-hour, for each detector setting">
                 <line class="fail-axis" x1={l.to_string()} x2={(w - 5.0).to_string()} y1={(h - b).to_string()} y2={(h - b).to_string()} />
                 <line class="fail-axis" x1={l.to_string()} x2={l.to_string()} y1="5" y2={(h - b).to_string()} />
                 { series(Detector::Phi, "phi") }
                 { series(Detector::Fixed, "fixed") }
                 <text x={l.to_string()} y={(h - 8.0).to_string()}>{ "0" }</text>
-                <text x={(w - 5.0).to_string()} y={(h - 8.0).to_string()} text-anchor="end">{ format!("{max_fp:.0} false suspicions / h") }</text>
+                <text x={(w - 5.0).to_string()} y={(h - 8.0).to_string()} text-anchor="end">{ format!("{max_fp:.0} false suspicions per process-hour") }</text>
                 <text x="2" y="14">{ format!("{max_det:.0} ms") }</text>
                 <text x="2" y={(h - b).to_string()}>{ "0 ms" }</text>
             </svg>
-            <figcaption>{ "Detection time against false suspicions per hour, measured in this run for each threshold (phi, orange) and timeout (fixed, blue); the larger dots are the knobs' settings. Lower left is better." }</figcaption>
+            <figcaption>{ "Detection time against false suspicions per process-hour (per process watched, per hour it was up), measured in this run for each threshold (phi, orange) and timeout (fixed, blue); the larger dots are the knobs' settings. Lower left is better." }</figcaption>
         </figure>
     }
 }
@@ -250,24 +250,40 @@ fn replicas(v: &FailureView) -> Html {
 }
 
 fn load(v: &FailureView) -> Html {
-    let Some(series) = &v.load else { return html! {} };
+    let Some((first, retries)) = &v.load else { return html! {} };
     let start = v.now.saturating_sub(v.window);
-    let points: Vec<(Micros, u64)> = series.points().filter(|p| p.0 >= start).collect();
-    let max = points.iter().map(|p| p.1).max().unwrap_or(1).max(1);
+    let bucket = first.bucket.max(1);
+    let mut buckets: std::collections::BTreeMap<Micros, (u64, u64)> = std::collections::BTreeMap::new();
+    for (t, n) in first.points().filter(|p| p.0 >= start) {
+        buckets.entry(t).or_default().0 = n;
+    }
+    for (t, n) in retries.points().filter(|p| p.0 >= start) {
+        buckets.entry(t).or_default().1 = n;
+    }
+    let max = buckets.values().map(|b| b.0 + b.1).max().unwrap_or(1).max(1);
     let h = 120.0;
-    let bw = W / (v.window / series.bucket.max(1)).max(1) as f64;
-    let bars = points.iter().map(|&(t, n)| {
-        let bh = n as f64 / max as f64 * (h - 20.0);
-        html! { <rect class="fail-load" x={format!("{:.1}", x_of(v, t))} y={format!("{:.1}", h - 14.0 - bh)} width={format!("{:.1}", (bw - 1.0).max(1.0))} height={format!("{bh:.1}")}><title>{ format!("{n} charges received at {}", format_duration(t)) }</title></rect> }
+    let scale = |n: u64| n as f64 / max as f64 * (h - 20.0);
+    let bw = W / (v.window / bucket).max(1) as f64;
+    let bars = buckets.iter().map(|(&t, &(f, r))| {
+        let (fh, rh) = (scale(f), scale(r));
+        let x = format!("{:.1}", x_of(v, t));
+        let w = format!("{:.1}", (bw - 1.0).max(1.0));
+        html! {
+            <g>
+                <title>{ format!("{} from {}: {f} first tries, {r} retries", format_duration(bucket), format_duration(t)) }</title>
+                <rect class="fail-load" x={x.clone()} y={format!("{:.1}", h - 14.0 - fh)} width={w.clone()} height={format!("{fh:.1}")} />
+                <rect class="fail-retry" x={x} y={format!("{:.1}", h - 14.0 - fh - rh)} width={w} height={format!("{rh:.1}")} />
+            </g>
+        }
     });
     html! {
         <figure class="fail-loadchart">
-            <svg viewBox={format!("0 0 {} {h}", LEFT + W + 4.0)} role="img" aria-label="Charges the server received per 100 ms">
+            <svg viewBox={format!("0 0 {} {h}", LEFT + W + 4.0)} role="img" aria-label="Charges the clients sent per 100 ms: first tries and retries">
                 { for bars }
                 <text x="2" y="12">{ format!("{max}") }</text>
                 <text x="2" y={format!("{}", h - 14.0)}>{ "0" }</text>
             </svg>
-            <figcaption>{ format!("Charges the server received per 100 ms over the last {} (first tries and retries).", format_duration(v.window)) }</figcaption>
+            <figcaption>{ format!("Charges the clients sent per 100 ms over the last {}: first tries (blue) and retries (orange).", format_duration(v.window)) }</figcaption>
         </figure>
     }
 }

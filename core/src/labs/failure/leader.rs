@@ -26,13 +26,13 @@ use crate::trace::NodeId;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Mode {
     Follower,
+    /// Who voted for this candidate (each counted once, however often its reply arrives).
     Candidate {
-        votes: usize,
+        voters: Vec<NodeId>,
     },
-    /// `round`: when the current heartbeat round left; `acks`: who answered it.
+    /// `echoes`: the send time of the latest heartbeat each follower answered.
     Leader {
-        round: Micros,
-        acks: Vec<NodeId>,
+        echoes: Vec<(NodeId, Micros)>,
         lease_until: Micros,
     },
 }
@@ -44,9 +44,11 @@ pub struct Replica {
     stable: Stable,
     mode: Mode,
     leader: Option<NodeId>,
+    /// When this replica last heard from a leader (or granted a vote, or booted): it votes
+    /// for no one for an election timeout after.
     heard: Micros,
-    /// Writes waiting for a majority: (id, client, who stored it).
-    pending: Vec<(u32, NodeId, Vec<NodeId>)>,
+    /// Writes waiting for a majority: (id, client, who stored it, when it arrived).
+    pending: Vec<(u32, NodeId, Vec<NodeId>, Micros)>,
     acked: u32,
 }
 
@@ -59,8 +61,8 @@ impl Replica {
         self.stable.counter
     }
 
-    fn others(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.config.servers.iter().copied().filter(move |&n| n != self.me)
+    fn others(&self) -> Vec<NodeId> {
+        self.config.servers.iter().copied().filter(|&n| n != self.me).collect()
     }
 
     fn majority(&self, count: usize) -> bool {
@@ -73,6 +75,8 @@ impl Replica {
     }
 
     pub fn start(&mut self, ctx: &Ctx, out: &mut Out<State>) {
+        // Booting (or restarting), a replica may have promised a leader its loyalty: it
+        // votes for no one for an election timeout.
         self.heard = ctx.now;
         self.election_timer(ctx, out);
     }
@@ -84,9 +88,8 @@ impl Replica {
         out.persist_applied(&mut self.stable, Change::Counter(epoch));
         if self.config.quorum {
             out.persist_applied(&mut self.stable, Change::Voted(epoch, self.me));
-            self.mode = Mode::Candidate { votes: 1 };
-            let others: Vec<NodeId> = self.others().collect();
-            for n in others {
+            self.mode = Mode::Candidate { voters: alloc::vec![self.me] };
+            for n in self.others() {
                 out.send(n, Msg::VoteRequest { epoch });
             }
             if self.majority(1) {
@@ -100,21 +103,42 @@ impl Replica {
 
     fn lead(&mut self, ctx: &Ctx, out: &mut Out<State>) {
         let lease_until = if self.config.quorum { 0 } else { Micros::MAX };
-        self.mode = Mode::Leader { round: ctx.now, acks: alloc::vec![self.me], lease_until };
+        self.mode = Mode::Leader { echoes: Vec::new(), lease_until };
         self.leader = Some(self.me);
         out.observe(Obs::Leader { epoch: self.epoch() });
         self.heartbeat(ctx, out);
     }
 
+    /// With a quorum, the lease runs half an election timeout past the send time of the
+    /// latest heartbeat a majority (the leader counted) has answered: each of those
+    /// followers stays loyal a whole election timeout after it received that heartbeat.
+    fn renew(&mut self, now: Micros) {
+        let (election, needed) = (self.config.election, self.config.servers.len() / 2 + 1);
+        if let Mode::Leader { echoes, lease_until } = &mut self.mode {
+            if !self.config.quorum {
+                return;
+            }
+            let mut sent: Vec<Micros> = echoes.iter().map(|e| e.1).collect();
+            sent.push(now);
+            sent.sort_unstable_by(|a, b| b.cmp(a));
+            if let Some(&t) = sent.get(needed - 1) {
+                *lease_until = (*lease_until).max(t + election / 2);
+            }
+        }
+    }
+
     fn heartbeat(&mut self, ctx: &Ctx, out: &mut Out<State>) {
         let epoch = self.epoch();
-        if let Mode::Leader { round, acks, .. } = &mut self.mode {
-            *round = ctx.now;
-            *acks = alloc::vec![self.me];
+        for n in self.others() {
+            out.send(n, Msg::Beat { epoch, sent: ctx.now });
         }
-        let others: Vec<NodeId> = self.others().collect();
-        for n in others {
-            out.send(n, Msg::Beat { epoch });
+        self.renew(ctx.now);
+        // Writes that found no majority within a client's patience are given up.
+        let timeout = self.config.timeout;
+        let (late, kept): (Vec<_>, Vec<_>) = self.pending.drain(..).partition(|p| ctx.now > p.3 + timeout);
+        self.pending = kept;
+        for (id, client, ..) in late {
+            out.send(client, Msg::PutReply { id, ok: false, leader: NodeId::MAX });
         }
         out.set_timer(Timer::Heartbeat, (self.config.election / 4).max(MICROS_PER_MS));
     }
@@ -122,7 +146,7 @@ impl Replica {
     fn step_down(&mut self, out: &mut Out<State>) {
         if matches!(self.mode, Mode::Leader { .. }) {
             out.observe(Obs::SteppedDown { epoch: self.epoch() });
-            for (id, client, _) in self.pending.drain(..) {
+            for (id, client, ..) in self.pending.drain(..) {
                 out.send(client, Msg::PutReply { id, ok: false, leader: NodeId::MAX });
             }
         }
@@ -143,46 +167,47 @@ impl Replica {
     }
 
     fn store(&mut self, out: &mut Out<State>) {
-        let count = self.stable.value + 1;
+        let count = self.stable.value.wrapping_add(1);
         out.persist_applied(&mut self.stable, Change::Value(count));
+    }
+
+    fn follow(&mut self, ctx: &Ctx, from: NodeId, epoch: u64, out: &mut Out<State>) {
+        self.adopt(epoch, out);
+        // Two leaders of one epoch only happen without a quorum; each keeps leading.
+        if !matches!(self.mode, Mode::Leader { .. }) {
+            self.mode = Mode::Follower;
+            self.leader = Some(from);
+            self.heard = ctx.now;
+        }
     }
 
     pub fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Msg, out: &mut Out<State>) {
         match msg {
-            Msg::Beat { epoch } | Msg::Append { epoch, .. } if epoch >= self.epoch() => {
-                self.adopt(epoch, out);
-                // Two leaders of one epoch only happen without a quorum; each keeps leading.
-                if !matches!(self.mode, Mode::Leader { .. }) {
-                    self.mode = Mode::Follower;
-                    self.leader = Some(from);
-                    self.heard = ctx.now;
-                }
-                match msg {
-                    Msg::Append { id, .. } => {
-                        self.store(out);
-                        out.send(from, Msg::Appended { epoch, id, ok: true });
-                    }
-                    _ => out.send(from, Msg::BeatAck { epoch }),
-                }
+            Msg::Beat { epoch, sent } if epoch >= self.epoch() => {
+                self.follow(ctx, from, epoch, out);
+                out.send(from, Msg::BeatAck { epoch, sent });
             }
-            Msg::Beat { .. } => out.send(from, Msg::BeatAck { epoch: self.epoch() }),
+            Msg::Append { epoch, id } if epoch >= self.epoch() => {
+                self.follow(ctx, from, epoch, out);
+                self.store(out);
+                out.send(from, Msg::Appended { epoch, id, ok: true });
+            }
+            Msg::Beat { sent, .. } => out.send(from, Msg::BeatAck { epoch: self.epoch(), sent }),
             Msg::Append { id, .. } => out.send(from, Msg::Appended { epoch: self.epoch(), id, ok: false }),
-            Msg::BeatAck { epoch } if epoch > self.epoch() => self.adopt(epoch, out),
-            Msg::BeatAck { epoch } if epoch == self.epoch() => {
-                let election = self.config.election;
-                let me_quorum = self.config.servers.len();
-                if let Mode::Leader { round, acks, lease_until } = &mut self.mode {
-                    if !acks.contains(&from) {
-                        acks.push(from);
-                    }
-                    if acks.len() * 2 > me_quorum && self.config.quorum {
-                        *lease_until = (*lease_until).max(*round + election / 2);
+            Msg::BeatAck { epoch, .. } if epoch > self.epoch() => self.adopt(epoch, out),
+            Msg::BeatAck { epoch, sent } if epoch == self.epoch() => {
+                if let Mode::Leader { echoes, .. } = &mut self.mode {
+                    match echoes.iter_mut().find(|e| e.0 == from) {
+                        Some(e) => e.1 = e.1.max(sent),
+                        None => echoes.push((from, sent)),
                     }
                 }
+                self.renew(ctx.now);
             }
             Msg::VoteRequest { epoch } => {
-                // A replica that heard from a leader lately keeps it (the leader's lease).
-                let loyal = self.config.quorum && self.leader.is_some() && ctx.now < self.heard + self.config.election;
+                // A leader, or a replica that heard from one lately, keeps it: the lease.
+                let leading = matches!(self.mode, Mode::Leader { .. });
+                let loyal = self.config.quorum && (leading || ctx.now < self.heard + self.config.election);
                 if !loyal {
                     self.adopt(epoch, out);
                 }
@@ -200,11 +225,13 @@ impl Replica {
             Msg::VoteReply { epoch, granted } => {
                 if epoch > self.epoch() {
                     self.adopt(epoch, out);
-                } else if let (Mode::Candidate { votes }, true) =
+                } else if let (Mode::Candidate { voters }, true) =
                     (&mut self.mode, granted && epoch == self.stable.counter)
                 {
-                    *votes += 1;
-                    let votes = *votes;
+                    if !voters.contains(&from) {
+                        voters.push(from);
+                    }
+                    let votes = voters.len();
                     if self.majority(votes) {
                         self.lead(ctx, out);
                     }
@@ -218,7 +245,7 @@ impl Replica {
                     self.pending[i].2.push(from);
                 }
                 if self.majority(self.pending[i].2.len()) && self.lease_valid(ctx.now) {
-                    let (id, client, _) = self.pending.swap_remove(i);
+                    let (id, client, ..) = self.pending.swap_remove(i);
                     self.acknowledge(id, client, out);
                 }
             }
@@ -239,19 +266,17 @@ impl Replica {
             out.send(client, Msg::PutReply { id, ok: false, leader });
             return;
         }
+        if self.pending.iter().any(|p| p.0 == id) {
+            return;
+        }
         self.store(out);
-        if !self.config.quorum {
+        if !self.config.quorum || self.majority(1) {
             self.acknowledge(id, client, out);
             return;
         }
-        if self.majority(1) {
-            self.acknowledge(id, client, out);
-            return;
-        }
-        self.pending.push((id, client, alloc::vec![self.me]));
+        self.pending.push((id, client, alloc::vec![self.me], ctx.now));
         let epoch = self.epoch();
-        let others: Vec<NodeId> = self.others().collect();
-        for n in others {
+        for n in self.others() {
             out.send(n, Msg::Append { epoch, id });
         }
     }
@@ -317,7 +342,7 @@ impl PutClient {
         if self.open.is_some() || ctx.now >= self.config.stop {
             return;
         }
-        let id = (u32::from(self.index) << 20) | (self.stable.counter as u32 + 1);
+        let id = (u32::from(self.index) << 24) | ((self.stable.counter as u32 + 1) & 0xFF_FFFF);
         let next = self.stable.counter + 1;
         out.persist_applied(&mut self.stable, Change::Counter(next));
         out.observe(Obs::Submitted { id });

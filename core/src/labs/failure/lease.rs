@@ -27,12 +27,14 @@ pub struct LockService {
     stable: Stable,
     /// The current holder: (client, token, until).
     holder: Option<(NodeId, u64, Micros)>,
+    /// With fencing, a grant waits until storage knows its token: (client, token, request).
+    fencing: Option<(NodeId, u64, u32)>,
     granted: u64,
 }
 
 impl LockService {
     pub fn boot(config: Config, stable: Stable) -> LockService {
-        LockService { config, stable, holder: None, granted: 0 }
+        LockService { config, stable, holder: None, fencing: None, granted: 0 }
     }
 
     pub fn start(&mut self, ctx: &Ctx, _out: &mut Out<State>) {
@@ -43,28 +45,49 @@ impl LockService {
         }
     }
 
+    fn store(&self) -> NodeId {
+        self.config.servers.first().copied().unwrap_or(NodeId::MAX)
+    }
+
+    fn grant(&mut self, ctx: &Ctx, client: NodeId, token: u64, seq: u32, out: &mut Out<State>) {
+        let until = ctx.now + self.config.lease;
+        self.holder = Some((client, token, until));
+        self.granted += 1;
+        out.observe(Obs::Granted { client, token, until });
+        out.send(client, Msg::Grant { token, lease: self.config.lease, seq });
+    }
+
     pub fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Msg, out: &mut Out<State>) {
         match msg {
-            Msg::Acquire => {
+            Msg::Acquire { seq } => {
                 let free = match self.holder {
                     None => true,
                     Some((holder, _, until)) => holder == from || ctx.now >= until,
                 };
-                if !free {
+                if !free || self.fencing.is_some_and(|f| f.0 != from) {
                     out.send(from, Msg::Busy);
+                    return;
+                }
+                if self.fencing.is_some() {
                     return;
                 }
                 let token = self.stable.counter + 1;
                 out.persist_applied(&mut self.stable, Change::Counter(token));
-                let until = ctx.now + self.config.lease;
-                self.holder = Some((from, token, until));
-                self.granted += 1;
-                out.observe(Obs::Granted { client: from, token, until });
-                out.send(from, Msg::Grant { token, lease: self.config.lease });
                 if self.config.fencing {
-                    if let Some(&store) = self.config.servers.first() {
-                        out.send(store, Msg::Fence { token });
-                    }
+                    // Storage learns the token before anyone can use it (Chubby's sequencer
+                    // check, made a push): the grant waits for its acknowledgement.
+                    self.holder = None;
+                    self.fencing = Some((from, token, seq));
+                    out.send(self.store(), Msg::Fence { token });
+                    out.set_timer(Timer::Acquire, self.config.timeout.max(1) / 4 + 1);
+                } else {
+                    self.grant(ctx, from, token, seq, out);
+                }
+            }
+            Msg::FenceAck { token } => {
+                if let Some((client, t, seq)) = self.fencing.filter(|f| f.1 == token) {
+                    self.fencing = None;
+                    self.grant(ctx, client, t, seq, out);
                 }
             }
             Msg::Release { token } if self.holder.is_some_and(|h| h.1 == token) => self.holder = None,
@@ -72,7 +95,13 @@ impl LockService {
         }
     }
 
-    pub fn on_timer(&mut self, _ctx: &Ctx, _timer: Timer, _out: &mut Out<State>) {}
+    pub fn on_timer(&mut self, _ctx: &Ctx, timer: Timer, out: &mut Out<State>) {
+        // Resend the fence until storage acknowledges it.
+        if let (Timer::Acquire, Some((_, token, _))) = (timer, self.fencing) {
+            out.send(self.store(), Msg::Fence { token });
+            out.set_timer(Timer::Acquire, self.config.timeout.max(1) / 4 + 1);
+        }
+    }
 
     pub fn holder(&self, now: Micros) -> Option<(NodeId, u64, Micros)> {
         self.holder.filter(|h| now < h.2)
@@ -89,15 +118,15 @@ pub struct LeaseClient {
     index: u8,
     /// The lease this client believes it holds: (token, until, in true time).
     lease: Option<(u64, Micros)>,
-    /// When the pending Acquire left (true time).
-    asked: Micros,
+    /// The pending Acquire: its number and when it left (true time).
+    asked: (u32, Micros),
     writes: u32,
     refused: u32,
 }
 
 impl LeaseClient {
     pub fn new(index: u8, config: Config) -> LeaseClient {
-        LeaseClient { config, index, lease: None, asked: 0, writes: 0, refused: 0 }
+        LeaseClient { config, index, lease: None, asked: (0, 0), writes: 0, refused: 0 }
     }
 
     /// How long `local` of this client's clock takes in true time: a clock that runs slow
@@ -121,18 +150,22 @@ impl LeaseClient {
         if ctx.now >= self.config.stop {
             return;
         }
-        self.asked = ctx.now;
-        out.send(self.config.hub, Msg::Acquire);
+        self.asked = (self.asked.0.wrapping_add(1), ctx.now);
+        out.send(self.config.hub, Msg::Acquire { seq: self.asked.0 });
         out.set_timer(Timer::Acquire, self.config.timeout.max(1));
     }
 
     pub fn on_message(&mut self, ctx: &Ctx, _from: NodeId, msg: Msg, out: &mut Out<State>) {
         match msg {
-            Msg::Grant { token, lease } => {
-                // The lease is counted from when the request left, by this client's clock,
-                // less the margin: what the client believes, in true time.
+            Msg::Grant { token, lease, seq } => {
+                // The lease is counted from when its request left, by this client's clock,
+                // less the margin: what the client believes, in true time. A grant for an
+                // older request is too old to time: the client asks again.
+                if seq != self.asked.0 {
+                    return;
+                }
                 let local = lease.saturating_sub(self.config.margin);
-                let until = self.asked + self.true_span(local);
+                let until = self.asked.1 + self.true_span(local);
                 self.lease = Some((token, until));
                 out.observe(Obs::Holds { token, until });
                 out.cancel_timer(Timer::Acquire);
@@ -178,7 +211,7 @@ impl LeaseClient {
                 self.writes += 1;
                 let value = u32::from(self.index + 1) * 1000 + self.writes;
                 if let Some(&store) = self.config.servers.first() {
-                    out.send(store, Msg::Write { token, value });
+                    out.send(store, Msg::Write { token, value, sent: ctx.now });
                 }
                 // If no answer comes, carry on after the timeout.
                 out.set_timer(Timer::Work, self.config.timeout.max(1));
@@ -218,10 +251,13 @@ impl Store {
 
     pub fn on_message(&mut self, _ctx: &Ctx, from: NodeId, msg: Msg, out: &mut Out<State>) {
         match msg {
-            Msg::Fence { token } if self.config.fencing && token > self.stable.counter => {
-                out.persist_applied(&mut self.stable, Change::Counter(token));
+            Msg::Fence { token } => {
+                if token > self.stable.counter {
+                    out.persist_applied(&mut self.stable, Change::Counter(token));
+                }
+                out.send(from, Msg::FenceAck { token });
             }
-            Msg::Write { token, value } => {
+            Msg::Write { token, value, sent } => {
                 if self.config.fencing && token < self.stable.counter {
                     out.observe(Obs::Refused { client: from, token, value });
                     out.send(from, Msg::WriteAck { value, ok: false });
@@ -231,7 +267,7 @@ impl Store {
                     out.persist_applied(&mut self.stable, Change::Counter(token));
                 }
                 out.persist_applied(&mut self.stable, Change::Value(value));
-                out.observe(Obs::Accepted { client: from, token, value });
+                out.observe(Obs::Accepted { client: from, token, value, sent });
                 if self.recent.len() == 6 {
                     self.recent.remove(0);
                 }

@@ -13,7 +13,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::msg::Msg;
-use super::node::{Config, Detector, Obs, State, Timer, PHI_SWEEP, TIMEOUT_SWEEP_MS};
+use super::node::{Config, Detector, Obs, State, Timer, PHI_SWEEP, TIMEOUT_SWEEP};
 use super::phi::PhiAccrual;
 use crate::process::{Ctx, Out};
 use crate::time::{Micros, MICROS_PER_MS};
@@ -46,7 +46,7 @@ impl Watched {
         if self.config.gc > 0 && beats_per_pause > 0 && ctx.entropy.is_multiple_of(beats_per_pause) {
             self.pauses += 1;
             out.observe(Obs::GcPause { span: self.config.gc });
-            out.set_timer(Timer::Beat, self.config.gc + interval);
+            out.set_timer(Timer::Beat, self.config.gc.max(1));
             return;
         }
         self.seq += 1;
@@ -66,6 +66,7 @@ struct Watch {
     node: NodeId,
     phi: Vec<PhiAccrual>,
     last: Option<Micros>,
+    seq: u32,
     /// Suspicion per instance: index 0 is the knobs' setting, then the sweep.
     phi_suspects: Vec<bool>,
     fixed_suspects: Vec<bool>,
@@ -101,8 +102,9 @@ impl Monitor {
                 node,
                 phi: core::iter::once(config.threshold).chain(PHI_SWEEP).map(detector).collect(),
                 last: None,
+                seq: 0,
                 phi_suspects: alloc::vec![false; instances],
-                fixed_suspects: alloc::vec![false; 1 + TIMEOUT_SWEEP_MS.len()],
+                fixed_suspects: alloc::vec![false; 1 + TIMEOUT_SWEEP.len()],
             })
             .collect();
         Monitor { config, watches, started: 0 }
@@ -114,7 +116,8 @@ impl Monitor {
     }
 
     fn timeouts(&self) -> impl Iterator<Item = Micros> + '_ {
-        core::iter::once(self.config.fixed_timeout).chain(TIMEOUT_SWEEP_MS.iter().map(|t| t * MICROS_PER_MS))
+        let interval = self.config.interval;
+        core::iter::once(self.config.fixed_timeout).chain(TIMEOUT_SWEEP.iter().map(move |t| t * interval / 10))
     }
 
     /// Asks every detector about every process, and reports each change of verdict.
@@ -146,8 +149,13 @@ impl Monitor {
     }
 
     pub fn on_message(&mut self, ctx: &Ctx, from: NodeId, msg: Msg, out: &mut Out<State>) {
-        if let Msg::Heartbeat { .. } = msg {
+        if let Msg::Heartbeat { seq } = msg {
             let Some(w) = self.watches.iter_mut().find(|w| w.node == from) else { return };
+            // A duplicated heartbeat is not a second arrival (it would add a zero interval).
+            if w.seq == seq {
+                return;
+            }
+            w.seq = seq;
             w.last = Some(ctx.now);
             for d in &mut w.phi {
                 d.heartbeat(ms(ctx.now));
@@ -161,6 +169,11 @@ impl Monitor {
             self.evaluate(ctx.now, out);
             out.set_timer(Timer::Check, self.config.check.max(1));
         }
+    }
+
+    /// When the monitor last heard from `node`.
+    pub fn last_heard(&self, node: NodeId) -> Option<Micros> {
+        self.watches.iter().find(|w| w.node == node).and_then(|w| w.last)
     }
 
     /// Each process's phi at the knobs' threshold now, its last heartbeat, and whether

@@ -13,13 +13,16 @@ pub enum Msg {
     Heartbeat {
         seq: u32,
     },
-    /// A client asks for the lease.
-    Acquire,
+    /// A client asks for the lease (its `seq`-th request).
+    Acquire {
+        seq: u32,
+    },
     /// The lease is the client's for `lease` µs from when the service granted it; `token`
-    /// grows with every grant.
+    /// grows with every grant; `seq` names the request it answers.
     Grant {
         token: u64,
         lease: u64,
+        seq: u32,
     },
     /// Someone else holds the lease.
     Busy,
@@ -30,10 +33,15 @@ pub enum Msg {
     Fence {
         token: u64,
     },
-    /// A lease holder writes to storage (with its token, when fencing is on).
+    FenceAck {
+        token: u64,
+    },
+    /// A lease holder writes to storage (with its token, when fencing is on), sent at
+    /// `sent`.
     Write {
         token: u64,
         value: u32,
+        sent: u64,
     },
     WriteAck {
         value: u32,
@@ -56,11 +64,15 @@ pub enum Msg {
         id: u32,
         ok: bool,
     },
+    /// A leader's heartbeat, with its send time, which the answer echoes (the leader's
+    /// lease counts from it).
     Beat {
         epoch: u64,
+        sent: u64,
     },
     BeatAck {
         epoch: u64,
+        sent: u64,
     },
     /// A client's write to the replicated service, and the answer (a redirect names the
     /// leader it knows of).
@@ -90,11 +102,12 @@ impl Message for Msg {
     fn kind(&self) -> &'static str {
         match self {
             Msg::Heartbeat { .. } => "Heartbeat",
-            Msg::Acquire => "Acquire",
+            Msg::Acquire { .. } => "Acquire",
             Msg::Grant { .. } => "Grant",
             Msg::Busy => "Busy",
             Msg::Release { .. } => "Release",
             Msg::Fence { .. } => "Fence",
+            Msg::FenceAck { .. } => "FenceAck",
             Msg::Write { .. } => "Write",
             Msg::WriteAck { .. } => "WriteAck",
             Msg::VoteRequest { .. } => "VoteRequest",
@@ -120,7 +133,7 @@ impl Message for Msg {
             | Msg::Appended { ok: false, .. }
             | Msg::PutReply { ok: false, .. }
             | Msg::Charged { ok: false, .. } => MsgClass::Rejection,
-            Msg::Acquire
+            Msg::Acquire { .. }
             | Msg::Write { .. }
             | Msg::Append { .. }
             | Msg::Put { .. }
@@ -140,12 +153,15 @@ impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Msg::Heartbeat { seq } => write!(f, "Heartbeat #{seq}"),
-            Msg::Acquire => write!(f, "Acquire the lease"),
-            Msg::Grant { token, lease } => write!(f, "Grant token {token} for {}", crate::time::format_duration(lease)),
+            Msg::Acquire { .. } => write!(f, "Acquire the lease"),
+            Msg::Grant { token, lease, .. } => {
+                write!(f, "Grant token {token} for {}", crate::time::format_duration(lease))
+            }
             Msg::Busy => write!(f, "Busy: someone holds the lease"),
             Msg::Release { token } => write!(f, "Release token {token}"),
             Msg::Fence { token } => write!(f, "Fence: token {token} granted"),
-            Msg::Write { token, value } => write!(f, "Write v{value} with token {token}"),
+            Msg::FenceAck { token } => write!(f, "FenceAck: token {token} known"),
+            Msg::Write { token, value, .. } => write!(f, "Write v{value} with token {token}"),
             Msg::WriteAck { value, ok: true } => write!(f, "WriteAck v{value}: stored"),
             Msg::WriteAck { value, .. } => write!(f, "WriteAck v{value}: refused, stale token"),
             Msg::VoteRequest { epoch } => write!(f, "VoteRequest epoch {epoch}"),
@@ -156,8 +172,8 @@ impl fmt::Display for Msg {
             Msg::Appended { epoch, id, ok } => {
                 write!(f, "Appended w{id} (epoch {epoch}): {}", if ok { "stored" } else { "refused" })
             }
-            Msg::Beat { epoch } => write!(f, "Beat epoch {epoch}"),
-            Msg::BeatAck { epoch } => write!(f, "BeatAck epoch {epoch}"),
+            Msg::Beat { epoch, .. } => write!(f, "Beat epoch {epoch}"),
+            Msg::BeatAck { epoch, .. } => write!(f, "BeatAck epoch {epoch}"),
             Msg::Put { id } => write!(f, "Put w{id}"),
             Msg::PutReply { id, ok: true, .. } => write!(f, "PutReply w{id}: acknowledged"),
             Msg::PutReply { id, .. } => write!(f, "PutReply w{id}: not the leader"),

@@ -77,7 +77,8 @@ pub enum Kind {
 
 /// The thresholds and timeouts the monitor sweeps for the trade-off curve.
 pub const PHI_SWEEP: [f64; 8] = [0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 16.0];
-pub const TIMEOUT_SWEEP_MS: [u64; 8] = [150, 200, 250, 300, 400, 600, 1000, 2000];
+/// The fixed timeouts swept, in tenths of the heartbeat interval (1.5 to 20 intervals).
+pub const TIMEOUT_SWEEP: [u64; 8] = [15, 20, 25, 30, 40, 60, 100, 200];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {

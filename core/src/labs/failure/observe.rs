@@ -45,6 +45,7 @@ pub enum Obs {
         client: NodeId,
         token: u64,
         value: u32,
+        sent: Micros,
     },
     Refused {
         client: NodeId,
@@ -66,6 +67,10 @@ pub enum Obs {
     },
     /// The payment server received a charge, applied it, or recognised its key.
     Received {
+        attempt: u8,
+    },
+    /// A client sent try `attempt` of a charge.
+    Tried {
         attempt: u8,
     },
     Charged {
@@ -114,7 +119,9 @@ impl Observation for Obs {
                 format!("grants {} token {token} until {}", names(client), format_duration(until))
             }
             Obs::Holds { token, until } => format!("holds token {token}, believes until {}", format_duration(until)),
-            Obs::Accepted { client, token, value } => format!("stored v{value} from {} (token {token})", names(client)),
+            Obs::Accepted { client, token, value, .. } => {
+                format!("stored v{value} from {} (token {token})", names(client))
+            }
             Obs::Refused { client, token, value } => {
                 format!("refused v{value} from {}: token {token} is stale", names(client))
             }
@@ -122,6 +129,7 @@ impl Observation for Obs {
             Obs::SteppedDown { epoch } => format!("stops leading epoch {epoch}"),
             Obs::Acked { epoch, client, id } => format!("acknowledged {}'s w{id} in epoch {epoch}", names(client)),
             Obs::Received { attempt } => format!("received a charge (try {attempt})"),
+            Obs::Tried { attempt } => format!("sends try {attempt}"),
             Obs::Charged { client, key, attempt } => format!("charged {}'s #{key} (try {attempt})", names(client)),
             Obs::Deduplicated { client, key, attempt } => {
                 format!("{}'s #{key} (try {attempt}) already done: answered from its key", names(client))

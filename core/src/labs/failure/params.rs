@@ -43,7 +43,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "Fencing tokens",
         &ON_OFF,
         "on",
-        "Storage refuses writes whose token is older than the newest lease granted, or (teaching variant) takes every write.",
+        "The lock service tells storage each new token before granting it, and storage refuses writes with an older one; or (teaching variant) storage takes every write.",
         true,
     )
     .only_when("part", &FENCING),
@@ -103,14 +103,14 @@ pub static PRESETS: &[Preset] = &[
                 takes it, with a higher token. c1's late write carries the old token and storage refuses it.",
         seed: 1,
         params: &[("part", "fencing")],
-        faults: "3.6s pause c1 1500ms",
+        faults: "2.05s pause c1 1500ms",
     },
     Preset {
         name: "Fencing: the same pause without tokens (teaching variant)",
         about: "The same pause with fencing off: storage takes c1's stale write over c2's, and the guarantee names it.",
         seed: 1,
         params: &[("part", "fencing"), ("fencing", "off")],
-        faults: "3.6s pause c1 1500ms",
+        faults: "2.05s pause c1 1500ms",
     },
     Preset {
         name: "Leases: a slow clock outlives its lease (teaching variant)",
@@ -171,10 +171,11 @@ pub static PRESETS: &[Preset] = &[
     },
     Preset {
         name: "A retry storm without jitter",
-        about: "The server stalls for 2 s; eight clients time out together and, without jitter, retry together, at \
-                100, 200, 400 ms …: the load chart shows the synchronised waves. Try full jitter.",
+        about: "The server stalls for 2 s; eight clients time out together and, without jitter, retry together: \
+                each after its timeout and a backoff of 100, 200, 400 ms …, so the retries arrive in waves (orange in \
+                the load chart). Set Retry jitter to full and the waves spread out.",
         seed: 1,
-        params: &[("part", "idempotency"), ("clients", "8"), ("jitter_retry", "none"), ("service_ms", "5"), ("think_ms", "20")],
+        params: &[("part", "idempotency"), ("clients", "8"), ("jitter_retry", "none"), ("service_ms", "5"), ("think_ms", "50")],
         faults: "3s pause srv 2s",
     },
 ];

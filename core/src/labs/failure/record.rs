@@ -5,13 +5,15 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::node::{Detector, Kind, Obs, Part, Role, PHI_SWEEP, TIMEOUT_SWEEP_MS};
+use super::node::{Detector, Kind, Obs, Part, Role, PHI_SWEEP, TIMEOUT_SWEEP};
 use super::view::{CurvePoint, FailureView, LeaseBar, ReplicaView, WriteDot};
 use super::{config, FailureLab, NOT_DEPOSED, NO_STALE, ONCE, ONE_LEADER, WINDOW};
 use crate::lab::{lossy_network, Counter, Metrics};
 use crate::time::{format_duration, Micros, MICROS_PER_MS, MICROS_PER_SEC};
 use crate::trace::NodeId;
 
+/// Grants the fencing check remembers.
+const GRANTS_KEPT: usize = 4096;
 /// Leases and writes the picture keeps.
 const LEASES_KEPT: usize = 40;
 const WRITES_KEPT: usize = 80;
@@ -36,13 +38,17 @@ impl FailureLab {
                 }
                 if self.truth[i].crashed_at.is_some() {
                     self.detected(i, detector, instance, at);
-                } else {
+                } else if !self.silent_since_restart(i) {
                     self.scores.entry((detector, instance)).or_default().false_suspicions += 1;
                 }
             }
             Obs::Granted { client, token, until } => {
                 if self.leases.len() == LEASES_KEPT {
                     self.leases.pop_front();
+                }
+                self.grants.insert(token, (client, at, until));
+                if self.grants.len() > GRANTS_KEPT {
+                    self.grants.pop_first();
                 }
                 self.leases.push_back(LeaseBar { client, token, from: at, until, believed_until: None });
                 self.count("leases granted");
@@ -52,8 +58,8 @@ impl FailureLab {
                     l.believed_until = Some(until);
                 }
             }
-            Obs::Accepted { client, token, value } => {
-                let stale = self.stale(client, token, at);
+            Obs::Accepted { client, token, value, sent } => {
+                let stale = self.stale(client, token, sent, at);
                 if let Some(detail) = &stale {
                     self.count("stale writes accepted");
                     self.violate(NO_STALE, at, seq, detail.clone());
@@ -88,7 +94,7 @@ impl FailureLab {
                         "{} acknowledged {}'s w{} in epoch {epoch} at {}, after {} began leading epoch {later} at {}",
                         self.name(node),
                         self.name(client),
-                        id & 0xF_FFFF,
+                        id & 0xFF_FFFF,
                         format_duration(at),
                         self.name(leader),
                         format_duration(since)
@@ -97,9 +103,16 @@ impl FailureLab {
                 }
             }
             Obs::Received { attempt } => {
-                self.load.add(at, 1);
                 if attempt > 1 {
                     self.count("retries received");
+                }
+            }
+            Obs::Tried { attempt } => {
+                if attempt > 1 {
+                    self.retried.add(at, 1);
+                    self.count("retries sent");
+                } else {
+                    self.load.add(at, 1);
                 }
             }
             Obs::Charged { client, key, attempt } => {
@@ -145,23 +158,35 @@ impl FailureLab {
         }
     }
 
-    /// Whether a write accepted from `client` with `token` at `at` came from a stale holder:
-    /// its lease had ended and a later one had been granted.
-    fn stale(&self, client: NodeId, token: u64, at: Micros) -> Option<String> {
-        let lease = self.leases.iter().find(|l| l.token == token && l.client == client)?;
-        if at < lease.until {
+    /// Whether a write sent by `client` with `token` at `sent` (accepted at `at`) came from
+    /// a stale holder: when it left, its lease had ended and a later one had gone to another.
+    fn stale(&self, client: NodeId, token: u64, sent: Micros, at: Micros) -> Option<String> {
+        let &(holder, _, until) = self.grants.get(&token)?;
+        if holder != client || sent < until {
             return None;
         }
-        let newer = self.leases.iter().find(|l| l.token > token && l.from <= at)?;
+        let (&newer, &(other, from, _)) = self.grants.range(token + 1..).find(|(_, g)| g.0 != client && g.1 <= sent)?;
         Some(format!(
-            "storage accepted {}'s write with token {token} at {}: its lease ended at {}, and token {} went to {} at {}",
+            "storage accepted {}'s write with token {token} at {} (sent at {}): its lease ended at {}, and token {newer} went to {} at {}",
             self.name(client),
             format_duration(at),
-            format_duration(lease.until),
-            newer.token,
-            self.name(newer.client),
-            format_duration(newer.from)
+            format_duration(sent),
+            format_duration(until),
+            self.name(other),
+            format_duration(from)
         ))
+    }
+
+    /// A suspicion of a process that is up, but whose silence began before its last
+    /// restart: a late detection of that crash, not a false suspicion.
+    fn silent_since_restart(&self, i: usize) -> bool {
+        let t = &self.truth[i];
+        let Some(restarted) = t.trace.crashes.last().and_then(|c| c.1).or(t.restarted) else { return false };
+        let last = match self.driver.sim.process(self.hub).map(|p| &p.role) {
+            Some(Role::Monitor(m)) => m.last_heard(t.trace.node),
+            _ => None,
+        };
+        last.is_none_or(|l| l < restarted)
     }
 
     fn write(&mut self, dot: WriteDot) {
@@ -196,7 +221,13 @@ impl FailureLab {
         let mut points = alloc::vec![point(Detector::Phi, 0, threshold)];
         points.extend(PHI_SWEEP.iter().enumerate().map(|(i, &t)| point(Detector::Phi, i as u8 + 1, t)));
         points.push(point(Detector::Fixed, 0, timeout));
-        points.extend(TIMEOUT_SWEEP_MS.iter().enumerate().map(|(i, &t)| point(Detector::Fixed, i as u8 + 1, t as f64)));
+        let interval = self.params.int("interval_ms") as f64;
+        points.extend(
+            TIMEOUT_SWEEP
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| point(Detector::Fixed, i as u8 + 1, t as f64 * interval / 10.0)),
+        );
         points
     }
 
@@ -219,11 +250,11 @@ impl FailureLab {
                     let per_hour = if self.hours_up() > 0.0 { falses as f64 / self.hours_up() } else { 0.0 };
                     counters.push(Counter {
                         name: if label == "phi" {
-                            "phi: false suspicions per hour"
+                            "phi: false suspicions per process-hour"
                         } else {
-                            "fixed: false suspicions per hour"
+                            "fixed: false suspicions per process-hour"
                         },
-                        value: per_hour as u64,
+                        value: libm::round(per_hour) as u64,
                         unit: "/h",
                     });
                 }
@@ -248,6 +279,7 @@ impl FailureLab {
                     counters.push(counted(name));
                 }
                 series.push(self.load.clone());
+                series.push(self.retried.clone());
             }
         }
         if self.part != Part::Detectors {
@@ -301,7 +333,7 @@ impl FailureLab {
                 }
                 view.leaders = self.leaders.iter().rev().take(8).map(|(&e, l)| (e, l.clone())).collect();
             }
-            Part::Idempotency => view.load = Some(self.load.clone()),
+            Part::Idempotency => view.load = Some((self.load.clone(), self.retried.clone())),
         }
         view
     }

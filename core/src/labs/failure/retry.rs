@@ -88,6 +88,7 @@ impl Payer {
         self.open = Some((key, attempt));
         let amount = 10 + (key % 7) as u16 * 5;
         out.send(self.config.hub, Msg::Charge { key, amount, attempt });
+        out.observe(Obs::Tried { attempt });
         out.set_timer(Timer::Timeout(key, attempt), self.config.timeout.max(1));
     }
 

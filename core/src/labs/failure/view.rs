@@ -33,6 +33,7 @@ pub struct CurvePoint {
     pub detector: Detector,
     /// The threshold (phi) or the timeout in ms (fixed).
     pub setting: f64,
+    /// False suspicions per process-hour of the processes being up.
     pub false_per_hour: f64,
     /// Mean detection time over the crashes detected, in ms.
     pub detection_ms: Option<f64>,
@@ -92,5 +93,6 @@ pub struct FailureView {
     pub replicas: Vec<ReplicaView>,
     /// Each epoch's leaders, in order (more than one is split brain).
     pub leaders: Vec<(u64, Vec<NodeId>)>,
-    pub load: Option<Series>,
+    /// First tries and retries the clients sent, per 100 ms.
+    pub load: Option<(Series, Series)>,
 }
