@@ -5,6 +5,7 @@
 //! them every frame, and the CLI's exit code reflects them.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::time::Micros;
@@ -60,6 +61,29 @@ impl Verdict {
     pub fn violation_event(&mut self, at: Micros, event: u64, detail: String) -> Option<EventKind> {
         let first = self.violate(at, event, detail.clone());
         first.then_some(EventKind::Verdict { invariant: self.name, holds: false, detail, culprit: Some(event) })
+    }
+}
+
+/// The guarantees a lab can check, by index into its list, and the verdicts of those its
+/// configuration promises: a guarantee not promised is never reported.
+#[derive(Clone, Debug)]
+pub struct Promises {
+    checked: Vec<usize>,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Promises {
+    /// Promises guarantees `checked` of `all` (name, statement).
+    pub fn new(all: &[(&'static str, &'static str)], checked: Vec<usize>) -> Promises {
+        let verdicts = checked.iter().map(|&g| Verdict::new(all[g].0, all[g].1)).collect();
+        Promises { checked, verdicts }
+    }
+
+    /// Records guarantee `g` violated by trace event `event`, if it is promised; for its
+    /// first violation, returns the trace event that reports it.
+    pub fn violate(&mut self, g: usize, at: Micros, event: u64, detail: String) -> Option<EventKind> {
+        let i = self.checked.iter().position(|&c| c == g)?;
+        self.verdicts[i].violation_event(at, event, detail)
     }
 }
 

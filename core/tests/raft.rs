@@ -173,9 +173,9 @@ fn every_preset_starts_and_the_correct_ones_stay_safe() {
             let s = p.scenario(info.name).unwrap_or_else(|e| panic!("{}: {e}", p.name));
             let r = run(&s, secs(5));
             let broken = violated(r.as_ref());
-            if ["replication", "partitioning", "transactions"].contains(&info.name) {
+            if ["replication", "partitioning", "transactions", "failure"].contains(&info.name) {
                 // Several of their presets show a loss on purpose; core/tests/replication.rs,
-                // partitioning.rs and transactions.rs say which break and which hold.
+                // partitioning.rs, transactions.rs and failure.rs say which break and which hold.
                 continue;
             }
             if p.name.contains("committing old entries") {

@@ -41,7 +41,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::invariant::Verdict;
+use crate::invariant::{Promises, Verdict};
 use crate::lab::{lossy_network, Driver, Lab, Metrics, Params};
 use crate::metrics::{Histogram, Series};
 use crate::scenario::{Scenario, ScenarioError};
@@ -115,8 +115,7 @@ pub struct FailureLab {
     driver: Driver<State>,
     params: Params,
     part: Part,
-    checked: Vec<usize>,
-    verdicts: Vec<Verdict>,
+    promises: Promises,
     hub: NodeId,
     servers: Vec<NodeId>,
     // Detectors.
@@ -245,8 +244,6 @@ impl FailureLab {
             .collect();
         let sim = Sim::new(scenario.seed, lossy_network(&params), setups);
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
-        let checked = promised(part);
-        let verdicts = checked.iter().map(|&g| Verdict::new(GUARANTEES[g].0, GUARANTEES[g].1)).collect();
         let truth = servers
             .iter()
             .map(|&s| Truth {
@@ -259,8 +256,7 @@ impl FailureLab {
             driver,
             params,
             part,
-            checked,
-            verdicts,
+            promises: Promises::new(&GUARANTEES, promised(part)),
             hub,
             servers,
             truth: if part == Part::Detectors { truth } else { Vec::new() },
@@ -290,8 +286,7 @@ impl FailureLab {
     }
 
     fn violate(&mut self, g: usize, at: Micros, seq: u64, detail: String) {
-        let Some(i) = self.checked.iter().position(|&c| c == g) else { return };
-        if let Some(event) = self.verdicts[i].violation_event(at, seq, detail) {
+        if let Some(event) = self.promises.violate(g, at, seq, detail) {
             let now = self.driver.sim.now();
             self.driver.sim.trace_mut().record(now, event);
         }
@@ -439,7 +434,7 @@ impl Lab for FailureLab {
     crate::lab::lab_plumbing!(State, "failure");
 
     fn verdicts(&self) -> &[Verdict] {
-        &self.verdicts
+        &self.promises.verdicts
     }
 
     fn metrics(&self) -> Metrics {

@@ -44,7 +44,7 @@ use alloc::vec::Vec;
 
 use crate::history::live::Judge;
 use crate::history::{recency, Answer, Call, Val};
-use crate::invariant::Verdict;
+use crate::invariant::{Promises, Verdict};
 use crate::lab::{lossy_network, Counter, Driver, Lab, Metrics, Params};
 use crate::metrics::Histogram;
 use crate::scenario::{Scenario, ScenarioError};
@@ -99,9 +99,7 @@ pub struct ReplicationLab {
     params: Params,
     family: Family,
     conflicts: Conflicts,
-    /// Which of [`GUARANTEES`] each verdict is.
-    checked: Vec<usize>,
-    verdicts: Vec<Verdict>,
+    promises: Promises,
     judge: Judge,
     servers: Vec<NodeId>,
     clients: Vec<NodeId>,
@@ -226,8 +224,6 @@ impl ReplicationLab {
         }
         let sim = Sim::new(scenario.seed, lossy_network(&params), setups);
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
-        let checked = promised(family, conflicts);
-        let verdicts = checked.iter().map(|&g| Verdict::new(GUARANTEES[g].0, GUARANTEES[g].1)).collect();
         let lag = match family {
             Family::SingleLeader => servers.iter().map(|&s| LagSeries { node: s, points: Vec::new() }).collect(),
             _ => Vec::new(),
@@ -237,8 +233,7 @@ impl ReplicationLab {
             params,
             family,
             conflicts,
-            checked,
-            verdicts,
+            promises: Promises::new(&GUARANTEES, promised(family, conflicts)),
             judge: Judge::default(),
             servers,
             clients,
@@ -266,8 +261,7 @@ impl ReplicationLab {
 
     /// Marks guarantee `g` violated at trace event `seq`, if the configuration promises it.
     fn violate(&mut self, g: usize, at: Micros, seq: u64, detail: String) {
-        let Some(i) = self.checked.iter().position(|&c| c == g) else { return };
-        if let Some(event) = self.verdicts[i].violation_event(at, seq, detail) {
+        if let Some(event) = self.promises.violate(g, at, seq, detail) {
             self.driver.sim.trace_mut().record(at, event);
         }
     }
@@ -455,7 +449,7 @@ impl Lab for ReplicationLab {
     crate::lab::lab_plumbing!(State, "replication");
 
     fn verdicts(&self) -> &[Verdict] {
-        &self.verdicts
+        &self.promises.verdicts
     }
 
     fn metrics(&self) -> Metrics {

@@ -40,7 +40,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::invariant::Verdict;
+use crate::invariant::{Promises, Verdict};
 use crate::lab::{lossy_network, Counter, Driver, Lab, Metrics, Params};
 use crate::metrics::{Histogram, Series};
 use crate::scenario::{Scenario, ScenarioError};
@@ -94,8 +94,7 @@ pub struct TransactionsLab {
     driver: Driver<State>,
     params: Params,
     pattern: Pattern,
-    checked: Vec<usize>,
-    verdicts: Vec<Verdict>,
+    promises: Promises,
     hub: NodeId,
     servers: Vec<NodeId>,
     commits: Commits,
@@ -217,15 +216,12 @@ impl TransactionsLab {
         }
         let sim = Sim::new(scenario.seed, lossy_network(&params), setups);
         let driver = Driver::with_script(sim, &scenario.faults, &params)?;
-        let checked = promised(pattern);
-        let verdicts = checked.iter().map(|&g| Verdict::new(GUARANTEES[g].0, GUARANTEES[g].1)).collect();
         let money = BALANCE * params.int("accounts") * params.int("participants");
         let mut lab = TransactionsLab {
             driver,
             params,
             pattern,
-            checked,
-            verdicts,
+            promises: Promises::new(&GUARANTEES, promised(pattern)),
             hub,
             servers,
             commits: Commits::new(money),
@@ -247,8 +243,7 @@ impl TransactionsLab {
 
     /// Marks guarantee `g` violated, pointing at trace event `seq`.
     fn violate(&mut self, g: usize, at: Micros, seq: u64, detail: String) {
-        let Some(i) = self.checked.iter().position(|&c| c == g) else { return };
-        if let Some(event) = self.verdicts[i].violation_event(at, seq, detail) {
+        if let Some(event) = self.promises.violate(g, at, seq, detail) {
             let now = self.driver.sim.now();
             self.driver.sim.trace_mut().record(now, event);
         }
@@ -466,7 +461,7 @@ impl Lab for TransactionsLab {
     crate::lab::lab_plumbing!(State, "transactions");
 
     fn verdicts(&self) -> &[Verdict] {
-        &self.verdicts
+        &self.promises.verdicts
     }
 
     fn metrics(&self) -> Metrics {
