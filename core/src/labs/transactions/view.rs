@@ -7,6 +7,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::msg::TxId;
+use super::node::{Pattern, Role};
+use super::{TransactionsLab, SAGA_ROWS};
 use crate::time::Micros;
 use crate::trace::NodeId;
 
@@ -83,4 +85,88 @@ pub struct TransactionsView {
     pub books: Option<(i64, usize, i64)>,
     pub choreography: bool,
     pub outbox: Option<OutboxView>,
+}
+
+/// Builds the picture from the nodes and the lab's own records.
+impl TransactionsLab {
+    pub(super) fn view(&self) -> TransactionsView {
+        let sim = &self.driver.sim;
+        let mut view = TransactionsView {
+            pattern: Pattern::NAMES[self.pattern as usize],
+            now: sim.now(),
+            money: self.commits.held(),
+            in_flight: self.commits.in_flight(),
+            initial: self.commits.initial,
+            choreography: self.params.choice("style") == "choreography",
+            ..TransactionsView::default()
+        };
+        for id in 0..sim.node_count() as NodeId {
+            match sim.process(id).map(|p| &p.role) {
+                Some(Role::Participant(p)) => view.banks.push(BankView {
+                    node: id,
+                    name: self.name(id),
+                    up: true,
+                    accounts: p
+                        .accounts()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (b, l))| (self.account(id, i), b, l))
+                        .collect(),
+                    uncertain: p.uncertain(),
+                }),
+                Some(Role::Coordinator(c)) => view.coordinator = Some(c.load()),
+                Some(Role::Service(s)) if s.is_inventory() => view.books = Some(s.books()),
+                Some(Role::Outbox(s)) => {
+                    let (rows, unsent, publishing) = s.tables();
+                    let o = view.outbox.get_or_insert_with(OutboxView::default);
+                    (o.rows, o.unsent, o.publishing) = (rows, unsent, publishing);
+                }
+                Some(Role::Broker(b)) => {
+                    let (logged, unconsumed) = b.backlog();
+                    let o = view.outbox.get_or_insert_with(OutboxView::default);
+                    (o.logged, o.unconsumed) = (logged, unconsumed);
+                }
+                None if self.pattern.commits() && self.servers.contains(&id) => view.banks.push(BankView {
+                    node: id,
+                    name: self.name(id),
+                    up: false,
+                    accounts: Vec::new(),
+                    uncertain: Vec::new(),
+                }),
+                _ => {}
+            }
+        }
+        if let Some(o) = view.outbox.as_mut() {
+            (o.applied, o.waiting, o.lost) = (self.events.applied, self.events.pending.len(), self.events.lost);
+            (o.phantoms, o.duplicates) = (self.events.phantoms, self.events.duplicates);
+        }
+        view.locks = self.bars.iter().map(|(_, b)| b.clone()).collect();
+        let logged: Vec<(u32, u8, bool)> = match sim.process(self.hub).map(|p| &p.role) {
+            Some(Role::Orchestrator(o)) => o.running(),
+            _ => Vec::new(),
+        };
+        view.sagas = self
+            .sagas
+            .recent
+            .iter()
+            .rev()
+            .take(SAGA_ROWS)
+            .filter_map(|saga| self.sagas.tracks.get(saga).map(|t| (*saga, t)))
+            .map(|(saga, t)| SagaRow {
+                saga,
+                steps: t.applied,
+                undone: t.undone,
+                failed: t.failed,
+                ended: t.ended.map(|e| e.0),
+                logged: logged.iter().find(|l| l.0 == saga).map(|l| (l.1, l.2)),
+            })
+            .collect();
+        view
+    }
+
+    /// The global number of participant `node`'s `i`-th account.
+    fn account(&self, node: NodeId, i: usize) -> u8 {
+        let index = self.servers.iter().position(|&s| s == node).unwrap_or(0);
+        (index * self.params.int("accounts") as usize + i) as u8
+    }
 }
