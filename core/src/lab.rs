@@ -12,7 +12,9 @@ mod schedule;
 pub(crate) use driver::lab_plumbing;
 pub use driver::{check_live_set, Driver, Lab, Stepped};
 pub use guard::{Stall, STALL_EVENTS};
-pub use params::{choice_param, int_param, lossy_network, ParamKind, ParamSpec, Params, DUPLICATION, JITTER, LOSS};
+pub use params::{
+    choice_param, int_param, lossy_network, ParamGroup, ParamKind, ParamSpec, Params, DUPLICATION, JITTER, LOSS,
+};
 pub use schedule::FaultSchedule;
 
 use alloc::boxed::Box;

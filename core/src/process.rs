@@ -220,4 +220,8 @@ pub trait Process: Clone + Sized {
     fn reconfigure(&mut self, config: &Self::Config);
     /// A few short lines describing the node's current state, for the UI.
     fn describe(&self) -> Vec<String>;
+    /// Its standing, the one number that matters and a running timer, drawn on the node.
+    fn glyph(&self) -> crate::sim::Glyph {
+        crate::sim::Glyph::default()
+    }
 }

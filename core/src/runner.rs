@@ -80,11 +80,13 @@ impl Runner {
             .is_some_and(|p| p.live)
     }
 
-    /// The parameters in force now: the scenario's, then every `set` the script applied so far.
+    /// The parameters in force now: the scenario's, then every `set` the script applied so far,
+    /// and one an operator just made (recorded for the next microsecond), so a knob shows its
+    /// new value at once even while the run is paused.
     pub fn params_in_force(&self) -> Vec<(String, String)> {
         let now = self.now();
         let mut params = self.scenario.params.clone();
-        for fault in self.scenario.faults.iter().filter(|f| f.at <= now) {
+        for fault in self.scenario.faults.iter().filter(|f| f.at <= now.saturating_add(1)) {
             if let FaultAction::Set { key, value } = &fault.action {
                 params.push((key.clone(), value.clone()));
             }

@@ -20,7 +20,7 @@ mod view;
 
 pub use manual::HeldView;
 pub use stats::NetStats;
-pub use view::{FlightFate, FlightView, LinkView, NodeView, SimView};
+pub use view::{FlightFate, FlightView, Glyph, LinkView, NodeView, SimView, Standing};
 
 use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
 use alloc::string::String;

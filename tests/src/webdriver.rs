@@ -97,6 +97,12 @@ fn dechunk(body: &str) -> String {
 
 impl Browser {
     pub fn start() -> Browser {
+        Browser::start_with(&[])
+    }
+
+    /// A browser with more command-line switches, such as `--force-dark-mode`.
+    pub fn start_with(extra: &[&str]) -> Browser {
+        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra).copied().collect();
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -111,7 +117,7 @@ impl Browser {
         }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": CHROME_ARGS}
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
         }}});
         let answer = http(port, "POST", "/session", Some(&capabilities)).expect("new session");
         let session =
@@ -130,6 +136,11 @@ impl Browser {
 
     pub fn goto(&self, url: &str) {
         self.command("POST", "/url", Some(json!({"url": url})));
+    }
+
+    /// Sets the window's size, as an iframe of that size would be.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.command("POST", "/window/rect", Some(json!({"width": width, "height": height})));
     }
 
     pub fn url(&self) -> String {
@@ -174,7 +185,15 @@ impl Browser {
         self.wait_for(css, Duration::ZERO).is_some()
     }
 
+    /// Clicks an element, as a person would: first brought to the middle of the window, clear
+    /// of the lab's timeline, which stays in view at the window's edge.
     pub fn click(&self, element: &Element) {
+        let handle = json!({"element-6066-11e4-a52e-4f735466cecf": element.0});
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", "args": [handle]})),
+        );
         self.command("POST", &format!("/element/{}/click", element.0), Some(json!({})));
     }
 

@@ -118,12 +118,95 @@ fn embed_mode_fits_an_iframe() {
     b.find("svg g[data-node=s1]");
     assert!(b.exists(".open-full"));
     assert!(!b.exists(".knobs"), "no knobs in embed mode");
-    b.script("window.resizeTo(700, 450)");
+    // In a 700×450 iframe the canvas and the timeline fill the frame; the rest waits behind
+    // Details.
+    // The window's size includes what the browser draws around the page: size it so the page
+    // itself gets 700×450.
+    b.resize(700, 450);
+    let inner = || b.script("return [window.innerWidth, window.innerHeight]").as_array().cloned().unwrap_or_default();
+    let first: Vec<u64> = inner().iter().filter_map(|v| v.as_u64()).collect();
+    assert_eq!(first.len(), 2, "the page's size: {first:?}");
+    b.resize(700 + (700 - first[0].min(700)) as u32, 450 + (450 - first[1].min(450)) as u32);
+    b.until("the page is 700×450", || {
+        let size: Vec<u64> = inner().iter().filter_map(|v| v.as_u64()).collect();
+        size.len() == 2 && (690..=700).contains(&size[0]) && (440..=450).contains(&size[1])
+    });
+    let fits = b.script(
+        "const h = window.innerHeight, svg = document.querySelector('.canvas svg').getBoundingClientRect();
+         const bar = document.querySelector('.timebar').getBoundingClientRect();
+         return [svg.height, bar.bottom, h];",
+    );
+    let fits: Vec<f64> = fits.as_array().map(|a| a.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    assert!(
+        fits.len() == 3 && fits[0] >= 200.0 && fits[1] <= fits[2],
+        "canvas height, timeline bottom, frame: {fits:?}"
+    );
+    assert!(!b.exists("#embed-details .metrics"), "the details wait behind the toggle");
+    b.click(&b.find("#details"));
+    b.find("#embed-details .metrics");
+    assert_eq!(b.attribute(&b.find("#details"), "aria-expanded").as_deref(), Some("true"));
     // The Clocks lab embeds its diagram only, like every lab's canvas, with the transport.
     b.goto(&format!("{}?lab=clocks&embed=1", site.base));
     b.find("figure.spacetime");
     assert!(b.exists("#play"));
     assert!(!b.exists(".clocks-panel"), "the clocks panel stays in the full page");
+}
+
+/// A violation's red marker on the timeline lands on the event that broke the guarantee, and
+/// "First violation" finds it again from time zero.
+#[test]
+fn a_violation_marker_lands_on_the_violating_event() {
+    let (b, site) = open();
+    let info = playground_core::lab::find("raft").expect("the raft lab");
+    let preset =
+        info.presets.iter().find(|p| p.name == "Figure 8, committing old entries").expect("the Figure 8 preset");
+    let mut scenario = preset.scenario("raft").expect("the preset reads");
+    scenario.at = 2_500_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    let marker = b
+        .wait_for(".marker-violation", Duration::from_secs(30))
+        .expect("a red marker appears once the replay passes the violation");
+    assert!(b.exists(".marker-fault"), "the script's faults are marked too");
+    let at: u64 = b.attribute(&marker, "data-at").and_then(|v| v.parse().ok()).expect("the marker says when");
+    let label = b.attribute(&marker, "aria-label").unwrap_or_default();
+    let event: u64 = label
+        .split("event #")
+        .nth(1)
+        .and_then(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok())
+        .unwrap_or_else(|| panic!("the marker names its event: {label}"));
+    b.click(&marker);
+    let moment = format!("{}.{:06}s", at / 1_000_000, at % 1_000_000);
+    b.until("the clock is at the violation", || clock(&b) == moment);
+    b.until("the inspector shows the violating event", || {
+        b.exists(".inspector h3") && b.text(&b.find(".inspector h3")).starts_with(&format!("Event {event} at"))
+    });
+    b.click(&b.find("#reset"));
+    b.until("back at zero", || clock(&b) == "0.000000s");
+    b.click(&b.find("#first-violation"));
+    b.until("First violation goes back to it", || clock(&b) == moment);
+}
+
+/// Knobs come in groups; a changed one is marked and goes back to its default in one click.
+#[test]
+fn knobs_are_grouped_and_a_changed_one_resets() {
+    let (b, site) = open();
+    b.goto(&format!("{}?lab=raft", site.base));
+    b.find("#knob-loss");
+    let groups = b.text(&b.find(".knobs"));
+    for group in ["CLUSTER", "WORKLOAD", "NETWORK", "PROTOCOL"] {
+        assert!(groups.to_uppercase().contains(group), "the {group} group: {groups}");
+    }
+    assert!(b.exists("input.knob-slider[aria-label='Loss slider']"), "a percentage gets a slider");
+    assert!(b.exists(".knob-restart .restart-icon"), "knobs that restart the run say so with an icon");
+    assert!(!b.exists(".knob-changed"), "nothing is changed yet");
+    b.script(
+        "const k = document.querySelector('#knob-loss'); k.value = '20'; k.dispatchEvent(new Event('change', {bubbles: true}));",
+    );
+    b.until("loss is marked as changed, paused as it is", || b.exists(".knob-changed #knob-loss"));
+    let reset = b.find("button.knob-reset[aria-label='Reset Loss to 0']");
+    b.click(&reset);
+    b.until("loss is back to 0", || b.property(&b.find("#knob-loss"), "value").as_str() == Some("0"));
+    assert!(!b.exists(".knob-changed"), "and no longer marked");
 }
 
 /// Budgets, measured and printed (timing goals live here as figures, not as assertions).
@@ -378,15 +461,28 @@ fn the_truetime_view_shows_hardware_time_while_a_bridge_runs() {
 /// page and every lab, full and embedded: no serious or critical finding.
 #[test]
 fn accessibility_has_no_serious_or_critical_findings() {
+    axe_on_every_page(&[]);
+}
+
+/// The same in dark mode (`prefers-color-scheme: dark`, as the system sets it).
+#[test]
+fn accessibility_in_dark_mode_has_no_serious_or_critical_findings() {
+    axe_on_every_page(&["--force-dark-mode"]);
+}
+
+fn axe_on_every_page(switches: &[&str]) {
     let axe_path = playground_e2e::root().join(".tools/axe/node_modules/axe-core/axe.min.js");
     let axe = std::fs::read_to_string(&axe_path).unwrap_or_else(|e| {
         panic!("axe-core is missing at {} ({e}); `cargo xtask test` installs it", axe_path.display())
     });
-    let (b, site) = open();
+    let site = Site::serve(dist());
+    let b = Browser::start_with(switches);
+    if !switches.is_empty() {
+        let dark = b.script("return matchMedia('(prefers-color-scheme: dark)').matches");
+        assert_eq!(dark, serde_json::json!(true), "{switches:?} puts the page in dark mode");
+    }
     let mut pages = vec![(site.base.clone(), "main")];
-    for lab in
-        ["network", "clocks", "raft", "paxos", "flp", "consistency", "replication", "partitioning", "transactions"]
-    {
+    for lab in playground_core::lab::catalogue().iter().filter(|l| l.start.is_some()).map(|l| l.name) {
         pages.push((format!("{}?lab={lab}", site.base), "main.lab"));
         pages.push((format!("{}?lab={lab}&embed=1", site.base), "main.lab.embed"));
     }
@@ -477,6 +573,8 @@ fn the_consistency_lab_judges_its_history_and_shows_the_stale_read() {
     let _ = std::fs::remove_file(&bad);
     // A fresh run plays and records operations; embedded, the timeline comes along.
     b.goto(&format!("{}?lab=consistency&embed=1", site.base));
+    // The lab's own picture waits behind Details, so the canvas and the timeline fill the frame.
+    b.click(&b.find("#details"));
     b.click(&b.find("#play"));
     b.until("operations appear", || b.exists(".timeline g.op"));
     b.click(&b.find("#play"));
@@ -545,6 +643,8 @@ fn the_replication_lab_shows_each_family_and_catches_what_each_loses() {
 
     // Embedded, the lab still plays.
     b.goto(&format!("{}?lab=replication&embed=1", site.base));
+    // The lab's own picture waits behind Details, so the canvas and the timeline fill the frame.
+    b.click(&b.find("#details"));
     b.click(&b.find("#play"));
     b.until("operations appear", || b.exists(".timeline g.op"));
     b.click(&b.find("#play"));
@@ -595,6 +695,8 @@ fn the_partitioning_lab_moves_keys_when_a_node_joins_and_catches_a_lossy_handoff
 
     // Embedded, the lab still plays and shows its picture.
     b.goto(&format!("{}?lab=partitioning&embed=1", site.base));
+    // The lab's own picture waits behind Details, so the canvas and the timeline fill the frame.
+    b.click(&b.find("#details"));
     b.find(".part-panel");
     b.click(&b.find("#play"));
     sleep(Duration::from_secs(1));
@@ -662,6 +764,8 @@ fn the_transactions_lab_shows_2pc_blocking_sagas_and_the_outbox() {
 
     // Embedded, the lab plays and shows its picture.
     b.goto(&format!("{}?lab=transactions&embed=1", site.base));
+    // The lab's own picture waits behind Details, so the canvas and the timeline fill the frame.
+    b.click(&b.find("#details"));
     b.find(".tx-panel");
     b.click(&b.find("#play"));
     sleep(Duration::from_secs(1));
@@ -721,6 +825,8 @@ fn the_failure_lab_plots_phi_draws_the_curve_and_catches_a_stale_lease() {
 
     // Embedded, the lab plays and shows its picture.
     b.goto(&format!("{}?lab=failure&embed=1", site.base));
+    // The lab's own picture waits behind Details, so the canvas and the timeline fill the frame.
+    b.click(&b.find("#details"));
     b.find(".fail-panel");
     b.click(&b.find("#play"));
     sleep(Duration::from_secs(1));

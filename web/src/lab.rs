@@ -4,6 +4,7 @@ mod canvas;
 pub(crate) mod charts;
 mod controls;
 pub(crate) mod explain;
+mod glyph;
 mod keys;
 mod knobs;
 mod log;
@@ -11,6 +12,7 @@ mod page;
 mod panels;
 mod probe;
 pub mod state;
+mod timeline;
 mod tools;
 
 pub use page::{LabPage, LabPageProps};

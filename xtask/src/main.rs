@@ -176,6 +176,18 @@ fn fuzz(options: &[String]) -> Result<(), String> {
     run(Step::new("fuzz every lab", "cargo", &args))
 }
 
+/// `cargo xtask screenshots`: rebuilds the site and pictures every lab into
+/// `docs/screenshots/`, full size and embedded, for the README.
+fn screenshots() -> Result<(), String> {
+    tools::ensure_for_test()?;
+    run(Step::new("release build of the site", "trunk", &["build", "--release"]))?;
+    run(Step::new(
+        "screenshot every lab",
+        "cargo",
+        &["run", "--release", "-q", "-p", "playground-e2e", "--bin", "screenshots"],
+    ))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_default();
@@ -184,9 +196,10 @@ fn main() -> ExitCode {
         "test" => test(),
         "fuzz" => fuzz(&args[1..]),
         "install" => tools::ensure_for_test(),
+        "screenshots" => screenshots(),
         _ => {
             eprintln!(
-                "usage: cargo xtask serve | cargo xtask test | cargo xtask fuzz [--minutes N] | cargo xtask install"
+                "usage: cargo xtask serve | cargo xtask test | cargo xtask fuzz [--minutes N] | cargo xtask screenshots | cargo xtask install"
             );
             return ExitCode::from(2);
         }

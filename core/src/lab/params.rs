@@ -31,6 +31,38 @@ pub struct ParamSpec {
     pub live: bool,
     /// Applies only when another knob has one of these values (the page hides it otherwise).
     pub when: Option<(&'static str, &'static [&'static str])>,
+    /// Where the page shows the knob.
+    pub group: ParamGroup,
+}
+
+/// The groups the page sorts knobs into, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamGroup {
+    /// How many nodes of each kind.
+    Cluster,
+    /// What the clients ask for, and how often.
+    Workload,
+    /// Loss, duplication, delay and bandwidth.
+    Network,
+    /// The protocol's own settings and teaching variants.
+    Protocol,
+    /// Faults the lab injects by itself: pauses, drift, attackers, refusals.
+    Faults,
+}
+
+impl ParamGroup {
+    pub const ALL: [ParamGroup; 5] =
+        [ParamGroup::Cluster, ParamGroup::Workload, ParamGroup::Network, ParamGroup::Protocol, ParamGroup::Faults];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ParamGroup::Cluster => "Cluster",
+            ParamGroup::Workload => "Workload",
+            ParamGroup::Network => "Network",
+            ParamGroup::Protocol => "Protocol",
+            ParamGroup::Faults => "Faults",
+        }
+    }
 }
 
 /// An integer knob; `range` is (min, max, unit).
@@ -44,7 +76,17 @@ pub const fn int_param(
     live: bool,
 ) -> ParamSpec {
     let (min, max, unit) = range;
-    ParamSpec { key, label, kind: ParamKind::Int { min, max, unit }, default, help, per_node, live, when: None }
+    ParamSpec {
+        key,
+        label,
+        kind: ParamKind::Int { min, max, unit },
+        default,
+        help,
+        per_node,
+        live,
+        when: None,
+        group: ParamGroup::Protocol,
+    }
 }
 
 /// A knob with a fixed set of values; `live` as for [`int_param`].
@@ -56,13 +98,28 @@ pub const fn choice_param(
     help: &'static str,
     live: bool,
 ) -> ParamSpec {
-    ParamSpec { key, label, kind: ParamKind::Choice(names), default, help, per_node: false, live, when: None }
+    ParamSpec {
+        key,
+        label,
+        kind: ParamKind::Choice(names),
+        default,
+        help,
+        per_node: false,
+        live,
+        when: None,
+        group: ParamGroup::Protocol,
+    }
 }
 
 impl ParamSpec {
     /// The same knob, applying only when knob `key` has one of `values`.
     pub const fn only_when(self, key: &'static str, values: &'static [&'static str]) -> ParamSpec {
         ParamSpec { when: Some((key, values)), ..self }
+    }
+
+    /// The same knob, shown in `group`.
+    pub const fn in_group(self, group: ParamGroup) -> ParamSpec {
+        ParamSpec { group, ..self }
     }
 
     /// Whether the knob applies with these parameters.
@@ -72,11 +129,14 @@ impl ParamSpec {
 }
 
 /// The network-fault knobs the consensus labs share, and the network they describe.
-pub const LOSS: ParamSpec = int_param("loss", "Loss", (0, 100, "%"), "0", "Chance each message is lost.", false, true);
+pub const LOSS: ParamSpec = int_param("loss", "Loss", (0, 100, "%"), "0", "Chance each message is lost.", false, true)
+    .in_group(ParamGroup::Network);
 pub const DUPLICATION: ParamSpec =
-    int_param("dup", "Duplication", (0, 100, "%"), "0", "Chance each message is delivered twice.", false, true);
+    int_param("dup", "Duplication", (0, 100, "%"), "0", "Chance each message is delivered twice.", false, true)
+        .in_group(ParamGroup::Network);
 pub const JITTER: ParamSpec =
-    int_param("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true);
+    int_param("jitter", "Jitter", (0, 200, "% of latency"), "50", "Random extra delay per message.", false, true)
+        .in_group(ParamGroup::Network);
 
 /// The network that [`LOSS`], [`DUPLICATION`] and [`JITTER`] set.
 pub fn lossy_network(params: &Params) -> crate::network::NetParams {
@@ -236,6 +296,7 @@ mod tests {
             per_node: false,
             live: false,
             when: None,
+            group: ParamGroup::Protocol,
         },
         ParamSpec {
             key: "t",
@@ -246,6 +307,7 @@ mod tests {
             per_node: true,
             live: true,
             when: None,
+            group: ParamGroup::Protocol,
         },
         ParamSpec {
             key: "on",
@@ -256,6 +318,7 @@ mod tests {
             per_node: false,
             live: true,
             when: None,
+            group: ParamGroup::Protocol,
         },
         ParamSpec {
             key: "mode",
@@ -266,6 +329,7 @@ mod tests {
             per_node: false,
             live: true,
             when: None,
+            group: ParamGroup::Protocol,
         },
     ];
 

@@ -37,7 +37,7 @@ use crate::history::live::Judge;
 use crate::history::Answer;
 use crate::invariant::Verdict;
 use crate::lab::{
-    int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params, Preset,
+    int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamGroup, ParamKind, ParamSpec, Params, Preset,
 };
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 use crate::scenario::{Scenario, ScenarioError};
@@ -56,14 +56,15 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: false,
         when: None,
+        group: ParamGroup::Protocol,
     },
-    int("replicas", "Replicas", (1, 5, "nodes"), "3", "Replicas of the store.", false, false),
-    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false),
-    int("keys", "Keys", (1, 4, "keys"), "2", "Registers the workload uses (x, y, z, w).", false, false),
-    int("reads", "Reads", (0, 100, "%"), "50", "Share of operations that are reads.", false, true),
-    int("think_ms", "Pause", (1, 10_000, "ms"), "60", "Mean pause between a client's operations.", false, true),
-    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "500", "How long a client waits before the outcome is unknown.", false, true),
-    int("workload_s", "Workload", (1, 600, "s"), "10", "How long clients run; then each reads every key a last time.", false, false),
+    int("replicas", "Replicas", (1, 5, "nodes"), "3", "Replicas of the store.", false, false).in_group(ParamGroup::Cluster),
+    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false).in_group(ParamGroup::Workload),
+    int("keys", "Keys", (1, 4, "keys"), "2", "Registers the workload uses (x, y, z, w).", false, false).in_group(ParamGroup::Workload),
+    int("reads", "Reads", (0, 100, "%"), "50", "Share of operations that are reads.", false, true).in_group(ParamGroup::Workload),
+    int("think_ms", "Pause", (1, 10_000, "ms"), "60", "Mean pause between a client's operations.", false, true).in_group(ParamGroup::Workload),
+    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "500", "How long a client waits before the outcome is unknown.", false, true).in_group(ParamGroup::Workload),
+    int("workload_s", "Workload", (1, 600, "s"), "10", "How long clients run; then each reads every key a last time.", false, false).in_group(ParamGroup::Workload),
     ParamSpec {
         key: "stale_reads",
         label: "Leader reads unconfirmed",
@@ -73,6 +74,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Protocol,
     }
     .only_when("mode", &["linearizable"]),
     ParamSpec {
@@ -84,6 +86,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: false,
         when: None,
+        group: ParamGroup::Protocol,
     }
     .only_when("mode", &["eventual"]),
     ParamSpec {
@@ -95,6 +98,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: false,
         when: None,
+        group: ParamGroup::Protocol,
     }
     .only_when("mode", &["eventual"]),
     LOSS,

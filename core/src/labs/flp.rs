@@ -20,7 +20,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use crate::invariant::Verdict;
-use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params};
+use crate::lab::{int_param as int, Counter, Driver, Lab, Metrics, ParamGroup, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, NodeSetup, Sim};
@@ -37,7 +37,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "How many processes; up to a minority may crash.",
         false,
         false,
-    ),
+    )
+    .in_group(ParamGroup::Cluster),
     ParamSpec {
         key: "inputs",
         label: "Inputs",
@@ -47,6 +48,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: false,
         when: None,
+        group: ParamGroup::Workload,
     },
     ParamSpec {
         key: "variant",
@@ -57,6 +59,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: false,
         when: None,
+        group: ParamGroup::Protocol,
     },
     ParamSpec {
         key: "adversary",
@@ -67,6 +70,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Faults,
     },
     int(
         "pace_ms",
@@ -76,7 +80,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "The automatic adversary delivers one message this often.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Network),
     int(
         "gst_ms",
         "Stabilization time",
@@ -85,7 +90,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "After this, every message arrives within half the patience (partial synchrony); 0 never.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Network),
     int(
         "patience_ms",
         "Patience",

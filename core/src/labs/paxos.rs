@@ -27,8 +27,8 @@ use alloc::vec::Vec;
 
 use crate::invariant::Verdict;
 use crate::lab::{
-    int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamKind, ParamSpec, Params, DUPLICATION, JITTER,
-    LOSS,
+    int_param as int, lossy_network, Counter, Driver, Lab, Metrics, ParamGroup, ParamKind, ParamSpec, Params,
+    DUPLICATION, JITTER, LOSS,
 };
 use crate::metrics::Histogram;
 use crate::scenario::{Scenario, ScenarioError};
@@ -38,9 +38,9 @@ use crate::trace::NodeId;
 use state::{Config, Kind, Obs};
 
 pub static PARAMS: &[ParamSpec] = &[
-    int("proposers", "Proposers", (1, 4, "nodes"), "2", "Proposers that compete to get their value chosen.", false, false),
-    int("acceptors", "Acceptors", (1, 7, "nodes"), "3", "Acceptors; any majority of them decides.", false, false),
-    int("learners", "Learners", (1, 3, "nodes"), "1", "Learners that learn the chosen value.", false, false),
+    int("proposers", "Proposers", (1, 4, "nodes"), "2", "Proposers that compete to get their value chosen.", false, false).in_group(ParamGroup::Cluster),
+    int("acceptors", "Acceptors", (1, 7, "nodes"), "3", "Acceptors; any majority of them decides.", false, false).in_group(ParamGroup::Cluster),
+    int("learners", "Learners", (1, 3, "nodes"), "1", "Learners that learn the chosen value.", false, false).in_group(ParamGroup::Cluster),
     ParamSpec {
         key: "contention",
         label: "Contention",
@@ -50,6 +50,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Workload,
     },
     int("retry_ms", "Retry after", (1, 10_000, "ms"), "1", "How long a proposer waits for a phase before retrying; 1 ms is shorter than a round trip, so dueling proposers livelock.", false, true),
     LOSS,

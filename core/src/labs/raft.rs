@@ -39,8 +39,8 @@ use alloc::vec::Vec;
 use crate::fault::FaultAction;
 use crate::invariant::Verdict;
 use crate::lab::{
-    int_param as int, lossy_network, Counter, Driver, Lab, LabRun, Metrics, ParamKind, ParamSpec, Params, Preset,
-    DUPLICATION, JITTER, LOSS,
+    int_param as int, lossy_network, Counter, Driver, Lab, LabRun, Metrics, ParamGroup, ParamKind, ParamSpec, Params,
+    Preset, DUPLICATION, JITTER, LOSS,
 };
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::{NodeRole, NodeSetup, NodeStatus, Sim};
@@ -50,8 +50,8 @@ use checks::Checks;
 use state::{Config, Kind};
 
 pub static PARAMS: &[ParamSpec] = &[
-    int("servers", "Servers", (1, 9, "nodes"), "5", "How many Raft servers.", false, false),
-    int("clients", "Clients", (0, 3, "nodes"), "1", "Clients that submit commands and follow redirects.", false, false),
+    int("servers", "Servers", (1, 9, "nodes"), "5", "How many Raft servers.", false, false).in_group(ParamGroup::Cluster),
+    int("clients", "Clients", (0, 3, "nodes"), "1", "Clients that submit commands and follow redirects.", false, false).in_group(ParamGroup::Workload),
     int(
         "election_min_ms",
         "Election timeout from",
@@ -79,7 +79,7 @@ pub static PARAMS: &[ParamSpec] = &[
         false,
         true,
     ),
-    int("client_rate", "Client rate", (0, 100, "per s"), "5", "Commands per second each client submits.", false, true),
+    int("client_rate", "Client rate", (0, 100, "per s"), "5", "Commands per second each client submits.", false, true).in_group(ParamGroup::Workload),
     ParamSpec {
         key: "commit_rule",
         label: "Commit rule",
@@ -89,6 +89,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Protocol,
     },
     ParamSpec {
         key: "prevote",
@@ -99,6 +100,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Protocol,
     },
     LOSS,
     DUPLICATION,

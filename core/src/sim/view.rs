@@ -47,6 +47,41 @@ pub struct NodeView {
     pub status: NodeStatus,
     pub cpu_busy: Micros,
     pub detail: Vec<String>,
+    pub glyph: Glyph,
+}
+
+/// What the canvas draws on a node besides its role and status: its standing in the protocol,
+/// the one number that matters there, and a timer running down (RaftScope's idea).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Glyph {
+    pub standing: Standing,
+    /// The number drawn on the node and what it counts ("term", "ballot", "epoch").
+    pub mark: Option<(&'static str, u64)>,
+    /// A timer running: when it was set and when it fires.
+    pub timer: Option<(Micros, Micros)>,
+}
+
+/// A node's standing among its peers, drawn as its outline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Standing {
+    /// No standing to show.
+    #[default]
+    Plain,
+    Leader,
+    /// Asking for votes or promises.
+    Candidate,
+    Follower,
+}
+
+impl Standing {
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Plain => "",
+            Standing::Leader => "leader",
+            Standing::Candidate => "candidate",
+            Standing::Follower => "follower",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +122,7 @@ impl<P: Process> Sim<P> {
                 status: slot.status,
                 cpu_busy: self.stats.cpu_busy.get(i).copied().unwrap_or(0),
                 detail: slot.process.as_ref().map(P::describe).unwrap_or_default(),
+                glyph: slot.process.as_ref().map(P::glyph).unwrap_or_default(),
             })
             .collect();
         let flights: Vec<FlightView> = self

@@ -6,17 +6,16 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use playground_core::network::REGIONS;
-use playground_core::process::MsgClass;
-use playground_core::sim::{FlightFate, FlightView, LinkView, NodeRole, NodeStatus, NodeView, SimView};
+use playground_core::sim::{FlightFate, FlightView, LinkView, NodeRole, NodeView, SimView};
 use playground_core::time::Micros;
 use playground_core::trace::{DropReason, NodeId};
 use yew::prelude::*;
 
+use super::glyph::{class_css, node_classes, node_glyph, node_label, status_text, Legend, NODE_RADIUS};
 use super::state::{Action, Menu};
 
 pub const WIDTH: f64 = 800.0;
 pub const HEIGHT: f64 = 420.0;
-const NODE_RADIUS: f64 = 22.0;
 
 /// A message that was dropped recently: where and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,36 +80,6 @@ pub fn layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
     }
     positions
 }
-
-fn status_text(status: NodeStatus) -> &'static str {
-    match status {
-        NodeStatus::Up => "up",
-        NodeStatus::Crashed => "crashed",
-        NodeStatus::Paused { .. } => "paused",
-        NodeStatus::Absent => "not a member",
-    }
-}
-
-/// Message colours by role, the same across labs (Okabe-Ito, so they stay apart for
-/// colour-blind readers; the label and the legend say it in words too).
-fn class_css(class: MsgClass) -> &'static str {
-    match class {
-        MsgClass::Request => "msg-request",
-        MsgClass::Reply => "msg-ack",
-        MsgClass::Rejection => "msg-reject",
-        MsgClass::Ballot => "msg-vote",
-        MsgClass::Heartbeat => "msg-heartbeat",
-        MsgClass::Other => "msg-other",
-    }
-}
-
-const LEGEND: [(&str, &str); 5] = [
-    ("msg-request", "requests and appends"),
-    ("msg-ack", "replies and acks"),
-    ("msg-vote", "elections and ballots"),
-    ("msg-heartbeat", "heartbeats"),
-    ("msg-reject", "rejections"),
-];
 
 fn fate_class(fate: FlightFate) -> &'static str {
     match fate {
@@ -231,30 +200,57 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                     <title>{ label.clone() }</title>
                 </line>
                 if !notes.is_empty() {
-                    <text class="link-note" x={format!("{mx:.1}")} y={format!("{:.1}", my - 6.0)}>{ notes.join(" · ") }</text>
+                    // Beside a steep link, above a flat one, so it never sits on a node's name.
+                    if (y2 - y1).abs() > (x2 - x1).abs() {
+                        <text class="link-note link-note-side" x={format!("{:.1}", mx + 8.0)} y={format!("{:.1}", my + 4.0)}>{ notes.join(" · ") }</text>
+                    } else {
+                        <text class="link-note" x={format!("{mx:.1}")} y={format!("{:.1}", my - 6.0)}>{ notes.join(" · ") }</text>
+                    }
                 }
             </g>
         }
     });
 
     let now = view.now;
+    // Labels only when there is room for them.
+    let labelled = view.flights.len() <= 16;
+    let name = |id: NodeId| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
     let flights = view.flights.iter().map(|f| {
-        let (x, y) = if now < f.departs {
-            // Waiting in the sender's transmit queue: stack it just off the sender.
-            lerp(at(f.from), at(f.to), 0.0)
+        let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
+        let queued = now < f.departs;
+        let (x, y) = if queued {
+            // Waiting in the sender's transmit queue: it sits at the sender's rim.
+            (x1, y1)
         } else {
-            let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
             lerp((x1, y1), (x2, y2), progress(f, now))
         };
-        let queued = now < f.departs;
+        // A short tail behind the message shows which way it travels.
+        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+        let (tx, ty) = (x - (x2 - x1) / length * 14.0, y - (y2 - y1) / length * 14.0);
+        let title = format!(
+            "#{} {}: {} → {}, {} B, {}",
+            f.msg,
+            f.kind,
+            name(f.from),
+            name(f.to),
+            f.bytes,
+            match f.fate {
+                FlightFate::Lost => "will be lost".to_string(),
+                _ if now < f.arrives => format!("arrives in {}", playground_core::time::format_duration(f.arrives - now)),
+                _ => "arriving".to_string(),
+            }
+        );
         html! {
-            <g>
+            <g class="flight">
+                if !queued {
+                    <line class={classes!("msg-tail", class_css(f.class))} x1={format!("{tx:.1}")} y1={format!("{ty:.1}")} x2={format!("{x:.1}")} y2={format!("{y:.1}")} />
+                }
                 <circle class={classes!("msg", class_css(f.class), fate_class(f.fate), queued.then_some("msg-queued"))}
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
-                    <title>{ format!("#{} {} {} B", f.msg, f.kind, f.bytes) }</title>
+                    <title>{ title }</title>
                 </circle>
-                if props.ring {
-                    <text class="flight-label" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y - 6.0)}>{ f.kind }</text>
+                if labelled || props.ring {
+                    <text class="flight-label" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y - 6.0)} aria-hidden="true">{ f.kind }</text>
                 }
             </g>
         }
@@ -279,25 +275,30 @@ pub fn Canvas(props: &CanvasProps) -> Html {
 
     // Show protocol versions only when nodes run different ones (heterogeneity).
     let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
+    let cut_off = |id: NodeId| {
+        let mine: Vec<&LinkView> = view.links.iter().filter(|l| l.from == id || l.to == id).collect();
+        !mine.is_empty() && mine.iter().any(|l| l.partitioned)
+    };
+    let partitioned = view.links.iter().any(|l| l.partitioned);
     let nodes = view.nodes.iter().map(|n| {
         let (x, y) = at(n.id);
         let id = n.id;
         let picked = props.pick.as_ref().is_some_and(|p| p.contains(&id));
         let selected = props.menu == Some(Menu::Node(id));
+        let cut = cut_off(id);
+        let mut class = node_classes(n);
+        class.push(classes!(picked.then_some("node-picked"), selected.then_some("node-selected")));
+        let action =
+            if props.pick.is_some() { Action::PartitionToggle(id) } else { Action::OpenMenu(Some(Menu::Node(id))) };
+        // Only what differs is written under a node: a status other than up, a version.
         let status = status_text(n.status);
-        let class = classes!("node", format!("node-{}", status.replace(' ', "-")), format!("role-{}", n.role.label()), picked.then_some("node-picked"), selected.then_some("node-selected"));
-        let action = if props.pick.is_some() { Action::PartitionToggle(id) } else { Action::OpenMenu(Some(Menu::Node(id))) };
-        // The accessible name starts with the text the node shows, in order (name, status,
-        // detail lines on a ring), so what a person sees is what a screen reader says.
-        let status_line = if mixed_versions { format!("{status} · v{}", n.version) } else { status.to_string() };
-        let shown_detail = if props.ring { format!(" {}", n.detail.join(" ")) } else { String::new() };
-        let label = format!(
-            "{} {status_line}{shown_detail}, a {}, protocol v{}. {}",
-            n.name,
-            n.role.label(),
-            n.version,
-            n.detail.join("; ")
-        );
+        let status_line = match (n.status == playground_core::sim::NodeStatus::Up, mixed_versions) {
+            (true, false) => String::new(),
+            (true, true) => format!("v{}", n.version),
+            (false, false) => status.to_string(),
+            (false, true) => format!("{status} · v{}", n.version),
+        };
+        let label = node_label(n, &status_line, cut);
         let onkeydown = props.interactive.then(|| {
             let (dispatch, action) = (props.dispatch.clone(), action.clone());
             Callback::from(move |e: KeyboardEvent| {
@@ -312,22 +313,8 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         html! {
             <g class={class} transform={format!("translate({x:.1} {y:.1})")} tabindex={props.interactive.then_some("0")}
                 role="button" aria-label={label} data-node={n.name.clone()} onclick={onclick} onkeydown={onkeydown}>
-                <circle r={NODE_RADIUS.to_string()} />
-                if n.status == NodeStatus::Crashed {
-                    <path class="node-x" d="M-11,-11 L11,11 M11,-11 L-11,11" />
-                }
-                if matches!(n.status, NodeStatus::Paused { .. }) {
-                    <path class="node-pause" d="M-6,-9 L-6,9 M6,-9 L6,9" />
-                }
-                // One text element, one line per tspan, so its visible text reads "s1 up …"
-                // exactly as the accessible name begins.
-                <text class="node-label">
-                    <tspan class="node-name" x="0" y="-27">{ n.name.clone() }</tspan>
-                    <tspan class="node-status" x="0" y="38">{ format!(" {status_line}") }</tspan>
-                    if props.ring {
-                        { for n.detail.iter().enumerate().map(|(i, line)| html! { <tspan class="node-detail" x="0" y={(51 + 12 * i).to_string()}>{ format!(" {line}") }</tspan> }) }
-                    }
-                </text>
+                { node_glyph(n, now, cut, &status_line) }
+                { node_card(n, (x, y)) }
             </g>
         }
     });
@@ -342,9 +329,27 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 { for marks }
                 { for nodes }
             </svg>
-            <p class="msg-legend" aria-hidden="true">
-                { for LEGEND.iter().map(|(class, words)| html! { <span><svg viewBox="0 0 10 10"><circle class={classes!("msg", *class)} cx="5" cy="5" r="4" /></svg>{ *words }</span> }) }
-            </p>
+            <Legend nodes={view.nodes.clone()} partitioned={partitioned} />
         </figure>
+    }
+}
+
+/// A node's details beside it, shown (by CSS) while the pointer is on the node or the keyboard's
+/// focus is. The same words are in the node's accessible name, so the card is hidden from
+/// screen readers; it lives inside the node's group and is placed relative to it.
+fn node_card(node: &NodeView, (x, y): (f64, f64)) -> Html {
+    let mut lines = vec![format!("{} · {}", node.name, node.role.label())];
+    lines.extend(node.detail.iter().cloned());
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64 * 6.6 + 16.0;
+    let height = lines.len() as f64 * 15.0 + 10.0;
+    let left = if x + 30.0 + width > WIDTH { -30.0 - width } else { 30.0 };
+    let top = (y - height / 2.0).clamp(2.0, (HEIGHT - height - 2.0).max(2.0)) - y;
+    html! {
+        <g class="node-card" aria-hidden="true" transform={format!("translate({left:.1} {top:.1})")}>
+            <rect width={format!("{width:.1}")} height={format!("{height:.1}")} rx="6" />
+            { for lines.iter().enumerate().map(|(i, line)| html! {
+                <text x="8" y={format!("{:.1}", 17.0 + 15.0 * i as f64)} class={classes!((i == 0).then_some("node-card-head"))}>{ line.clone() }</text>
+            }) }
+        </g>
     }
 }

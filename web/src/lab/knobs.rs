@@ -1,12 +1,17 @@
-//! One labelled control per lab parameter, with its one-line explanation. Knobs that can
-//! change mid-run are recorded in the fault script as `set key=value`; the others restart the
-//! run with the new value and replay to the same moment.
+//! The lab's knobs, grouped (cluster, workload, network, protocol, faults), each with its
+//! one-line explanation. A number with a modest range gets a slider beside its box; a knob
+//! changed from its default is marked and has a one-click reset. Knobs that can change mid-run
+//! are recorded in the fault script as `set key=value`; the others (marked ⟳) restart the run
+//! with the new value and replay to the same moment.
 
-use playground_core::lab::{ParamKind, ParamSpec, Params};
+use playground_core::lab::{ParamGroup, ParamKind, ParamSpec, Params};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::state::Action;
+
+/// A range this wide or narrower gets a slider.
+const SLIDER_SPAN: i64 = 1_000;
 
 #[derive(Properties, PartialEq)]
 pub struct KnobsProps {
@@ -18,22 +23,31 @@ pub struct KnobsProps {
 fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> Html {
     let id = format!("knob-{}", spec.key);
     let key = spec.key.to_string();
+    let set = |key: String| {
+        dispatch.reform(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            Action::SetParam(key.clone(), input.value())
+        })
+    };
     let control = match spec.kind {
         ParamKind::Int { min, max, unit } => {
-            let key = key.clone();
-            let onchange = dispatch.reform(move |e: Event| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                Action::SetParam(key.clone(), input.value())
+            let slider = (max - min <= SLIDER_SPAN).then(|| {
+                html! {
+                    <input class="knob-slider" type="range" min={min.to_string()} max={max.to_string()} value={value.to_string()}
+                        aria-label={format!("{} slider", spec.label)} aria-valuetext={format!("{value} {unit}")} onchange={set(key.clone())} />
+                }
             });
             html! {
                 <span class="knob-input">
-                    <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={value.to_string()} onchange={onchange} />
+                    { for slider }
+                    <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={value.to_string()} onchange={set(key.clone())} />
                     <span class="unit">{ unit }</span>
                 </span>
             }
         }
         ParamKind::Bool => {
             let on = value == "on";
+            let key = key.clone();
             let onchange = dispatch.reform(move |e: Event| {
                 let input: HtmlInputElement = e.target_unchecked_into();
                 Action::SetParam(key.clone(), if input.checked() { "on" } else { "off" }.into())
@@ -41,6 +55,7 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
             html! { <input id={id.clone()} type="checkbox" checked={on} onchange={onchange} /> }
         }
         ParamKind::Choice(options) => {
+            let key = key.clone();
             let onchange = dispatch.reform(move |e: Event| {
                 let select: HtmlSelectElement = e.target_unchecked_into();
                 Action::SetParam(key.clone(), select.value())
@@ -52,11 +67,27 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
             }
         }
     };
+    let default = spec.check(spec.default).unwrap_or_else(|_| spec.default.to_string());
+    let changed = value != default;
+    let reset = changed.then(|| {
+        let onclick = dispatch.reform(move |_: MouseEvent| Action::SetParam(key.clone(), default.clone()));
+        html! {
+            <button class="knob-reset" onclick={onclick} title={format!("Back to the default, {}", spec.default)}
+                aria-label={format!("Reset {} to {}", spec.label, spec.default)}>{ "↺" }</button>
+        }
+    });
     html! {
-        <div class={classes!("knob", (!spec.live).then_some("knob-restart"))}>
-            <label for={id}>{ spec.label }</label>
+        <div class={classes!("knob", (!spec.live).then_some("knob-restart"), changed.then_some("knob-changed"))}>
+            <div class="knob-head">
+                <label for={id}>{ spec.label }</label>
+                if !spec.live {
+                    <span class="restart-icon" title="Changing this restarts the run and replays to this moment" role="img"
+                        aria-label="restarts the run">{ "⟳" }</span>
+                }
+                { for reset }
+            </div>
             { control }
-            <p class="help">{ spec.help }{ if spec.live { "" } else { " (restarts the run)" } }</p>
+            <p class="help">{ spec.help }</p>
         </div>
     }
 }
@@ -66,12 +97,34 @@ pub fn Knobs(props: &KnobsProps) -> Html {
     let Ok(params) = Params::resolve(props.specs, &props.params) else {
         return html! { <p class="notice">{ "These parameters could not be read." }</p> };
     };
+    let groups = ParamGroup::ALL.iter().filter_map(|&group| {
+        let knobs: Vec<Html> = props
+            .specs
+            .iter()
+            .filter(|spec| spec.group == group && spec.applies(&params))
+            .map(|spec| knob(spec, &current(&params, spec), &props.dispatch))
+            .collect();
+        (!knobs.is_empty()).then(|| {
+            html! {
+                <fieldset class="knob-group">
+                    <legend>{ group.label() }</legend>
+                    <div class="knob-grid">{ for knobs }</div>
+                </fieldset>
+            }
+        })
+    });
+    let changed = props
+        .specs
+        .iter()
+        .filter(|s| s.applies(&params) && current(&params, s) != s.check(s.default).unwrap_or_default())
+        .count();
     html! {
         <section class="panel knobs" aria-labelledby="knobs-h">
-            <h2 id="knobs-h">{ "Knobs" }</h2>
-            <div class="knob-grid">
-                { for props.specs.iter().filter(|spec| spec.applies(&params)).map(|spec| knob(spec, &current(&params, spec), &props.dispatch)) }
-            </div>
+            <h2 id="knobs-h">{ "Knobs" }
+                if changed > 0 { <span class="knobs-changed">{ format!(" · {changed} changed") }</span> }
+            </h2>
+            <p class="help">{ "⟳ restarts the run with the new value and replays to this moment; the others change it live." }</p>
+            { for groups }
             if props.specs.iter().any(|s| s.per_node) {
                 <p class="help">{ "Per-node settings (many administrators): click a node and use “Only on …”, e.g. a 20 ms timeout on c2 alone." }</p>
             }

@@ -23,6 +23,7 @@ use super::log::{EventLog, LOG_ROWS};
 use super::panels::{MetricsPanel, Verdicts};
 use super::probe::use_animation;
 use super::state::{scrub_end, Action, LabState, SPEEDS};
+use super::timeline::{Marker, MarkerKind, Timeline};
 use super::tools::{ActionMenu, PartitionBar, ShareDialog};
 use crate::dom;
 
@@ -259,10 +260,26 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         }
     };
     let controls = html! {
-        <Controls playing={state.playing} now={runner.now()} end={scrub_end(&state)} speed={state.speed} seed={scenario.seed}
-            forked={branch.is_some()} embed={props.embed} events={trace.total()} pending={edited_run.pending()} digest={trace.digest()} manual={edited_run.manual()}
-            pace={state.pace} seeking={state.target}
+        <Controls seed={scenario.seed} forked={branch.is_some()} events={trace.total()} pending={edited_run.pending()}
+            digest={trace.digest()} manual={edited_run.manual()}
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
+    };
+    let mut markers: Vec<Marker> = edited
+        .scenario()
+        .faults
+        .iter()
+        .map(|f| Marker { at: f.at, kind: MarkerKind::Fault, what: f.action.to_string() })
+        .chain(state.violations.iter().map(|&(at, event, name)| Marker {
+            at,
+            kind: MarkerKind::Violation { event },
+            what: name.to_string(),
+        }))
+        .collect();
+    markers.sort_by_key(|m| m.at);
+    let end = scrub_end(&state, markers.last().map_or(0, |m| m.at));
+    let timebar = html! {
+        <Timeline playing={state.playing} now={runner.now()} end={end} speed={state.speed} markers={markers}
+            pace={state.pace} seeking={state.target} dispatch={dispatch.clone()} />
     };
     let specs = info.map_or(&[][..], |i| i.params);
     let menu = state.menu.map(|m| {
@@ -292,14 +309,26 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     if props.embed {
         return html! {
-            <main class="lab embed" aria-label={title}>
+            <main class={classes!("lab", "embed", state.details_open.then_some("details-open"))} aria-label={title}>
                 { for notices }
                 { canvases }
-                { controls }
-                <Verdicts verdicts={original.verdicts.clone()} dispatch={dispatch.clone()} />
-                { for lab_panel.clone() }
-                { for timeline }
-                <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Open in the full playground ↗" }</a>
+                { timebar }
+                <div class="embed-bar">
+                    <Verdicts verdicts={original.verdicts.clone()} dispatch={dispatch.clone()} />
+                    <button id="details" aria-expanded={state.details_open.to_string()} aria-controls="embed-details"
+                        onclick={dispatch.reform(|_: MouseEvent| Action::ToggleDetails)}>
+                        { if state.details_open { "Hide details" } else { "Details" } }
+                    </button>
+                    <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Full playground ↗" }</a>
+                </div>
+                <div id="embed-details" class="embed-details" hidden={!state.details_open}>
+                    if state.details_open {
+                        { for raft_panel }
+                        { for lab_panel.clone() }
+                        { for timeline }
+                        <MetricsPanel metrics={original.metrics.clone()} />
+                    }
+                </div>
                 { for probe_element }
             </main>
         };
@@ -318,15 +347,16 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <div class="stage">
                     { for presets }
                     { canvases }
+                    { timebar }
+                    <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
+                    { for menu }
+                    { for share_dialog }
+                    { controls }
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     { for raft_panel }
                     { for lab_panel.clone() }
                     { for timeline }
                     { for held_panel }
-                    <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
-                    { for menu }
-                    { controls }
-                    { for share_dialog }
                 </div>
                 <aside class="side">
                     <Verdicts verdicts={branch.as_ref().map_or(original.verdicts.clone(), |b| b.verdicts.clone())} dispatch={dispatch.clone()} />

@@ -28,7 +28,7 @@ pub fn Verdicts(props: &VerdictsProps) -> Html {
         Status::Violated { at, event, detail, count } => {
             let (event, at) = (*event, *at);
             let show = props.dispatch.reform(move |_: MouseEvent| Action::SelectEvent(Some(event)));
-            let go = props.dispatch.reform(move |_: MouseEvent| Action::Seek(at));
+            let go = props.dispatch.reform(move |_: MouseEvent| Action::GoTo { at, event: Some(event) });
             html! {
                 <li class="verdict violated" data-verdict={v.name}>
                     <span class="badge" aria-hidden="true">{"✗"}</span>

@@ -74,6 +74,11 @@ pub enum Action {
     Step,
     Frame(f64),
     Seek(Micros),
+    /// Seek to a moment and select the event there (a violation's marker).
+    GoTo {
+        at: Micros,
+        event: Option<u64>,
+    },
     /// Seek relative to now (negative is back).
     Nudge(i64),
     Speed(usize),
@@ -91,6 +96,8 @@ pub enum Action {
     PartitionToggle(NodeId),
     PartitionApply,
     Notice(Option<String>),
+    /// Embedded: opens or closes the panels behind the canvas.
+    ToggleDetails,
     /// Starts a different scenario of the same lab (a preset).
     Load(Scenario),
 }
@@ -122,6 +129,11 @@ pub struct LabState {
     pub generation: u64,
     /// The no-progress guard stopped the run; the sentence says why.
     pub stalled: Option<String>,
+    /// Every guarantee seen broken in the edited run, (when, the event, which), kept when
+    /// the page seeks back so the timeline can show where each one broke.
+    pub violations: Vec<(Micros, u64, &'static str)>,
+    /// Embedded: the panels behind the canvas and the timeline are open.
+    pub details_open: bool,
     /// Bumped on every change, so views know to redraw.
     pub revision: u64,
 }
@@ -159,6 +171,8 @@ impl LabState {
             pace: Pace::default(),
             generation: 0,
             stalled: None,
+            violations: Vec::new(),
+            details_open: false,
             revision: 0,
         })
     }
@@ -187,6 +201,27 @@ impl LabState {
         self.horizon = self.horizon.max(t);
         self.target = Some(t);
         self.advance_slice();
+    }
+
+    /// Notes the guarantees the edited run has broken so far.
+    fn note_violations(&mut self) {
+        let edited = self.edited().clone();
+        let runner = edited.borrow();
+        for verdict in runner.run().verdicts() {
+            if let playground_core::invariant::Status::Violated { at, event, .. } = verdict.status {
+                if !self.violations.iter().any(|&(_, e, name)| e == event && name == verdict.name) {
+                    self.violations.push((at, event, verdict.name));
+                }
+            }
+        }
+        drop(runner);
+        self.violations.sort();
+    }
+
+    /// Forgets violations after now: the run's future has changed.
+    fn forget_future_violations(&mut self) {
+        let now = self.edited().borrow().now();
+        self.violations.retain(|&(at, _, _)| at <= now);
     }
 
     /// Runs one bounded slice towards the target and notes how the run keeps up.
@@ -236,6 +271,7 @@ impl LabState {
                 self.notice = None;
                 self.stalled = None;
                 self.generation += 1;
+                self.violations.clear();
                 self.seek_all(now);
             }
             Err(e) => self.notice = Some(e.to_string()),
@@ -299,6 +335,12 @@ impl LabState {
                 };
             }
             Action::Seek(t) => self.seek_all(t),
+            Action::GoTo { at, event } => {
+                self.playing = false;
+                self.seek_all(at);
+                self.selected_event = event;
+            }
+            Action::ToggleDetails => self.details_open = !self.details_open,
             Action::Nudge(delta) => {
                 let target = self.now().saturating_add_signed(delta);
                 self.seek_all(target);
@@ -321,6 +363,9 @@ impl LabState {
             Action::Seed(seed) => self.restart_with(|s| s.seed = seed),
             Action::Inject(fault) => {
                 let result = self.edited().borrow_mut().inject(fault);
+                if result.is_ok() {
+                    self.forget_future_violations();
+                }
                 self.notice = result.err();
                 self.menu = None;
             }
@@ -335,10 +380,12 @@ impl LabState {
             Action::Fork => {
                 let branch = self.runner.borrow().fork();
                 self.branch = Some(shared(branch));
+                self.forget_future_violations();
             }
             Action::DropFork => {
                 self.branch = None;
                 self.branch_target = None;
+                self.violations.clear();
             }
             Action::SelectEvent(seq) => self.selected_event = seq,
             Action::OpenMenu(menu) => self.menu = menu,
@@ -382,6 +429,7 @@ impl LabState {
                     self.selected_event = None;
                     self.menu = None;
                     self.notice = None;
+                    self.violations.clear();
                 }
                 Err(e) => self.notice = Some(e.to_string()),
             },
@@ -395,12 +443,16 @@ impl Reducible for LabState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.apply(action);
+        next.note_violations();
         next.revision += 1;
         Rc::new(next)
     }
 }
 
-/// A scrubber range that always leaves room ahead of the present.
-pub fn scrub_end(state: &LabState) -> Micros {
-    (state.horizon.max(state.now()) + 5 * MICROS_PER_SEC).max(20 * MICROS_PER_SEC)
+/// The timeline's span: a quarter more than the furthest moment reached (or `last`, the
+/// last marker), rounded up to whole seconds, so what happened fills most of it.
+pub fn scrub_end(state: &LabState, last: Micros) -> Micros {
+    let furthest = state.horizon.max(state.now()).max(last);
+    let end = (furthest + furthest / 4).max(furthest + MICROS_PER_SEC).max(5 * MICROS_PER_SEC);
+    end.div_ceil(MICROS_PER_SEC) * MICROS_PER_SEC
 }

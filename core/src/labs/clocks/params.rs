@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use super::node::{Config, Role};
-use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
+use crate::lab::{int_param as int, ParamGroup, ParamKind, ParamSpec, Params};
 use crate::network::NetParams;
 use crate::rng::Rng;
 use crate::sim::{NodeRole, NodeSetup};
@@ -12,7 +12,8 @@ use crate::time::{Micros, MICROS_PER_MS};
 use crate::trace::NodeId;
 
 pub static PARAMS: &[ParamSpec] = &[
-    int("processes", "Processes", (2, 8, "nodes"), "4", "How many processes exchange messages.", false, false),
+    int("processes", "Processes", (2, 8, "nodes"), "4", "How many processes exchange messages.", false, false)
+        .in_group(ParamGroup::Cluster),
     int(
         "max_skew_ms",
         "Initial skew",
@@ -21,8 +22,10 @@ pub static PARAMS: &[ParamSpec] = &[
         "Clocks start up to this far from true time, either way.",
         false,
         false,
-    ),
-    int("max_drift_ppm", "Drift", (0, 1_000, "ppm"), "50", "Clocks run fast or slow by up to this rate.", false, false),
+    )
+    .in_group(ParamGroup::Faults),
+    int("max_drift_ppm", "Drift", (0, 1_000, "ppm"), "50", "Clocks run fast or slow by up to this rate.", false, false)
+        .in_group(ParamGroup::Faults),
     int(
         "sync_ms",
         "NTP interval",
@@ -49,9 +52,12 @@ pub static PARAMS: &[ParamSpec] = &[
         "Uneven delays make NTP's round trips asymmetric.",
         false,
         true,
-    ),
-    int("events", "Event rate", (1, 200, "per s"), "5", "Events per second at each process.", false, true),
-    int("send", "Sends", (0, 100, "%"), "50", "Share of events that send a message to another process.", false, true),
+    )
+    .in_group(ParamGroup::Network),
+    int("events", "Event rate", (1, 200, "per s"), "5", "Events per second at each process.", false, true)
+        .in_group(ParamGroup::Workload),
+    int("send", "Sends", (0, 100, "%"), "50", "Share of events that send a message to another process.", false, true)
+        .in_group(ParamGroup::Workload),
     int(
         "txn_rate",
         "Transactions",
@@ -60,7 +66,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "TrueTime transactions per second at each process.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Workload),
     ParamSpec {
         key: "commit_wait",
         label: "Commit-wait",
@@ -70,6 +77,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Protocol,
     },
     int(
         "assumed_drift_ppm",

@@ -304,6 +304,16 @@ impl Replica {
         (self.epoch(), matches!(self.mode, Mode::Leader { .. }), self.stable.value, self.acked)
     }
 
+    pub fn glyph(&self) -> crate::sim::Glyph {
+        use crate::sim::{Glyph, Standing};
+        let standing = match self.mode {
+            Mode::Follower => Standing::Follower,
+            Mode::Candidate { .. } => Standing::Candidate,
+            Mode::Leader { .. } => Standing::Leader,
+        };
+        Glyph { standing, mark: Some(("epoch", self.epoch())), timer: None }
+    }
+
     pub fn describe(&self) -> Vec<String> {
         let role = match self.mode {
             Mode::Follower => "follower",

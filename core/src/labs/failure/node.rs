@@ -301,4 +301,11 @@ impl Process for State {
     fn describe(&self) -> Vec<String> {
         each_role!(&self.role, r => r.describe())
     }
+
+    fn glyph(&self) -> crate::sim::Glyph {
+        match &self.role {
+            Role::Replica(r) => r.glyph(),
+            _ => crate::sim::Glyph::default(),
+        }
+    }
 }

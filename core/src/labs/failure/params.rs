@@ -1,6 +1,6 @@
 //! The failure handling lab's knobs and presets.
 
-use crate::lab::{choice_param as choice, int_param as int, ParamSpec, Preset};
+use crate::lab::{choice_param as choice, int_param as int, ParamGroup, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::node::{Jitter, Part};
@@ -23,19 +23,19 @@ pub static PARAMS: &[ParamSpec] = &[
         "Failure detectors (a fixed timeout against phi accrual), leases with fencing tokens, split brain in a replicated service, or retries with idempotency keys.",
         false,
     ),
-    int("workload_s", "Workload", (1, 3_600, "s"), "20", "How long clients run (the detectors' processes heartbeat all along).", false, false),
-    int("processes", "Processes", (1, 8, "nodes"), "4", "Processes the monitor watches (in eu-west and ap-south; the monitor is in us-east).", false, false).only_when("part", &DETECTORS),
+    int("workload_s", "Workload", (1, 3_600, "s"), "20", "How long clients run (the detectors' processes heartbeat all along).", false, false).in_group(ParamGroup::Workload),
+    int("processes", "Processes", (1, 8, "nodes"), "4", "Processes the monitor watches (in eu-west and ap-south; the monitor is in us-east).", false, false).only_when("part", &DETECTORS).in_group(ParamGroup::Cluster),
     int("interval_ms", "Heartbeat every", (10, 10_000, "ms"), "100", "How often each process sends a heartbeat.", false, false).only_when("part", &DETECTORS),
-    int("gc_ms", "GC pause", (0, 60_000, "ms"), "0", "How long a process stalls when it collects garbage (0: never).", false, true).only_when("part", &DETECTORS),
-    int("gc_every_s", "GC about every", (1, 3_600, "s"), "5", "How often, on average, a process stalls.", false, true).only_when("part", &DETECTORS),
+    int("gc_ms", "GC pause", (0, 60_000, "ms"), "0", "How long a process stalls when it collects garbage (0: never).", false, true).only_when("part", &DETECTORS).in_group(ParamGroup::Faults),
+    int("gc_every_s", "GC about every", (1, 3_600, "s"), "5", "How often, on average, a process stalls.", false, true).only_when("part", &DETECTORS).in_group(ParamGroup::Faults),
     int("threshold", "Phi threshold", (1, 20, ""), "8", "Phi accrual suspects a process once phi reaches this (8: about one false suspicion in 10^8 heartbeats, if the model were right).", false, true).only_when("part", &DETECTORS),
     int("fixed_ms", "Fixed timeout", (10, 60_000, "ms"), "300", "The fixed-timeout detector suspects a process after this long without a heartbeat.", false, true).only_when("part", &DETECTORS),
     int("samples", "Phi window", (2, 1_000, "intervals"), "200", "Inter-arrival times phi accrual keeps (Akka's max-sample-size).", false, false).only_when("part", &DETECTORS),
     int("min_std_ms", "Min std deviation", (1, 10_000, "ms"), "10", "The standard deviation phi accrual never goes below (Akka's min-std-deviation).", false, false).only_when("part", &DETECTORS),
     int("pause_ms", "Acceptable pause", (0, 60_000, "ms"), "0", "A pause phi accrual forgives: added to the mean interval (Akka's acceptable-heartbeat-pause).", false, false).only_when("part", &DETECTORS),
-    int("clients", "Clients", (1, 8, "nodes"), "2", "Clients taking the lease, writing to the service, or making charges.", false, false).only_when("part", &CLIENTS),
-    int("think_ms", "Pause", (1, 10_000, "ms"), "100", "Mean pause between a client's requests.", false, true).only_when("part", &CLIENTS),
-    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "300", "How long a client waits for an answer.", false, true).only_when("part", &CLIENTS),
+    int("clients", "Clients", (1, 8, "nodes"), "2", "Clients taking the lease, writing to the service, or making charges.", false, false).only_when("part", &CLIENTS).in_group(ParamGroup::Workload),
+    int("think_ms", "Pause", (1, 10_000, "ms"), "100", "Mean pause between a client's requests.", false, true).only_when("part", &CLIENTS).in_group(ParamGroup::Workload),
+    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "300", "How long a client waits for an answer.", false, true).only_when("part", &CLIENTS).in_group(ParamGroup::Workload),
     int("lease_ms", "Lease", (10, 60_000, "ms"), "1000", "How long a granted lease lasts, by the lock service's clock.", false, true).only_when("part", &FENCING),
     int("margin_ms", "Safety margin", (0, 60_000, "ms"), "100", "Clients stop using a lease this long before it ends by their own clock.", false, true).only_when("part", &FENCING),
     choice(
@@ -47,9 +47,9 @@ pub static PARAMS: &[ParamSpec] = &[
         true,
     )
     .only_when("part", &FENCING),
-    int("drift_ppm", "c1's clock slow by", (0, 500_000, "ppm"), "0", "c1's clock runs slow by this much (100,000 ppm is 10%): it believes its lease lasts longer.", false, false).only_when("part", &FENCING),
-    int("work_ms", "Write takes", (1, 10_000, "ms"), "200", "Between checking the lease and the write leaving (a pause here is the classic failure).", false, true).only_when("part", &FENCING),
-    int("replicas", "Replicas", (1, 7, "nodes"), "3", "Replicas of the service.", false, false).only_when("part", &SPLIT),
+    int("drift_ppm", "c1's clock slow by", (0, 500_000, "ppm"), "0", "c1's clock runs slow by this much (100,000 ppm is 10%): it believes its lease lasts longer.", false, false).only_when("part", &FENCING).in_group(ParamGroup::Faults),
+    int("work_ms", "Write takes", (1, 10_000, "ms"), "200", "Between checking the lease and the write leaving (a pause here is the classic failure).", false, true).only_when("part", &FENCING).in_group(ParamGroup::Workload),
+    int("replicas", "Replicas", (1, 7, "nodes"), "3", "Replicas of the service.", false, false).only_when("part", &SPLIT).in_group(ParamGroup::Cluster),
     choice(
         "quorum",
         "Leadership",
@@ -68,11 +68,11 @@ pub static PARAMS: &[ParamSpec] = &[
         "The server records each request's key with its charge and answers a retry from it, or (teaching variant) charges again.",
         true,
     )
-    .only_when("part", &RETRY),
+    .only_when("part", &RETRY).in_group(ParamGroup::Workload),
     int("backoff_ms", "Backoff", (1, 60_000, "ms"), "100", "The pause before the first retry; it doubles with each try (up to 32 times).", false, true).only_when("part", &RETRY),
     choice("jitter_retry", "Retry jitter", &Jitter::NAMES, "full", "None (clients that failed together retry together), full (uniform up to the backoff) or equal (half fixed, half random).", true).only_when("part", &RETRY),
     int("retries", "Retries", (0, 20, "tries"), "5", "Retries before a client gives up.", false, true).only_when("part", &RETRY),
-    int("service_ms", "Server work", (0, 1_000, "ms"), "2", "CPU time the server spends on each charge: its capacity.", false, false).only_when("part", &RETRY),
+    int("service_ms", "Server work", (0, 1_000, "ms"), "2", "CPU time the server spends on each charge: its capacity.", false, false).only_when("part", &RETRY).in_group(ParamGroup::Workload),
     LOSS,
     DUPLICATION,
     JITTER,

@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use super::node::{Config, Role};
-use crate::lab::{int_param as int, ParamKind, ParamSpec, Params};
+use crate::lab::{int_param as int, ParamGroup, ParamKind, ParamSpec, Params};
 use crate::network::{Attacker, NetParams};
 use crate::sim::{NodeRole, NodeSetup};
 use crate::time::{Micros, MICROS_PER_MS};
@@ -17,12 +17,24 @@ const fn flag(
     help: &'static str,
     per_node: bool,
 ) -> ParamSpec {
-    ParamSpec { key, label, kind: ParamKind::Bool, default, help, per_node, live: true, when: None }
+    ParamSpec {
+        key,
+        label,
+        kind: ParamKind::Bool,
+        default,
+        help,
+        per_node,
+        live: true,
+        when: None,
+        group: ParamGroup::Protocol,
+    }
 }
 
 pub static PARAMS: &[ParamSpec] = &[
-    int("clients", "Clients", (1, 8, "nodes"), "2", "How many clients send requests.", false, false),
-    int("servers", "Servers", (1, 8, "nodes"), "3", "How many servers share the accounts between them.", false, false),
+    int("clients", "Clients", (1, 8, "nodes"), "2", "How many clients send requests.", false, false)
+        .in_group(ParamGroup::Workload),
+    int("servers", "Servers", (1, 8, "nodes"), "3", "How many servers share the accounts between them.", false, false)
+        .in_group(ParamGroup::Cluster),
     int(
         "spares",
         "Spare servers",
@@ -31,7 +43,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "Servers that start outside the system, ready to join.",
         false,
         false,
-    ),
+    )
+    .in_group(ParamGroup::Cluster),
     int(
         "regions",
         "Regions",
@@ -40,8 +53,10 @@ pub static PARAMS: &[ParamSpec] = &[
         "Spread servers over datacenters: 0.5 ms inside one, 38-75 ms between them.",
         false,
         false,
-    ),
-    int("rate", "Request rate", (1, 1000, "req/s"), "20", "Requests per second each client issues.", true, true),
+    )
+    .in_group(ParamGroup::Cluster),
+    int("rate", "Request rate", (1, 1000, "req/s"), "20", "Requests per second each client issues.", true, true)
+        .in_group(ParamGroup::Workload),
     int(
         "timeout_ms",
         "Timeout",
@@ -50,7 +65,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "How long a client waits for an answer before it retries.",
         true,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Workload),
     int("retries", "Retries", (0, 20, "times"), "3", "How often a client resends before it gives up.", true, true),
     int(
         "payload",
@@ -60,7 +76,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "Padding carried by each request; it costs bandwidth.",
         true,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Workload),
     flag("dedup", "Deduplicate", "on", "Servers remember request ids and never apply one twice.", true),
     int(
         "max_request",
@@ -82,8 +99,10 @@ pub static PARAMS: &[ParamSpec] = &[
     ),
     int("version", "Protocol version", (1, 2, ""), "2", "A v1 node cannot decode v2 frames.", true, false),
     flag("negotiate", "Negotiate version", "on", "Clients speak the server's version when it is older.", true),
-    int("loss", "Loss", (0, 100, "%"), "0", "Chance each message vanishes on the wire.", false, true),
-    int("dup", "Duplication", (0, 100, "%"), "0", "Chance the network delivers a message twice.", false, true),
+    int("loss", "Loss", (0, 100, "%"), "0", "Chance each message vanishes on the wire.", false, true)
+        .in_group(ParamGroup::Network),
+    int("dup", "Duplication", (0, 100, "%"), "0", "Chance the network delivers a message twice.", false, true)
+        .in_group(ParamGroup::Network),
     int(
         "reorder",
         "Reordering",
@@ -92,7 +111,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "Chance a message is held back so later ones overtake it.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Network),
     int(
         "jitter",
         "Jitter",
@@ -101,7 +121,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "Random extra delay on top of the base latency.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Network),
     int(
         "bandwidth",
         "Bandwidth",
@@ -110,7 +131,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "Link capacity; 0 is unlimited. Messages queue FIFO behind each other.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Network),
     ParamSpec {
         key: "attacker",
         label: "Attacker",
@@ -120,6 +142,7 @@ pub static PARAMS: &[ParamSpec] = &[
         per_node: false,
         live: true,
         when: None,
+        group: ParamGroup::Faults,
     },
     int(
         "attack",
@@ -129,7 +152,8 @@ pub static PARAMS: &[ParamSpec] = &[
         "Share of messages the attacker tampers with or replays.",
         false,
         true,
-    ),
+    )
+    .in_group(ParamGroup::Faults),
     flag("auth", "Authenticate", "off", "Frames carry a keyed tag; tampered ones are detected and dropped.", false),
 ];
 

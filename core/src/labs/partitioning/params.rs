@@ -1,6 +1,6 @@
 //! The partitioning lab's knobs and presets.
 
-use crate::lab::{choice_param as choice, int_param as int, ParamSpec, Preset};
+use crate::lab::{choice_param as choice, int_param as int, ParamGroup, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::map::Scheme;
@@ -38,9 +38,9 @@ pub static PARAMS: &[ParamSpec] = &[
     .only_when("scheme", &RANGES),
     int("split_keys", "Split above", (10, 100_000, "keys"), "600", "Ranges: the size at which a range splits (merging below a quarter of it).", false, true)
         .only_when("scheme", &RANGES),
-    int("nodes", "Nodes", (1, 100, "nodes"), "4", "Storage nodes in the first map (p1, p2, …).", false, false),
-    int("spares", "Spare nodes", (0, 8, "nodes"), "1", "Nodes not yet in the system, ready to join (join p5).", false, false),
-    int("keys", "Keys", (10, 100_000, "keys"), "2000", "Keys stored from the start (k0 …), each on its owner.", false, false),
+    int("nodes", "Nodes", (1, 100, "nodes"), "4", "Storage nodes in the first map (p1, p2, …).", false, false).in_group(ParamGroup::Cluster),
+    int("spares", "Spare nodes", (0, 8, "nodes"), "1", "Nodes not yet in the system, ready to join (join p5).", false, false).in_group(ParamGroup::Cluster),
+    int("keys", "Keys", (10, 100_000, "keys"), "2000", "Keys stored from the start (k0 …), each on its owner.", false, false).in_group(ParamGroup::Workload),
     choice(
         "distribution",
         "Key distribution",
@@ -48,14 +48,14 @@ pub static PARAMS: &[ParamSpec] = &[
         "uniform",
         "Which keys the clients touch: uniformly, by a Zipf law (a few keys take most requests), or in time order (timestamps: always the newest key).",
         false,
-    ),
+    ).in_group(ParamGroup::Workload),
     int("skew", "Zipf skew", (1, 300, "hundredths"), "100", "The Zipf exponent s in hundredths: 100 is the classic 1/rank law.", false, false)
-        .only_when("distribution", &ZIPF),
-    int("hot", "Hot key", (0, 100, "%"), "0", "Share of operations on one celebrity key, k0.", false, true),
+        .only_when("distribution", &ZIPF).in_group(ParamGroup::Workload),
+    int("hot", "Hot key", (0, 100, "%"), "0", "Share of operations on one celebrity key, k0.", false, true).in_group(ParamGroup::Workload),
     int("salt", "Salt the hot key", (1, 16, "copies"), "1", "Split k0 into this many salted keys: writes go to one at random, reads ask them all.", false, false),
-    int("reads", "Reads", (0, 100, "%"), "70", "Share of operations that are reads.", false, true),
-    int("scans", "Range scans", (0, 100, "%"), "0", "Share of operations that scan Scan length consecutive keys (one node per range touched; every node under a hash).", false, true),
-    int("scan_keys", "Scan length", (1, 10_000, "keys"), "50", "Keys a range scan covers.", false, false),
+    int("reads", "Reads", (0, 100, "%"), "70", "Share of operations that are reads.", false, true).in_group(ParamGroup::Workload),
+    int("scans", "Range scans", (0, 100, "%"), "0", "Share of operations that scan Scan length consecutive keys (one node per range touched; every node under a hash).", false, true).in_group(ParamGroup::Workload),
+    int("scan_keys", "Scan length", (1, 10_000, "keys"), "50", "Keys a range scan covers.", false, false).in_group(ParamGroup::Workload),
     choice(
         "index",
         "Secondary index",
@@ -65,11 +65,11 @@ pub static PARAMS: &[ParamSpec] = &[
         false,
     ),
     int("queries", "Index queries", (0, 100, "%"), "20", "Share of operations that ask the secondary index how many keys have a term.", false, true)
-        .only_when("index", &INDEXED),
-    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false),
-    int("think_ms", "Pause", (1, 10_000, "ms"), "30", "Mean pause between a client's operations.", false, true),
-    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "2000", "How long a client waits before the outcome is unknown.", false, true),
-    int("workload_s", "Workload", (1, 600, "s"), "20", "How long clients run.", false, false),
+        .only_when("index", &INDEXED).in_group(ParamGroup::Workload),
+    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false).in_group(ParamGroup::Workload),
+    int("think_ms", "Pause", (1, 10_000, "ms"), "30", "Mean pause between a client's operations.", false, true).in_group(ParamGroup::Workload),
+    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "2000", "How long a client waits before the outcome is unknown.", false, true).in_group(ParamGroup::Workload),
+    int("workload_s", "Workload", (1, 600, "s"), "20", "How long clients run.", false, false).in_group(ParamGroup::Workload),
     choice(
         "routing",
         "Routing",
@@ -93,12 +93,12 @@ pub static PARAMS: &[ParamSpec] = &[
         "wait",
         "A crashed node's keys are on its disk and nowhere else: wait for it to come back, or take it out of the map after Reassign after of silence (its keys go to nodes that never had them).",
         false,
-    ),
+    ).in_group(ParamGroup::Faults),
     int("reassign_ms", "Reassign after", (100, 60_000, "ms"), "2000", "How long a node may be silent before it is taken out of the map.", false, true)
         .only_when("crash", &REASSIGN),
-    int("value_bytes", "Value size", (16, 65_536, "bytes"), "1000", "Bytes per value: what a move carries over the network.", false, false),
+    int("value_bytes", "Value size", (16, 65_536, "bytes"), "1000", "Bytes per value: what a move carries over the network.", false, false).in_group(ParamGroup::Workload),
     int("batch", "Batch", (1, 1000, "keys"), "50", "Keys per transfer batch.", false, false),
-    int("bandwidth", "Bandwidth", (1, 10_000, "Mbit/s"), "20", "Each link's capacity: moves queue behind each other and slow requests on the same links.", false, true),
+    int("bandwidth", "Bandwidth", (1, 10_000, "Mbit/s"), "20", "Each link's capacity: moves queue behind each other and slow requests on the same links.", false, true).in_group(ParamGroup::Network),
     LOSS,
     DUPLICATION,
     JITTER,

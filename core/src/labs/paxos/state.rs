@@ -415,6 +415,25 @@ impl Process for State {
             }],
         }
     }
+
+    fn glyph(&self) -> crate::sim::Glyph {
+        use crate::sim::{Glyph, Standing};
+        match self.config.kind {
+            Kind::Proposer { .. } => Glyph {
+                standing: match self.phase {
+                    Phase::Preparing { .. } => Standing::Candidate,
+                    Phase::Accepting { .. } | Phase::Done => Standing::Leader,
+                    Phase::Idle => Standing::Plain,
+                },
+                mark: Some(("ballot", u64::from(self.ballot.round))),
+                timer: None,
+            },
+            Kind::Acceptor => {
+                Glyph { mark: Some(("promised", u64::from(self.stable.promised.round))), ..Glyph::default() }
+            }
+            Kind::Learner => Glyph { mark: self.learned.map(|v| ("learned", u64::from(v))), ..Glyph::default() },
+        }
+    }
 }
 
 impl State {

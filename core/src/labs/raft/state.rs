@@ -662,4 +662,21 @@ impl Process for State {
             ],
         }
     }
+
+    fn glyph(&self) -> crate::sim::Glyph {
+        use crate::sim::{Glyph, Standing};
+        match self.config.kind {
+            Kind::Client { .. } => Glyph::default(),
+            Kind::Server { .. } => Glyph {
+                standing: match self.role {
+                    Role::Leader => Standing::Leader,
+                    Role::Candidate => Standing::Candidate,
+                    Role::Follower if self.pre_votes.is_some() => Standing::Candidate,
+                    Role::Follower => Standing::Follower,
+                },
+                mark: Some(("term", self.stable.current_term)),
+                timer: self.election_deadline.map(|(set, timeout)| (set, set + timeout)),
+            },
+        }
+    }
 }

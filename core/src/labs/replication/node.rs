@@ -549,4 +549,16 @@ impl Process for State {
             Role::Replica(r) => r.describe(),
         }
     }
+
+    fn glyph(&self) -> crate::sim::Glyph {
+        use crate::sim::{Glyph, Standing};
+        match &self.role {
+            Role::Server(s) => Glyph {
+                standing: if s.leading { Standing::Leader } else { Standing::Follower },
+                mark: Some(("epoch", s.epoch)),
+                timer: None,
+            },
+            _ => Glyph::default(),
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The replication lab's knobs and presets.
 
-use crate::lab::{choice_param as choice, int_param as int, ParamSpec, Preset};
+use crate::lab::{choice_param as choice, int_param as int, ParamGroup, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::data::Conflicts;
@@ -23,13 +23,13 @@ pub static PARAMS: &[ParamSpec] = &[
         "Single leader (one server takes writes, followers copy its log), multi-leader (a leader per datacenter, replicating to each other), or leaderless (Dynamo: quorums of N replicas per key).",
         false,
     ),
-    int("replicas", "Replicas", (2, 6, "nodes"), "3", "Servers: the leader and its followers; datacenters (multi-leader uses 2 or 3); or the leaderless ring's replicas.", false, false),
-    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false),
-    int("keys", "Keys", (1, 16, "keys"), "2", "Registers the workload uses (x, y, z, w, then k5 …).", false, false),
-    int("reads", "Reads", (0, 100, "%"), "50", "Share of operations that are reads.", false, true),
-    int("think_ms", "Pause", (1, 10_000, "ms"), "80", "Mean pause between a client's operations.", false, true),
-    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "600", "How long a client waits before the outcome is unknown.", false, true),
-    int("workload_s", "Workload", (1, 600, "s"), "10", "How long clients run; then each reads every key from every replica a last time.", false, false),
+    int("replicas", "Replicas", (2, 6, "nodes"), "3", "Servers: the leader and its followers; datacenters (multi-leader uses 2 or 3); or the leaderless ring's replicas.", false, false).in_group(ParamGroup::Cluster),
+    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients running the workload, one operation at a time.", false, false).in_group(ParamGroup::Workload),
+    int("keys", "Keys", (1, 16, "keys"), "2", "Registers the workload uses (x, y, z, w, then k5 …).", false, false).in_group(ParamGroup::Workload),
+    int("reads", "Reads", (0, 100, "%"), "50", "Share of operations that are reads.", false, true).in_group(ParamGroup::Workload),
+    int("think_ms", "Pause", (1, 10_000, "ms"), "80", "Mean pause between a client's operations.", false, true).in_group(ParamGroup::Workload),
+    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "600", "How long a client waits before the outcome is unknown.", false, true).in_group(ParamGroup::Workload),
+    int("workload_s", "Workload", (1, 600, "s"), "10", "How long clients run; then each reads every key from every replica a last time.", false, false).in_group(ParamGroup::Workload),
     choice(
         "sync",
         "Acknowledge",
@@ -72,7 +72,7 @@ pub static PARAMS: &[ParamSpec] = &[
         "Multi-leader: registers with last writer wins or with siblings kept by version vector; or a CRDT (G-Counter, PN-Counter, OR-Set); or a naive counter that keeps the larger total (teaching variant).",
         false,
     ).only_when("family", &MULTI),
-    int("skew_ms", "Clock skew", (0, 5_000, "ms"), "0", "The second datacenter's (or replica's) clock runs this far ahead: last-writer-wins timestamps lie.", false, true).only_when("family", &CLOCKED),
+    int("skew_ms", "Clock skew", (0, 5_000, "ms"), "0", "The second datacenter's (or replica's) clock runs this far ahead: last-writer-wins timestamps lie.", false, true).only_when("family", &CLOCKED).in_group(ParamGroup::Faults),
     int("sync_ms", "Replicate every", (10, 5_000, "ms"), "200", "Multi-leader: how often each datacenter ships its state to the others.", false, true).only_when("family", &MULTI),
     int("n", "N", (1, 6, "replicas"), "3", "Leaderless: replicas per key.", false, false).only_when("family", &LEADERLESS),
     int("r", "R", (1, 6, "replicas"), "2", "Leaderless: replicas that must answer a read.", false, true).only_when("family", &LEADERLESS),

@@ -1,6 +1,6 @@
 //! The transactions lab's knobs and presets.
 
-use crate::lab::{choice_param as choice, int_param as int, ParamSpec, Preset};
+use crate::lab::{choice_param as choice, int_param as int, ParamGroup, ParamSpec, Preset};
 use crate::lab::{DUPLICATION, JITTER, LOSS};
 
 use super::node::{Pattern, Publish};
@@ -23,12 +23,12 @@ pub static PARAMS: &[ParamSpec] = &[
         "Two-phase commit (a coordinator and participants holding locks), three-phase commit, a saga of local transactions with compensations, or a service publishing events through the transactional outbox.",
         false,
     ),
-    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients, each with one request at a time.", false, false),
-    int("think_ms", "Pause", (1, 10_000, "ms"), "30", "Mean pause between a client's requests.", false, true),
-    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "1000", "How long a client waits before the outcome is unknown to it.", false, true),
-    int("workload_s", "Workload", (1, 600, "s"), "10", "How long clients run; 5 s later the lab checks that everything started has ended.", false, false),
-    int("participants", "Participants", (2, 5, "nodes"), "3", "Banks taking part in transfers; each transfer touches two.", false, false).only_when("pattern", &COMMIT),
-    int("accounts", "Accounts each", (1, 8, "accounts"), "2", "Accounts per participant, each starting with 100.", false, false).only_when("pattern", &COMMIT),
+    int("clients", "Clients", (1, 8, "nodes"), "3", "Clients, each with one request at a time.", false, false).in_group(ParamGroup::Workload),
+    int("think_ms", "Pause", (1, 10_000, "ms"), "30", "Mean pause between a client's requests.", false, true).in_group(ParamGroup::Workload),
+    int("timeout_ms", "Client timeout", (10, 60_000, "ms"), "1000", "How long a client waits before the outcome is unknown to it.", false, true).in_group(ParamGroup::Workload),
+    int("workload_s", "Workload", (1, 600, "s"), "10", "How long clients run; 5 s later the lab checks that everything started has ended.", false, false).in_group(ParamGroup::Workload),
+    int("participants", "Participants", (2, 5, "nodes"), "3", "Banks taking part in transfers; each transfer touches two.", false, false).only_when("pattern", &COMMIT).in_group(ParamGroup::Cluster),
+    int("accounts", "Accounts each", (1, 8, "accounts"), "2", "Accounts per participant, each starting with 100.", false, false).only_when("pattern", &COMMIT).in_group(ParamGroup::Workload),
     int("fsync_ms", "Log write", (1, 1_000, "ms"), "10", "How long forcing a record to the coordinator's log takes.", false, true).only_when("pattern", &COMMIT),
     choice(
         "log_decision",
@@ -52,10 +52,10 @@ pub static PARAMS: &[ParamSpec] = &[
     )
     .only_when("pattern", &TWO),
     choice("style", "Style", &["orchestration", "choreography"], "orchestration", "An orchestrator drives each saga from its log, or the services react to each other's events.", false).only_when("pattern", &SAGA),
-    int("stock", "Stock", (0, 10_000, "units"), "1000", "Units the inventory starts with; an order finding none left fails and is compensated.", false, false).only_when("pattern", &SAGA),
-    int("restock_ms", "Restock every", (0, 60_000, "ms"), "0", "Inventory receives a unit this often (0: never).", false, false).only_when("pattern", &SAGA),
-    int("credit", "Credit", (0, 100_000, "per customer"), "10000", "What each customer (client) can spend; a charge beyond it fails.", false, false).only_when("pattern", &SAGA),
-    int("ship_fail", "Shipping refuses", (0, 100, "%"), "10", "Chance shipping refuses an order (the last step that can fail).", false, true).only_when("pattern", &SAGA),
+    int("stock", "Stock", (0, 10_000, "units"), "1000", "Units the inventory starts with; an order finding none left fails and is compensated.", false, false).only_when("pattern", &SAGA).in_group(ParamGroup::Workload),
+    int("restock_ms", "Restock every", (0, 60_000, "ms"), "0", "Inventory receives a unit this often (0: never).", false, false).only_when("pattern", &SAGA).in_group(ParamGroup::Workload),
+    int("credit", "Credit", (0, 100_000, "per customer"), "10000", "What each customer (client) can spend; a charge beyond it fails.", false, false).only_when("pattern", &SAGA).in_group(ParamGroup::Workload),
+    int("ship_fail", "Shipping refuses", (0, 100, "%"), "10", "Chance shipping refuses an order (the last step that can fail).", false, true).only_when("pattern", &SAGA).in_group(ParamGroup::Faults),
     choice(
         "idempotent",
         "Idempotent steps",
@@ -95,7 +95,7 @@ pub static PARAMS: &[ParamSpec] = &[
     .only_when("pattern", &OUTBOX),
     choice("relay", "Relay", &["poller", "cdc"], "poller", "The outbox relay polls the table, or tails the commit log (change data capture).", false).only_when("pattern", &OUTBOX),
     choice("dedup", "Consumer dedup", &ON_OFF, "on", "The consumer records the event ids it processed and skips a repeat, or (teaching variant) applies every delivery.", true).only_when("pattern", &OUTBOX),
-    int("rollback", "Rollbacks", (0, 100, "%"), "5", "Chance a local transaction rolls back (a constraint fails).", false, true).only_when("pattern", &OUTBOX),
+    int("rollback", "Rollbacks", (0, 100, "%"), "5", "Chance a local transaction rolls back (a constraint fails).", false, true).only_when("pattern", &OUTBOX).in_group(ParamGroup::Faults),
     int("db_ms", "Local commit", (1, 1_000, "ms"), "5", "How long the service's local transaction takes to commit.", false, true).only_when("pattern", &OUTBOX),
     int("poll_ms", "Relay every", (1, 10_000, "ms"), "100", "How often the relay polls (and how long before a publication is retried).", false, true).only_when("pattern", &OUTBOX),
     LOSS,
