@@ -60,6 +60,24 @@ pub enum Command {
     /// model, naming the operations that show a violation.
     #[command(after_help = CHECK_AFTER_HELP)]
     Check(CheckArgs),
+    /// Describe an exercise, list the shipped ones, or grade a student's run against one:
+    /// exit 0 when the run meets the goal within the limits, 3 when it does not, 2 on bad
+    /// input.
+    Exercise(ExerciseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExerciseArgs {
+    /// The exercise: a link (`…?x=…`), its encoded form, or a shipped exercise's id (see
+    /// --list).
+    pub exercise: Option<String>,
+    /// The student's run: a share link (`…?s=…`), its encoded form, or a file holding one.
+    /// Without it, the exercise is described.
+    #[arg(long, value_name = "LINK|FILE")]
+    pub scenario: Option<String>,
+    /// List the shipped exercises.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Args, Debug)]

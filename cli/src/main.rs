@@ -16,6 +16,7 @@ macro_rules! say {
 
 mod args;
 mod check;
+mod exercise;
 mod fuzz;
 mod report;
 
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Ok(Command::Run(run)) => execute(run),
         Ok(Command::Fuzz(fuzz)) => fuzz::fuzz(&fuzz),
         Ok(Command::Check(check)) => check::check(&check),
+        Ok(Command::Exercise(exercise)) => exercise::exercise(&exercise),
         Err(message) => bad_input(&message),
     }
 }

@@ -328,3 +328,48 @@ fn the_failure_lab_replays_byte_for_byte_and_exits_3_without_fencing() {
         assert_eq!(run.status.code(), Some(0), "{part}: {}", stdout(&run));
     }
 }
+
+/// An instructor grades submitted share links against an exercise: 0 met, 3 not met or
+/// outside the limits, 2 for a link that cannot be read.
+#[test]
+fn exercise_grades_a_students_link() {
+    use playground_core::exercise::catalogue;
+    let exercise = catalogue::find("raft-figure-8-fix").expect("a shipped exercise");
+    let link = format!("https://example.org/playground/?x={}&embed=1", exercise.encode());
+
+    let described = playground(&["exercise", &link]);
+    assert_eq!(described.status.code(), Some(0), "{}", stderr(&described));
+    assert!(stdout(&described).contains("knobs you may change: commit_rule"), "{}", stdout(&described));
+
+    let mut fixed = exercise.start.clone();
+    fixed.set_param("commit_rule", "current-term");
+    let student = format!("https://example.org/playground/?s={}", fixed.encode());
+    let met = playground(&["exercise", &link, "--scenario", &student]);
+    assert_eq!(met.status.code(), Some(0), "{}{}", stdout(&met), stderr(&met));
+    assert!(stdout(&met).starts_with("met: "), "{}", stdout(&met));
+
+    // The start alone: the teaching rule loses a committed entry, and the report says where.
+    let unfixed = playground(&["exercise", "raft-figure-8-fix", "--scenario", &exercise.start.encode()]);
+    assert_eq!(unfixed.status.code(), Some(3), "{}", stdout(&unfixed));
+    assert!(stdout(&unfixed).contains("state-machine-safety") && stdout(&unfixed).contains("event"));
+
+    // Fixed by changing what the exercise keeps: outside the limits.
+    let mut cheat = fixed.clone();
+    cheat.faults.clear();
+    let outside = playground(&["exercise", &link, "--scenario", &cheat.encode()]);
+    assert_eq!(outside.status.code(), Some(3));
+    assert!(stdout(&outside).contains("outside the exercise's limits"), "{}", stdout(&outside));
+
+    for (args, expected) in [
+        (vec!["exercise", "?x=garbage"], "this exercise link cannot be read"),
+        (vec!["exercise", "no-such-exercise"], "this exercise link cannot be read"),
+        (vec!["exercise", "raft-figure-8-fix", "--scenario", "?s=AAAA"], "the student's link"),
+        (vec!["exercise"], "needs an exercise link or id"),
+    ] {
+        let out = playground(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(expected), "{args:?}: {}", stderr(&out));
+    }
+    let listed = playground(&["exercise", "--list"]);
+    assert!(stdout(&listed).lines().count() >= 20 && stdout(&listed).contains("failure-fencing"));
+}

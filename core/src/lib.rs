@@ -17,6 +17,7 @@ extern crate alloc;
 pub mod base64url;
 pub mod crdt;
 pub mod digest;
+pub mod exercise;
 pub mod fault;
 pub mod hardware_time;
 pub mod history;

@@ -73,6 +73,8 @@ fn every_lab_sorts_its_knobs_into_groups() {
             assert_eq!(spec.group, ParamGroup::Network, "{}: {} is a network knob", info.name, spec.key);
         }
         let groups: std::collections::BTreeSet<_> = info.params.iter().map(|s| s.group).collect();
-        assert!(groups.len() >= 2, "{}: its knobs come in more than one group", info.name);
+        assert!(groups.contains(&ParamGroup::Cluster), "{}: how many nodes is a Cluster knob", info.name);
+        assert!(groups.contains(&ParamGroup::Network), "{}: the network's knobs are grouped", info.name);
+        assert!(groups.contains(&ParamGroup::Protocol), "{}: so are the protocol's", info.name);
     }
 }

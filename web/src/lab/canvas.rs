@@ -277,9 +277,9 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
     let cut_off = |id: NodeId| {
         let mine: Vec<&LinkView> = view.links.iter().filter(|l| l.from == id || l.to == id).collect();
-        !mine.is_empty() && mine.iter().any(|l| l.partitioned)
+        !mine.is_empty() && mine.iter().all(|l| l.partitioned)
     };
-    let partitioned = view.links.iter().any(|l| l.partitioned);
+    let partitioned = view.nodes.iter().any(|n| cut_off(n.id));
     let nodes = view.nodes.iter().map(|n| {
         let (x, y) = at(n.id);
         let id = n.id;

@@ -213,18 +213,19 @@ pub fn class_css(class: MsgClass) -> &'static str {
     }
 }
 
-const MESSAGES: [(&str, &str); 5] = [
+const MESSAGES: [(&str, &str); 6] = [
     ("msg-request", "requests and appends"),
     ("msg-ack", "replies and acks"),
     ("msg-vote", "elections and ballots"),
     ("msg-heartbeat", "heartbeats"),
     ("msg-reject", "rejections"),
+    ("msg-other", "other messages"),
 ];
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
     pub nodes: Vec<NodeView>,
-    /// Some link is partitioned, so a node may wear the cut-off badge.
+    /// Some node is cut off by a partition and wears the badge.
     pub partitioned: bool,
 }
 
@@ -232,15 +233,17 @@ fn swatch(content: Html) -> Html {
     html! { <svg viewBox="-30 -30 60 60" aria-hidden="true">{ content }</svg> }
 }
 
-/// Every mark the canvas is drawing, in words.
+/// In words: every node mark the canvas is drawing now, and every message colour.
 #[function_component]
 pub fn Legend(props: &LegendProps) -> Html {
-    let mut roles: Vec<(Shape, &'static str)> = Vec::new();
+    // Roles that share a shape share an entry: "acceptor or learner".
+    let mut roles: Vec<(Shape, Vec<&'static str>)> = Vec::new();
     for node in &props.nodes {
-        let shape = shape_of(node.role);
+        let (shape, role) = (shape_of(node.role), node.role.label());
         match roles.iter_mut().find(|(s, _)| *s == shape) {
+            Some((_, names)) if !names.contains(&role) => names.push(role),
             Some(_) => {}
-            None => roles.push((shape, node.role.label())),
+            None => roles.push((shape, vec![role])),
         }
     }
     roles.sort();
@@ -250,7 +253,7 @@ pub fn Legend(props: &LegendProps) -> Html {
     let timers = props.nodes.iter().any(|n| n.glyph.timer.is_some());
     let mut items: Vec<Html> = roles
         .iter()
-        .map(|&(shape, role)| html! { <li>{ swatch(html! { <g class="node">{ outline(shape, 1.0) }</g> }) }{ role }</li> })
+        .map(|(shape, names)| html! { <li>{ swatch(html! { <g class="node">{ outline(*shape, 1.0) }</g> }) }{ names.join(" or ") }</li> })
         .collect();
     for standing in standings {
         let class = format!("node standing-{standing}");
@@ -285,5 +288,5 @@ pub fn Legend(props: &LegendProps) -> Html {
     for (class, words) in MESSAGES {
         items.push(html! { <li>{ swatch(html! { <circle class={classes!("msg", class)} r="16" /> }) }{ words }</li> });
     }
-    html! { <ul class="legend" aria-label="Legend">{ for items }</ul> }
+    html! { <ul class="canvas-legend" aria-label="Legend">{ for items }</ul> }
 }

@@ -67,7 +67,7 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
             }
         }
     };
-    let default = spec.check(spec.default).unwrap_or_else(|_| spec.default.to_string());
+    let default = canonical_default(spec);
     let changed = value != default;
     let reset = changed.then(|| {
         let onclick = dispatch.reform(move |_: MouseEvent| Action::SetParam(key.clone(), default.clone()));
@@ -113,11 +113,8 @@ pub fn Knobs(props: &KnobsProps) -> Html {
             }
         })
     });
-    let changed = props
-        .specs
-        .iter()
-        .filter(|s| s.applies(&params) && current(&params, s) != s.check(s.default).unwrap_or_default())
-        .count();
+    let changed =
+        props.specs.iter().filter(|s| s.applies(&params) && current(&params, s) != canonical_default(s)).count();
     html! {
         <section class="panel knobs" aria-labelledby="knobs-h">
             <h2 id="knobs-h">{ "Knobs" }
@@ -130,6 +127,11 @@ pub fn Knobs(props: &KnobsProps) -> Html {
             }
         </section>
     }
+}
+
+/// The default as the knob shows its values (`yes` reads as `on`).
+fn canonical_default(spec: &ParamSpec) -> String {
+    spec.check(spec.default).unwrap_or_else(|_| spec.default.to_string())
 }
 
 fn current(params: &Params, spec: &ParamSpec) -> String {

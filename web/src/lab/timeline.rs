@@ -59,7 +59,7 @@ pub struct TimelineProps {
     pub dispatch: Callback<Action>,
 }
 
-/// A round step for at most six ticks over `span`.
+/// A round step for at most seven ticks (0 and six more) over `span`.
 fn tick_step(span: Micros) -> Micros {
     const STEPS_MS: [Micros; 22] = [
         1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000,
@@ -68,8 +68,9 @@ fn tick_step(span: Micros) -> Micros {
     STEPS_MS.iter().map(|ms| ms * MICROS_PER_MS).find(|&step| span / step <= 6).unwrap_or(3_600_000 * MICROS_PER_MS)
 }
 
-/// Markers closer than this share of the timeline share one button.
-const CLUSTER_PERCENT: f64 = 1.2;
+/// Markers closer than this share of the timeline share one button (a button is about 2 % of
+/// a 700 px track wide).
+const CLUSTER_PERCENT: f64 = 2.5;
 
 /// Markers grouped so no two buttons overlap: each group spans less than
 /// [`CLUSTER_PERCENT`] from its first marker.
@@ -103,9 +104,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         Action::Speed(input.value().parse().unwrap_or(0))
     });
     let now = props.now;
-    // A marker within a millisecond of now counts as here, so "next" moves on from it.
-    let previous = props.markers.iter().rev().find(|m| m.at + MICROS_PER_MS < now).cloned();
-    let next = props.markers.iter().find(|m| m.at > now + MICROS_PER_MS).cloned();
+    let previous = props.markers.iter().rev().find(|m| m.at < now).cloned();
+    let next = props.markers.iter().find(|m| m.at > now).cloned();
     let first_violation = props.markers.iter().find(|m| matches!(m.kind, MarkerKind::Violation { .. })).cloned();
     let jump = |marker: &Option<Marker>| marker.clone().map(|m| d.reform(move |_: MouseEvent| m.action()));
     let end = props.end.max(1);
@@ -137,8 +137,10 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             words.push_str("; ");
             words.push_str(&other.words());
         }
+        // Drawn where its cluster starts, so clusters stay apart.
+        let anchor = cluster.first().map_or(target.at, |m| m.at);
         html! {
-            <button class={classes!("marker", class)} style={format!("left: {:.2}%", percent(target.at, end))}
+            <button class={classes!("marker", class)} style={format!("left: {:.2}%", percent(anchor, end))}
                 data-at={target.at.to_string()} onclick={onclick} title={words.clone()} aria-label={words}>{ symbol }</button>
         }
     });
@@ -151,9 +153,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 <button id="step" onclick={step} title="Jump to the next event (→)">{ "Step ▸|" }</button>
                 <button id="reset" onclick={reset} title="Back to time zero (R)">{ "Reset" }</button>
                 <span class="marker-nav" role="group" aria-label="Jump between markers">
-                    <button id="prev-marker" onclick={jump(&previous)} disabled={previous.is_none()}
+                    <button id="prev-marker" onclick={jump(&previous)} disabled={previous.is_none()} aria-label="Previous marker"
                         title={previous.as_ref().map_or("No marker before now".into(), |m| format!("Back to {}", m.words()))}>{ "◂ Marker" }</button>
-                    <button id="next-marker" onclick={jump(&next)} disabled={next.is_none()}
+                    <button id="next-marker" onclick={jump(&next)} disabled={next.is_none()} aria-label="Next marker"
                         title={next.as_ref().map_or("No marker after now".into(), |m| format!("On to {}", m.words()))}>{ "Marker ▸" }</button>
                     <button id="first-violation" class="danger" onclick={jump(&first_violation)} disabled={first_violation.is_none()}
                         title={first_violation.as_ref().map_or("No guarantee has broken yet".into(), Marker::words)}>{ "First violation" }</button>

@@ -256,7 +256,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 { for lanes }
                 <defs>
                     <marker id="timeline-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                        <path d="M 0 0 L 10 5 L 0 10 z" fill="#222" />
+                        <path class="arrow-head" d="M 0 0 L 10 5 L 0 10 z" />
                     </marker>
                 </defs>
                 { for bars }

@@ -12,8 +12,9 @@ use yew::prelude::*;
 
 use crate::lab::explain::panel;
 
-/// Okabe & Ito's colour-blind-safe palette; nodes beyond eight reuse it (the table names them).
-const PALETTE: [&str; 8] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+/// Okabe & Ito's colour-blind-safe palette (its black as a grey, seen on light and dark cards
+/// alike); nodes beyond eight reuse it (the table names them).
+const PALETTE: [&str; 8] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"];
 
 /// Rows of the load table at most.
 const MAX_ROWS: usize = 16;

@@ -422,8 +422,9 @@ impl Process for State {
             Kind::Proposer { .. } => Glyph {
                 standing: match self.phase {
                     Phase::Preparing { .. } => Standing::Candidate,
-                    Phase::Accepting { .. } | Phase::Done => Standing::Leader,
-                    Phase::Idle => Standing::Plain,
+                    // Proposing in phase 2; until a Nack or its timer says otherwise.
+                    Phase::Accepting { .. } => Standing::Leader,
+                    Phase::Idle | Phase::Done => Standing::Plain,
                 },
                 mark: Some(("ballot", u64::from(self.ballot.round))),
                 timer: None,

@@ -99,7 +99,7 @@ pub fn Ring(props: &PictureProps) -> Html {
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="14" fill={fill}
                     stroke={if owner { "currentColor" } else { "#999" }} stroke-width={if owner { "3" } else { "1" }}
                     stroke-dasharray={if s.up { "" } else { "3 2" }}><title>{ what }</title></circle>
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle" class={classes!(answered.then_some("on-dark"))}>{ s.name.clone() }</text>
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle" class={classes!(if answered { "on-dark" } else if asked { "on-light" } else { "" })}>{ s.name.clone() }</text>
                 if coordinator { <text x={format!("{x:.1}")} y={format!("{:.1}", y - 18.0)} text-anchor="middle">{ "coord." }</text> }
             </g>
         }

@@ -1,0 +1,275 @@
+//! Exercises: a starting scenario, a goal the core checks on the run itself, and limits on what
+//! the student may change. An exercise is data, like a scenario, and travels the same way (a
+//! version byte, postcard, base64url: the `?x=` link). The page shows the goal's status live;
+//! `playground exercise` grades a student's share link against it.
+//!
+//! Goals are predicates over the run: a guarantee broken by the deadline (break it), a
+//! guarantee still holding at the deadline (fix it or keep it), a counter reaching a value, or a
+//! counter kept at or under one. Limits say which knobs the student may turn, which kinds of
+//! action they may add to the fault script and how many; the exercise's own faults stay.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use crate::base64url;
+use crate::fault::{Fault, FaultAction};
+use crate::invariant::Status as VerdictStatus;
+use crate::lab::LabRun;
+use crate::scenario::{Scenario, MAX_ENCODED_LEN, MAX_TIME};
+use crate::time::{format_time, Micros};
+
+pub mod catalogue;
+
+/// The encoding version this build writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+const MAX_TITLE: usize = 200;
+const MAX_BODY: usize = 2_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exercise {
+    pub title: String,
+    /// What to do and why it matters, in two or three sentences.
+    pub text: String,
+    /// Where the student starts: lab, seed, knobs, the exercise's own faults, the moment shown.
+    pub start: Scenario,
+    pub goal: Goal,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Goal {
+    /// Make this guarantee break by the deadline.
+    Break { guarantee: String },
+    /// Keep this guarantee holding until the deadline.
+    Hold { guarantee: String },
+    /// Make this counter reach `value` by the deadline.
+    Reach { counter: String, value: u64 },
+    /// Keep this counter at or under `value` until the deadline.
+    StayUnder { counter: String, value: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The run is judged up to here.
+    pub deadline: Micros,
+    /// Knobs the student may change from the start's values.
+    pub knobs: Vec<String>,
+    /// Kinds of action the student may add to the script (`crash`, `partition`, `do`, ...).
+    pub actions: Vec<String>,
+    /// At most this many added actions (knob changes are not counted).
+    pub max_actions: u32,
+}
+
+/// Where a run stands against the goal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Not decided yet.
+    Open,
+    /// Reached, at this moment, by this event where one is known.
+    Met { at: Micros, event: Option<u64> },
+    /// Out of reach, since this moment (a guarantee that had to hold broke, or the deadline
+    /// passed).
+    Missed { at: Micros, event: Option<u64>, why: String },
+}
+
+/// Why an exercise link cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExerciseError(pub String);
+
+impl core::fmt::Display for ExerciseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "this exercise link cannot be read: {}", self.0)
+    }
+}
+
+/// The first word of an action: its kind (`crash s1` is a `crash`).
+pub fn action_kind(action: &FaultAction) -> String {
+    let text = action.to_string();
+    text.split_whitespace().next().unwrap_or_default().to_string()
+}
+
+impl Goal {
+    /// The goal in words.
+    pub fn words(&self, deadline: Micros) -> String {
+        let by = format_time(deadline);
+        match self {
+            Goal::Break { guarantee } => format!("Break “{guarantee}” by {by}."),
+            Goal::Hold { guarantee } => format!("Keep “{guarantee}” holding until {by}."),
+            Goal::Reach { counter, value } => format!("Make “{counter}” reach {value} by {by}."),
+            Goal::StayUnder { counter, value } => format!("Keep “{counter}” at {value} or under until {by}."),
+        }
+    }
+}
+
+impl Exercise {
+    /// Where `run` stands against the goal now.
+    pub fn status(&self, run: &dyn LabRun) -> Status {
+        let now = run.now();
+        let deadline = self.limits.deadline;
+        let verdict = |name: &str| run.verdicts().iter().find(|v| v.name == name).map(|v| v.status.clone());
+        let missing = |what: &str| Status::Missed { at: now, event: None, why: format!("this lab has no {what}") };
+        match &self.goal {
+            Goal::Break { guarantee } => match verdict(guarantee) {
+                None => missing(&format!("guarantee “{guarantee}”")),
+                Some(VerdictStatus::Violated { at, event, .. }) if at <= deadline => {
+                    Status::Met { at, event: Some(event) }
+                }
+                Some(_) if now >= deadline => Status::Missed {
+                    at: deadline,
+                    event: None,
+                    why: format!("“{guarantee}” still held at the deadline"),
+                },
+                Some(_) => Status::Open,
+            },
+            Goal::Hold { guarantee } => match verdict(guarantee) {
+                None => missing(&format!("guarantee “{guarantee}”")),
+                Some(VerdictStatus::Violated { at, event, detail, .. }) if at <= deadline => {
+                    Status::Missed { at, event: Some(event), why: format!("“{guarantee}” broke: {detail}") }
+                }
+                Some(_) if now >= deadline => Status::Met { at: deadline, event: None },
+                Some(_) => Status::Open,
+            },
+            Goal::Reach { counter, value } => match run.metrics().counter(counter) {
+                None => missing(&format!("counter “{counter}”")),
+                Some(count) if count >= *value && now <= deadline => Status::Met { at: now, event: None },
+                Some(count) if now >= deadline => Status::Missed {
+                    at: deadline,
+                    event: None,
+                    why: format!("“{counter}” reached {count} of {value} by the deadline"),
+                },
+                Some(_) => Status::Open,
+            },
+            Goal::StayUnder { counter, value } => match run.metrics().counter(counter) {
+                None => missing(&format!("counter “{counter}”")),
+                Some(count) if count > *value => {
+                    Status::Missed {
+                        at: now, event: None, why: format!("“{counter}” reached {count}, over {value}")
+                    }
+                }
+                Some(_) if now >= deadline => Status::Met { at: deadline, event: None },
+                Some(_) => Status::Open,
+            },
+        }
+    }
+
+    /// Checks that a student's scenario stays within the limits: the same lab and seed, only
+    /// the allowed knobs changed, the exercise's own faults kept, and only allowed actions
+    /// added, no more than allowed.
+    pub fn check(&self, student: &Scenario) -> Result<(), String> {
+        let start = &self.start;
+        if student.lab != start.lab {
+            return Err(format!("this run is of the {} lab; the exercise is in the {} lab", student.lab, start.lab));
+        }
+        if student.seed != start.seed {
+            return Err(format!("this run has seed {}; the exercise uses seed {}", student.seed, start.seed));
+        }
+        let value = |params: &[(String, String)], key: &str| {
+            params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        };
+        let base = |key: &str| key.rsplit('.').next().unwrap_or(key).to_string();
+        for (key, _) in student.params.iter().chain(start.params.iter()) {
+            let (theirs, ours) = (value(&student.params, key), value(&start.params, key));
+            if theirs != ours && !self.limits.knobs.contains(&base(key)) {
+                return Err(format!("the exercise keeps `{key}` as it is"));
+            }
+        }
+        let mut added: Vec<&Fault> = Vec::new();
+        let mut own = start.faults.iter().peekable();
+        for fault in &student.faults {
+            match own.peek() {
+                Some(&wanted) if wanted == fault => {
+                    own.next();
+                }
+                _ => added.push(fault),
+            }
+        }
+        if let Some(dropped) = own.next() {
+            return Err(format!("the exercise's own “{dropped}” must stay in the script"));
+        }
+        let mut actions = 0;
+        for fault in added {
+            match &fault.action {
+                FaultAction::Set { key, .. } if self.limits.knobs.contains(&base(key)) => {}
+                FaultAction::Set { key, .. } => return Err(format!("the exercise keeps `{key}` as it is")),
+                action => {
+                    let kind = action_kind(action);
+                    if !self.limits.actions.contains(&kind) {
+                        return Err(format!("“{fault}”: the exercise does not allow `{kind}`"));
+                    }
+                    actions += 1;
+                }
+            }
+        }
+        if actions > self.limits.max_actions {
+            return Err(format!("{actions} actions added; the exercise allows {}", self.limits.max_actions));
+        }
+        Ok(())
+    }
+
+    /// Grades a student's scenario: within the limits, run to the deadline (or until the goal
+    /// is decided) in 10 ms steps. `Ok(Status::Met)` or `Ok(Status::Missed)`; `Err` when the
+    /// scenario is outside the limits or does not start.
+    pub fn grade(&self, student: &Scenario) -> Result<Status, String> {
+        self.check(student)?;
+        let mut run = crate::lab::start(student).map_err(|e| e.to_string())?;
+        let step = 10 * crate::time::MICROS_PER_MS;
+        loop {
+            let next = (run.now() + step).min(self.limits.deadline);
+            run.run_until(next);
+            match self.status(run.as_ref()) {
+                Status::Open if run.now() < self.limits.deadline && run.stalled().is_none() => {}
+                Status::Open => {
+                    return Ok(Status::Missed { at: run.now(), event: None, why: "the run stopped early".into() })
+                }
+                decided => return Ok(decided),
+            }
+        }
+    }
+
+    /// The `?x=` form.
+    pub fn encode(&self) -> String {
+        let mut bytes = alloc::vec![FORMAT_VERSION];
+        bytes.extend(postcard::to_allocvec(self).unwrap_or_default());
+        base64url::encode(&bytes)
+    }
+
+    /// Reads the `?x=` form, checking structure and size limits.
+    pub fn decode(text: &str) -> Result<Exercise, ExerciseError> {
+        let fail = |why: String| Err(ExerciseError(why));
+        let text = text.trim();
+        if text.is_empty() {
+            return fail("it is empty".into());
+        }
+        if text.len() > MAX_ENCODED_LEN {
+            return fail(format!("it is {} characters long (at most {MAX_ENCODED_LEN})", text.len()));
+        }
+        let bytes = base64url::decode(text).map_err(ExerciseError)?;
+        let Some((&version, body)) = bytes.split_first() else { return fail("it is empty".into()) };
+        if version != FORMAT_VERSION {
+            return fail(format!(
+                "it is in format version {version}, but this playground reads version {FORMAT_VERSION}"
+            ));
+        }
+        let (exercise, rest) = postcard::take_from_bytes::<Exercise>(body).map_err(|e| {
+            ExerciseError(match e {
+                postcard::Error::DeserializeUnexpectedEnd => "it ends too early".to_string(),
+                postcard::Error::DeserializeBadUtf8 => "a text is not valid UTF-8".to_string(),
+                postcard::Error::DeserializeBadEnum => "an unknown kind of goal or fault".to_string(),
+                other => format!("{other}"),
+            })
+        })?;
+        if !rest.is_empty() {
+            return fail(format!("{} unexpected bytes at the end", rest.len()));
+        }
+        if exercise.title.len() > MAX_TITLE || exercise.text.len() > MAX_BODY {
+            return fail("its title or text is too long".into());
+        }
+        if exercise.limits.deadline > MAX_TIME {
+            return fail("its deadline is past 24 hours".into());
+        }
+        exercise.start.check_limits().map_err(|e| ExerciseError(e.to_string()))?;
+        Ok(exercise)
+    }
+}

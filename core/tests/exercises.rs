@@ -1,0 +1,98 @@
+//! Every shipped exercise is a real one: its start does not meet the goal, its reference
+//! solution does, within the limits; and the limits and the link format hold against what a
+//! student or a hostile link may send.
+
+use playground_core::exercise::catalogue::{self, ENTRIES};
+use playground_core::exercise::{Exercise, Goal, Status};
+use playground_core::fault::parse_script;
+
+#[test]
+fn every_lab_has_exercises() {
+    for info in playground_core::lab::catalogue().iter().filter(|l| l.start.is_some()) {
+        let count = ENTRIES.iter().filter(|e| e.lab == info.name).count();
+        assert!(count >= 1, "the {} lab has no exercise", info.name);
+    }
+    let mut ids: Vec<&str> = ENTRIES.iter().map(|e| e.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), ENTRIES.len(), "exercise ids are unique");
+}
+
+#[test]
+fn each_start_misses_the_goal_and_each_solution_meets_it() {
+    let mut problems = Vec::new();
+    for entry in ENTRIES {
+        let exercise = match entry.exercise() {
+            Ok(exercise) => exercise,
+            Err(e) => {
+                problems.push(format!("{}: {e}", entry.id));
+                continue;
+            }
+        };
+        assert_eq!(Exercise::decode(&exercise.encode()).as_ref(), Ok(&exercise), "{}: the link round-trips", entry.id);
+        let start = exercise.grade(&exercise.start);
+        if !matches!(start, Ok(Status::Missed { .. })) {
+            problems.push(format!("{}: the start alone gives {start:?}", entry.id));
+        }
+        let solution = entry.solution().expect("the solution reads");
+        if let Err(why) = exercise.check(&solution) {
+            problems.push(format!("{}: the solution is outside the limits: {why}", entry.id));
+        }
+        match exercise.grade(&solution) {
+            Ok(Status::Met { at, event }) => {
+                assert!(at <= exercise.limits.deadline, "{}: met by the deadline", entry.id);
+                if matches!(exercise.goal, Goal::Break { .. }) {
+                    assert!(event.is_some(), "{}: a broken guarantee names its event", entry.id);
+                }
+            }
+            other => problems.push(format!("{}: the solution gives {other:?}", entry.id)),
+        }
+    }
+    assert!(problems.is_empty(), "exercises that do not work:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_limits_hold() {
+    let fix = catalogue::find("raft-figure-8-fix").expect("the Figure 8 fix");
+    let mut student = fix.start.clone();
+    student.set_param("commit_rule", "current-term");
+    assert_eq!(fix.check(&student), Ok(()));
+    let mut locked = student.clone();
+    locked.set_param("election_min_ms", "100");
+    assert!(fix.check(&locked).unwrap_err().contains("election_min_ms"), "a knob the exercise keeps");
+    let mut dropped = student.clone();
+    dropped.faults.remove(3);
+    assert!(fix.check(&dropped).unwrap_err().contains("must stay"), "the exercise's own faults stay");
+    let mut added = student.clone();
+    added.faults.extend(parse_script("2s crash n2").unwrap());
+    assert!(fix.check(&added).unwrap_err().contains("does not allow `crash`"), "no actions allowed here");
+    let mut live = student.clone();
+    live.faults.extend(parse_script("2s set commit_rule=current-term").unwrap());
+    assert_eq!(fix.check(&live), Ok(()), "a live change of an allowed knob is fine");
+    let mut other_seed = student.clone();
+    other_seed.seed += 1;
+    assert!(fix.check(&other_seed).unwrap_err().contains("seed"));
+
+    let find = catalogue::find("replication-async-failover-break").expect("the failover break");
+    let mut many = find.start.clone();
+    for i in 0..=find.limits.max_actions {
+        many.faults.extend(parse_script(&format!("{}ms crash s2", 100 + i)).unwrap());
+    }
+    assert!(find.check(&many).unwrap_err().contains("actions added"), "at most max_actions");
+}
+
+#[test]
+fn bad_exercise_links_are_refused_with_a_reason() {
+    let good = catalogue::find("paxos-end-the-duel").unwrap().encode();
+    for bad in ["", "!!!", "AQ", &good[..good.len() / 2], "Ag", &format!("{good}AAAA")] {
+        let error = Exercise::decode(bad).expect_err(bad);
+        assert!(error.to_string().starts_with("this exercise link cannot be read: "), "{error}");
+    }
+    let mut bytes = playground_core::base64url::decode(&good).unwrap();
+    for i in 0..bytes.len() {
+        let keep = bytes[i];
+        bytes[i] ^= 0x5a;
+        let _ = Exercise::decode(&playground_core::base64url::encode(&bytes));
+        bytes[i] = keep;
+    }
+}
