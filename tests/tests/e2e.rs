@@ -186,6 +186,45 @@ fn a_violation_marker_lands_on_the_violating_event() {
     b.until("First violation goes back to it", || clock(&b) == moment);
 }
 
+/// An exercise solved by clicking: the goal's status is live, meeting it gives the proof link,
+/// progress is remembered on the home page, and the link works embedded too.
+#[test]
+fn an_exercise_is_solved_by_clicking_and_remembered() {
+    let (b, site) = open();
+    let exercise = playground_core::exercise::catalogue::find("raft-figure-8-fix").expect("a shipped exercise");
+    let link = format!("{}?x={}", site.base, exercise.encode());
+    b.goto(&link);
+    b.find(".exercise");
+    assert!(b.text(&b.find(".exercise")).contains("Figure 8: fix the commit rule"));
+    assert!(b.exists(".exercise-status.open"), "not met before anything happens");
+    // Unfixed, the run breaks the guarantee the exercise asks to keep.
+    b.script("const s = document.querySelector('input[type=range][max=\"7\"]'); s.value = '7'; s.dispatchEvent(new Event('input', {bubbles: true}));");
+    b.click(&b.find("#play"));
+    b.until("the unfixed run misses the goal", || b.exists(".exercise-status.missed"));
+    b.click(&b.find("#play"));
+    // The fix, from the start: the one knob the exercise allows (it changes live, so it is
+    // recorded in the run's script at this moment).
+    b.click(&b.find("#reset"));
+    b.until("back at zero, open again", || clock(&b) == "0.000000s" && b.exists(".exercise-status.open"));
+    b.script("const k = document.querySelector('#knob-commit_rule'); k.value = 'current-term'; k.dispatchEvent(new Event('change', {bubbles: true}));");
+    b.click(&b.find("#play"));
+    b.until("the goal is met", || b.exists(".exercise-status.met"));
+    b.click(&b.find("#play"));
+    let proof = b.property(&b.find("#exercise-proof"), "value").as_str().unwrap_or_default().to_string();
+    assert!(proof.contains("?x=") && proof.contains("&s="), "the proof is the exercise with the run: {proof}");
+    // The instructor opens the proof and sees the goal met on the same run.
+    b.goto(&proof);
+    b.find(".exercise");
+    b.click(&b.find("#play"));
+    b.until("the proof's run meets the goal", || b.exists(".exercise-status.met"));
+    b.goto(&site.base);
+    b.until("the home page marks it solved", || b.exists("li[data-exercise=raft-figure-8-fix] .solved"));
+    // Embedded at 700×450, the goal and its status come along.
+    b.goto(&format!("{link}&embed=1"));
+    b.find(".exercise.compact");
+    assert!(b.exists(".exercise.compact [role=status]"));
+}
+
 /// Knobs come in groups; a changed one is marked and goes back to its default in one click.
 #[test]
 fn knobs_are_grouped_and_a_changed_one_resets() {
@@ -486,6 +525,9 @@ fn axe_on_every_page(switches: &[&str]) {
         pages.push((format!("{}?lab={lab}", site.base), "main.lab"));
         pages.push((format!("{}?lab={lab}&embed=1", site.base), "main.lab.embed"));
     }
+    let exercise = playground_core::exercise::catalogue::find("failure-fencing").expect("a shipped exercise");
+    pages.push((format!("{}?x={}", site.base, exercise.encode()), "main.lab .exercise"));
+    pages.push((format!("{}?x={}&embed=1", site.base, exercise.encode()), "main.lab.embed .exercise"));
     let mut findings = Vec::new();
     for (url, ready) in &pages {
         b.goto(url);

@@ -24,6 +24,9 @@ pub fn App() -> Html {
                 match (*route).clone() {
                     Route::Home { error } => html! { <Home error={error} /> },
                     Route::Lab { scenario, embed, error } => html! { <LabPage scenario={scenario} embed={embed} error={error} /> },
+                    Route::Exercise { exercise, scenario, embed, error } => html! {
+                        <LabPage scenario={scenario} embed={embed} error={error} exercise={Some(exercise)} />
+                    },
                 }
             }
         </div>

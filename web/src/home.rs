@@ -8,6 +8,34 @@ pub struct HomeProps {
     pub error: Option<String>,
 }
 
+/// The shipped exercises, by lab, each marked when this browser has seen it solved.
+fn exercises() -> Html {
+    let all = playground_core::exercise::catalogue::all();
+    let labs = lab::catalogue().iter().filter(|info| info.start.is_some()).filter_map(|info| {
+        let items: Vec<Html> = all
+            .iter()
+            .filter(|(entry, _)| entry.lab == info.name)
+            .map(|(entry, exercise)| {
+                let solved = crate::lab::exercise::solved_before(exercise);
+                html! {
+                    <li data-exercise={entry.id}>
+                        <a href={format!("?x={}", exercise.encode())}>{ exercise.title.clone() }</a>
+                        if solved { <span class="solved">{ " ✓ solved" }</span> }
+                    </li>
+                }
+            })
+            .collect();
+        (!items.is_empty()).then(|| html! { <li><h3>{ info.title }</h3><ul>{ for items }</ul></li> })
+    });
+    html! {
+        <section class="exercise-catalogue" aria-labelledby="exercises-h">
+            <h2 id="exercises-h">{ "Exercises" }</h2>
+            <p>{ "Break a guarantee, then fix it. The lab checks the goal as you play; a met goal gives a link                   that shows your run to anyone, and " }<code>{ "playground exercise" }</code>{ " grades such links in bulk." }</p>
+            <ul class="exercise-labs">{ for labs }</ul>
+        </section>
+    }
+}
+
 #[function_component]
 pub fn Home(props: &HomeProps) -> Html {
     let cards = lab::catalogue().iter().filter(|info| info.listed).map(|info| {
@@ -47,6 +75,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 <div class="notice" role="alert">{ error.clone() }</div>
             }
             <ol class="cards">{ for cards }</ol>
+            { exercises() }
             <footer><p>{ "Runs entirely in your browser. Nothing is sent anywhere." }</p></footer>
         </main>
     }

@@ -3,6 +3,7 @@
 mod canvas;
 pub(crate) mod charts;
 mod controls;
+pub mod exercise;
 pub(crate) mod explain;
 mod glyph;
 mod keys;

@@ -7,14 +7,30 @@
 //! * a malformed `s` or an unknown `lab` shows a clear error and falls back to the lab's
 //!   defaults or the home page. Nothing here can panic.
 
+use std::rc::Rc;
+
+use playground_core::exercise::Exercise;
 use playground_core::lab;
 use playground_core::scenario::Scenario;
 
 /// Where the URL sends the person.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Route {
-    Home { error: Option<String> },
-    Lab { scenario: Scenario, embed: bool, error: Option<String> },
+    Home {
+        error: Option<String>,
+    },
+    Lab {
+        scenario: Scenario,
+        embed: bool,
+        error: Option<String>,
+    },
+    /// An exercise (`?x=`), from its start or from a student's run of it (`&s=`).
+    Exercise {
+        exercise: Rc<Exercise>,
+        scenario: Scenario,
+        embed: bool,
+        error: Option<String>,
+    },
 }
 
 /// Decodes `%XX` and `+` in a query value.
@@ -62,6 +78,29 @@ fn lab_defaults(name: &str) -> Result<Scenario, String> {
 pub fn parse(query: &str) -> Route {
     let embed = query_value(query, "embed").is_some_and(|v| v == "1" || v == "true");
     let lab_name = query_value(query, "lab");
+    if let Some(encoded) = query_value(query, "x") {
+        let exercise = match Exercise::decode(&encoded) {
+            Ok(exercise) => Rc::new(exercise),
+            Err(e) => return Route::Home { error: Some(format!("{e}.")) },
+        };
+        // A student's run of it, handed in as proof, opens where they left it; a damaged one
+        // opens the exercise's start and says why.
+        let (scenario, error) = match query_value(query, "s").map(|s| Scenario::decode(&s)) {
+            None => (exercise.start.clone(), None),
+            Some(Ok(run)) if run.lab == exercise.start.lab && lab::start(&run).is_ok() => (run, None),
+            Some(Ok(_)) => {
+                (exercise.start.clone(), Some("This run is not of the exercise's lab; showing its start.".into()))
+            }
+            Some(Err(e)) => (
+                exercise.start.clone(),
+                Some(format!("This run's link is damaged: {e}. Showing the exercise's start.")),
+            ),
+        };
+        if let Err(e) = lab::start(&exercise.start) {
+            return Route::Home { error: Some(format!("This exercise cannot start: {e}.")) };
+        }
+        return Route::Exercise { exercise, scenario, embed, error };
+    }
     if let Some(encoded) = query_value(query, "s") {
         let problem = match Scenario::decode(&encoded) {
             Ok(scenario) => match lab::start(&scenario) {
@@ -106,6 +145,24 @@ mod tests {
         assert!(e.contains("no lab called"));
         // Every lab in the catalogue is built: each name opens its lab.
         assert!(matches!(parse("?lab=failure"), Route::Lab { .. }), "{:?}", parse("?lab=failure"));
+    }
+
+    #[test]
+    fn exercise_links_open_the_exercise_or_say_why_not() {
+        let exercise = playground_core::exercise::catalogue::find("paxos-end-the-duel").unwrap();
+        let x = exercise.encode();
+        let Route::Exercise { scenario, error: None, embed: true, .. } = parse(&format!("?x={x}&embed=1")) else {
+            panic!("{:?}", parse(&format!("?x={x}&embed=1")))
+        };
+        assert_eq!(scenario, exercise.start, "it opens at the exercise's start");
+        let mut run = exercise.start.clone();
+        run.set_param("contention", "backoff");
+        let Route::Exercise { scenario, .. } = parse(&format!("?x={x}&s={}", run.encode())) else { panic!() };
+        assert_eq!(scenario, run, "a student's run opens where they left it");
+        let Route::Exercise { scenario, error: Some(e), .. } = parse(&format!("?x={x}&s=AAAA")) else { panic!() };
+        assert!(e.contains("damaged") && scenario == exercise.start, "{e}");
+        let Route::Home { error: Some(e) } = parse("?x=AAAA") else { panic!() };
+        assert!(e.starts_with("this exercise link cannot be read"), "{e}");
     }
 
     #[test]

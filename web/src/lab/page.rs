@@ -33,6 +33,9 @@ pub struct LabPageProps {
     pub scenario: Scenario,
     pub embed: bool,
     pub error: Option<String>,
+    /// The exercise this page is for, checked live.
+    #[prop_or_default]
+    pub exercise: Option<Rc<playground_core::exercise::Exercise>>,
 }
 
 /// What one run looks like right now, ready to render.
@@ -281,6 +284,25 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         <Timeline playing={state.playing} now={runner.now()} end={end} speed={state.speed} markers={markers}
             pace={state.pace} seeking={state.target} dispatch={dispatch.clone()} />
     };
+    let exercise_panel = props.exercise.as_ref().map(|exercise| {
+        let status = exercise.status(edited_run);
+        let within = exercise.check(&edited.scenario());
+        let proof = format!("{}?x={}&s={}", dom::base_url(), exercise.encode(), edited.scenario().encode());
+        html! {
+            <super::exercise::ExercisePanel exercise={exercise.clone()} status={status} within={within} proof={proof}
+                compact={props.embed} dispatch={dispatch.clone()} />
+        }
+    });
+    let exercise_links = (!props.embed && props.exercise.is_none()).then(|| {
+        let links: Vec<Html> = playground_core::exercise::catalogue::all()
+            .into_iter()
+            .filter(|(entry, _)| entry.lab == scenario.lab)
+            .map(|(_, x)| html! { <a class="exercise-link" href={format!("?x={}", x.encode())}>{ x.title.clone() }</a> })
+            .collect();
+        (!links.is_empty()).then(|| html! {
+            <div class="exercise-links" role="group" aria-label="Exercises for this lab"><span>{ "Exercises: " }</span>{ for links }</div>
+        })
+    }).flatten();
     let specs = info.map_or(&[][..], |i| i.params);
     let menu = state.menu.map(|m| {
         let commands = match m {
@@ -311,6 +333,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         return html! {
             <main class={classes!("lab", "embed", state.details_open.then_some("details-open"))} aria-label={title}>
                 { for notices }
+                { for exercise_panel.clone() }
                 { canvases }
                 { timebar }
                 <div class="embed-bar">
@@ -345,7 +368,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             { for notices }
             <div class="lab-grid">
                 <div class="stage">
+                    { for exercise_panel }
                     { for presets }
+                    { for exercise_links }
                     { canvases }
                     { timebar }
                     <PartitionBar picking={state.partition_pick.is_some()} picked={picked} dispatch={dispatch.clone()} />
