@@ -17,13 +17,20 @@ use crate::{bad_input, EXIT_VIOLATED};
 /// when it is not a link.
 fn from_link<'a>(text: &'a str, key: &str) -> &'a str {
     let text = text.trim();
+    let text = text.split_once('#').map_or(text, |(before, _)| before);
     let Some(query) = text.split_once('?').map(|(_, q)| q) else { return text };
     query.split('&').find_map(|pair| pair.strip_prefix(key).and_then(|rest| rest.strip_prefix('='))).unwrap_or(text)
 }
 
 fn load_exercise(source: &str) -> Result<Exercise, String> {
-    if let Some(exercise) = catalogue::find(source.trim()) {
+    let source = source.trim();
+    if let Some(exercise) = catalogue::find(source) {
         return Ok(exercise);
+    }
+    let looks_like_an_id =
+        source.contains('-') && source.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if looks_like_an_id {
+        return Err(format!("there is no exercise called `{source}` (see `playground exercise --list`)"));
     }
     Exercise::decode(from_link(source, "x")).map_err(|e| e.to_string())
 }

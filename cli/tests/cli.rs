@@ -362,7 +362,7 @@ fn exercise_grades_a_students_link() {
 
     for (args, expected) in [
         (vec!["exercise", "?x=garbage"], "this exercise link cannot be read"),
-        (vec!["exercise", "no-such-exercise"], "this exercise link cannot be read"),
+        (vec!["exercise", "no-such-exercise"], "there is no exercise called `no-such-exercise`"),
         (vec!["exercise", "raft-figure-8-fix", "--scenario", "?s=AAAA"], "the student's link"),
         (vec!["exercise"], "needs an exercise link or id"),
     ] {

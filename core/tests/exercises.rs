@@ -69,6 +69,15 @@ fn the_limits_hold() {
     let mut live = student.clone();
     live.faults.extend(parse_script("2s set commit_rule=current-term").unwrap());
     assert_eq!(fix.check(&live), Ok(()), "a live change of an allowed knob is fine");
+    let mut spelled_out = student.clone();
+    spelled_out.set_param("heartbeat_ms", "50");
+    assert_eq!(fix.check(&spelled_out), Ok(()), "a locked knob written out at its value is left alone");
+    let mut same_live = student.clone();
+    same_live.faults.extend(parse_script("2s set election_min_ms=10000").unwrap());
+    assert_eq!(fix.check(&same_live), Ok(()), "so is a live change to the value it has");
+    let mut per_node = student.clone();
+    per_node.set_param("n1.loss", "50");
+    assert!(fix.check(&per_node).is_err(), "a per-node override of a locked knob is a change");
     let mut other_seed = student.clone();
     other_seed.seed += 1;
     assert!(fix.check(&other_seed).unwrap_err().contains("seed"));

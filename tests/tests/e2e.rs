@@ -201,7 +201,13 @@ fn an_exercise_is_solved_by_clicking_and_remembered() {
     b.script("const s = document.querySelector('input[type=range][max=\"7\"]'); s.value = '7'; s.dispatchEvent(new Event('input', {bubbles: true}));");
     b.click(&b.find("#play"));
     b.until("the unfixed run misses the goal", || b.exists(".exercise-status.missed"));
-    b.click(&b.find("#play"));
+    b.until("playing stops at the deadline", || clock(&b) == "2.500000s" && b.text(&b.find("#play")).contains("Play"));
+    assert_eq!(
+        b.property(&b.find("#knob-election_min_ms"), "disabled"),
+        serde_json::json!(true),
+        "a knob the exercise keeps"
+    );
+    assert_eq!(b.property(&b.find("#knob-commit_rule"), "disabled"), serde_json::json!(false), "the one it allows");
     // The fix, from the start: the one knob the exercise allows (it changes live, so it is
     // recorded in the run's script at this moment).
     b.click(&b.find("#reset"));
@@ -209,7 +215,6 @@ fn an_exercise_is_solved_by_clicking_and_remembered() {
     b.script("const k = document.querySelector('#knob-commit_rule'); k.value = 'current-term'; k.dispatchEvent(new Event('change', {bubbles: true}));");
     b.click(&b.find("#play"));
     b.until("the goal is met", || b.exists(".exercise-status.met"));
-    b.click(&b.find("#play"));
     let proof = b.property(&b.find("#exercise-proof"), "value").as_str().unwrap_or_default().to_string();
     assert!(proof.contains("?x=") && proof.contains("&s="), "the proof is the exercise with the run: {proof}");
     // The instructor opens the proof and sees the goal met on the same run.

@@ -27,7 +27,11 @@ use crate::tools::path_with_tools;
 /// in all, every lab built): 740 KB, on purpose a fourth time. Compiling `Sim<P>` once for
 /// all labs is the lab-interface issue's open work; it would win back roughly 80-90 KB gzip
 /// (about 30 KB uncompressed per lab, ten lab types), which alone no longer reaches 350 KB.
-pub const LIMIT_BYTES: u64 = 740 * 1024;
+/// The look-and-feel issue (node glyphs and legend, the timeline with markers, grouped knobs,
+/// dark mode) and the exercises (the goal judge, limits, the `?x=` codec, 21 shipped exercises
+/// with their texts, the panel and the home page's list) together added 32 KB gzip (765.5 KB
+/// in all; not measured apart): 775 KB, on purpose a fifth time.
+pub const LIMIT_BYTES: u64 = 775 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")

@@ -1,5 +1,5 @@
-//! The exercises that ship with the playground: break-it and fix-it pairs for every lab, most
-//! built on a lab's presets (a teaching variant breaks a guarantee; its fix is one knob; the
+//! The exercises that ship with the playground: two or three for every lab, break-it and fix-it
+//! pairs where a lab has a teaching variant, most built on a lab's presets (a teaching variant breaks a guarantee; its fix is one knob; the
 //! break is finding the faults that expose the variant). Each has a reference solution, and
 //! the tests check that the start alone does not meet the goal and the solution does.
 
@@ -342,7 +342,7 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         id: "failure-split-brain",
         lab: "failure",
-        title: "One leader per epoch",
+        title: "No write from a deposed leader",
         text: "A leader cut off from the others goes on acknowledging writes while the rest elect a new one. Change the replicas so the same partition cannot make two leaders acknowledge.",
         preset: Some("Split brain without a quorum (teaching variant)"),
         without_faults: false,

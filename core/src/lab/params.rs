@@ -227,6 +227,14 @@ impl Params {
         }
     }
 
+    /// Every setting in force, canonical: each knob's value, then each per-node override as
+    /// `node.key`. Two ways of writing the same parameters give the same settings.
+    pub fn settings(&self) -> Vec<(String, String)> {
+        let globals = self.values.iter().map(|(k, v)| (k.to_string(), v.clone()));
+        let overrides = self.overrides.iter().map(|((node, k), v)| (format!("{node}.{k}"), v.clone()));
+        globals.chain(overrides).collect()
+    }
+
     fn raw(&self, key: &str) -> &str {
         self.values.get(key).map_or("", String::as_str)
     }

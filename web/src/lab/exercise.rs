@@ -19,16 +19,15 @@ pub struct ExerciseProps {
     pub within: Result<(), String>,
     /// The run's share link: the proof a student hands in.
     pub proof: String,
-    /// Embedded: the title, the goal and its status only.
+    /// Embedded: the title, the goal, the limits and the status, in a few lines.
     pub compact: bool,
     pub dispatch: Callback<Action>,
 }
 
-/// The key this exercise's progress is kept under.
+/// The key this exercise's progress is kept under: its lab and title, so a reworded text or a
+/// moved deadline keeps a student's progress.
 fn progress_key(exercise: &Exercise) -> String {
-    let mut hasher = playground_core::digest::Fnv64::default();
-    hasher.write_str(&exercise.encode());
-    format!("playground.exercise.{:016x}", hasher.finish())
+    format!("playground.exercise.{}.{}", exercise.start.lab, exercise.title)
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -106,6 +105,7 @@ pub fn ExercisePanel(props: &ExerciseProps) -> Html {
         return html! {
             <section class={classes!("exercise", "compact", met.then_some("is-met"))} aria-label={format!("Exercise: {}", exercise.title)}>
                 <strong>{ exercise.title.clone() }</strong>{ " · " }{ exercise.goal.words(limits.deadline) }
+                <span class="help">{ format!(" Knobs: {knobs}. Actions: {actions}.") }</span>
                 <div role="status" aria-live="polite">{ status }</div>
             </section>
         };

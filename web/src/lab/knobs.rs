@@ -17,10 +17,13 @@ const SLIDER_SPAN: i64 = 1_000;
 pub struct KnobsProps {
     pub specs: &'static [ParamSpec],
     pub params: Vec<(String, String)>,
+    /// An exercise lets only these knobs change; the others are shown, disabled.
+    #[prop_or_default]
+    pub allowed: Option<Vec<String>>,
     pub dispatch: Callback<Action>,
 }
 
-fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> Html {
+fn knob(spec: &'static ParamSpec, value: &str, locked: bool, dispatch: &Callback<Action>) -> Html {
     let id = format!("knob-{}", spec.key);
     let key = spec.key.to_string();
     let set = |key: String| {
@@ -33,14 +36,14 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
         ParamKind::Int { min, max, unit } => {
             let slider = (max - min <= SLIDER_SPAN).then(|| {
                 html! {
-                    <input class="knob-slider" type="range" min={min.to_string()} max={max.to_string()} value={value.to_string()}
+                    <input class="knob-slider" type="range" min={min.to_string()} max={max.to_string()} value={value.to_string()} disabled={locked}
                         aria-label={format!("{} slider", spec.label)} aria-valuetext={format!("{value} {unit}")} onchange={set(key.clone())} />
                 }
             });
             html! {
                 <span class="knob-input">
                     { for slider }
-                    <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={value.to_string()} onchange={set(key.clone())} />
+                    <input id={id.clone()} type="number" min={min.to_string()} max={max.to_string()} value={value.to_string()} onchange={set(key.clone())} disabled={locked} />
                     <span class="unit">{ unit }</span>
                 </span>
             }
@@ -52,7 +55,7 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
                 let input: HtmlInputElement = e.target_unchecked_into();
                 Action::SetParam(key.clone(), if input.checked() { "on" } else { "off" }.into())
             });
-            html! { <input id={id.clone()} type="checkbox" checked={on} onchange={onchange} /> }
+            html! { <input id={id.clone()} type="checkbox" checked={on} onchange={onchange} disabled={locked} /> }
         }
         ParamKind::Choice(options) => {
             let key = key.clone();
@@ -61,7 +64,7 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
                 Action::SetParam(key.clone(), select.value())
             });
             html! {
-                <select id={id.clone()} onchange={onchange}>
+                <select id={id.clone()} onchange={onchange} disabled={locked}>
                     { for options.iter().map(|o| html! { <option value={*o} selected={*o == value}>{ *o }</option> }) }
                 </select>
             }
@@ -69,7 +72,7 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
     };
     let default = canonical_default(spec);
     let changed = value != default;
-    let reset = changed.then(|| {
+    let reset = (changed && !locked).then(|| {
         let onclick = dispatch.reform(move |_: MouseEvent| Action::SetParam(key.clone(), default.clone()));
         html! {
             <button class="knob-reset" onclick={onclick} title={format!("Back to the default, {}", spec.default)}
@@ -77,7 +80,8 @@ fn knob(spec: &'static ParamSpec, value: &str, dispatch: &Callback<Action>) -> H
         }
     });
     html! {
-        <div class={classes!("knob", (!spec.live).then_some("knob-restart"), changed.then_some("knob-changed"))}>
+        <div class={classes!("knob", (!spec.live).then_some("knob-restart"), changed.then_some("knob-changed"), locked.then_some("knob-locked"))}
+            title={locked.then_some("The exercise keeps this knob as it is")}>
             <div class="knob-head">
                 <label for={id}>{ spec.label }</label>
                 if !spec.live {
@@ -102,7 +106,10 @@ pub fn Knobs(props: &KnobsProps) -> Html {
             .specs
             .iter()
             .filter(|spec| spec.group == group && spec.applies(&params))
-            .map(|spec| knob(spec, &current(&params, spec), &props.dispatch))
+            .map(|spec| {
+                let locked = props.allowed.as_ref().is_some_and(|allowed| !allowed.iter().any(|k| k == spec.key));
+                knob(spec, &current(&params, spec), locked, &props.dispatch)
+            })
             .collect();
         (!knobs.is_empty()).then(|| {
             html! {

@@ -106,8 +106,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let state = {
         let scenario = props.scenario.clone();
         let start_error = start_error.clone();
+        let limit = props.exercise.as_ref().map(|x| x.limits.deadline);
         use_reducer(move || match LabState::new(scenario.clone()) {
-            Ok(state) => state,
+            Ok(state) => state.with_limit(limit),
             Err(e) => {
                 start_error.set(Some(e));
                 let fallback = Scenario::new(&scenario.lab, 1);
@@ -133,6 +134,15 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let throughput = use_state(|| (probe_mode.as_deref() == Some("throughput")).then(super::probe::throughput));
     use_animation(dispatch.clone(), busy, playing, probe);
 
+    // This lab's shipped exercises (title, link), built once per lab rather than every frame.
+    let lab_name = state.runner.borrow().scenario().lab;
+    let lab_exercises = use_memo(lab_name, |lab| {
+        playground_core::exercise::catalogue::all()
+            .into_iter()
+            .filter(|(entry, _)| entry.lab == lab)
+            .map(|(_, x)| (x.title.clone(), x.encode()))
+            .collect::<Vec<_>>()
+    });
     let runner = state.runner.borrow();
     let scenario = runner.scenario();
     let link = format!("{}?s={}", dom::base_url(), scenario.encode());
@@ -279,7 +289,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         }))
         .collect();
     markers.sort_by_key(|m| m.at);
-    let end = scrub_end(&state, markers.last().map_or(0, |m| m.at));
+    // An exercise's timeline is its judged span.
+    let end = state.limit.unwrap_or_else(|| scrub_end(&state, markers.last().map_or(0, |m| m.at)));
     let timebar = html! {
         <Timeline playing={state.playing} now={runner.now()} end={end} speed={state.speed} markers={markers}
             pace={state.pace} seeking={state.target} dispatch={dispatch.clone()} />
@@ -294,10 +305,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         }
     });
     let exercise_links = (!props.embed && props.exercise.is_none()).then(|| {
-        let links: Vec<Html> = playground_core::exercise::catalogue::all()
-            .into_iter()
-            .filter(|(entry, _)| entry.lab == scenario.lab)
-            .map(|(_, x)| html! { <a class="exercise-link" href={format!("?x={}", x.encode())}>{ x.title.clone() }</a> })
+        let links: Vec<Html> = lab_exercises
+            .iter()
+            .map(|(title, x)| html! { <a class="exercise-link" href={format!("?x={x}")}>{ title.clone() }</a> })
             .collect();
         (!links.is_empty()).then(|| html! {
             <div class="exercise-links" role="group" aria-label="Exercises for this lab"><span>{ "Exercises: " }</span>{ for links }</div>
@@ -386,7 +396,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <aside class="side">
                     <Verdicts verdicts={branch.as_ref().map_or(original.verdicts.clone(), |b| b.verdicts.clone())} dispatch={dispatch.clone()} />
                     if let Some(info) = info {
-                        <Knobs specs={info.params} params={edited.params_in_force()} dispatch={dispatch.clone()} />
+                        <Knobs specs={info.params} params={edited.params_in_force()} dispatch={dispatch.clone()}
+                            allowed={props.exercise.as_ref().map(|x| x.limits.knobs.clone())} />
                     }
                 </aside>
                 <MetricsPanel metrics={branch.as_ref().map_or(original.metrics.clone(), |b| b.metrics.clone())} />

@@ -134,6 +134,8 @@ pub struct LabState {
     pub violations: Vec<(Micros, u64, &'static str)>,
     /// Embedded: the panels behind the canvas and the timeline are open.
     pub details_open: bool,
+    /// An exercise judges the run up to here: playing, seeking and stepping stop at it.
+    pub limit: Option<Micros>,
     /// Bumped on every change, so views know to redraw.
     pub revision: u64,
 }
@@ -173,8 +175,16 @@ impl LabState {
             stalled: None,
             violations: Vec::new(),
             details_open: false,
+            limit: None,
             revision: 0,
         })
+    }
+
+    /// The same state, its run ending at `limit` (an exercise's deadline).
+    pub fn with_limit(mut self, limit: Option<Micros>) -> LabState {
+        self.limit = limit;
+        self.target = self.target.map(|t| t.min(limit.unwrap_or(Micros::MAX)));
+        self
     }
 
     /// Whether the page must keep sending frames: playing, or still reaching a target.
@@ -194,6 +204,7 @@ impl LabState {
     /// Heads for time `t`: going back restores a checkpoint now; the replay forward runs in
     /// bounded slices, the first one right away.
     fn seek_all(&mut self, t: Micros) {
+        let t = t.min(self.limit.unwrap_or(Micros::MAX));
         self.runner.borrow_mut().rewind(t);
         if let Some(branch) = &self.branch {
             branch.borrow_mut().rewind(t);
@@ -285,6 +296,10 @@ impl LabState {
                 self.last_frame = None;
             }
             Action::Pause => self.playing = false,
+            Action::Step if self.limit.is_some_and(|limit| self.now() >= limit) => {
+                self.playing = false;
+                self.notice = Some("The exercise is judged up to here: the run stops at its deadline.".into());
+            }
             Action::Step => {
                 self.playing = false;
                 self.target = None;
@@ -319,9 +334,14 @@ impl LabState {
                 self.last_frame = Some(timestamp);
                 let wanted = ((elapsed * SPEEDS[self.speed].0 as f64) as Micros).max(1);
                 let before = self.now();
+                let limit = self.limit.unwrap_or(Micros::MAX);
+                if before >= limit {
+                    self.playing = false;
+                    return;
+                }
                 // Playing heads a frame's worth past now; a slice that falls short is not
                 // made up later, so a storm slows the clock rather than piling up work.
-                self.target = Some(before + wanted);
+                self.target = Some((before + wanted).min(limit));
                 self.horizon = self.horizon.max(before + wanted);
                 let kept_up = self.advance_slice();
                 if self.playing {
