@@ -266,14 +266,8 @@ impl Exercise {
                 "it is in format version {version}, but this playground reads version {FORMAT_VERSION}"
             ));
         }
-        let (exercise, rest) = postcard::take_from_bytes::<Exercise>(body).map_err(|e| {
-            ExerciseError(match e {
-                postcard::Error::DeserializeUnexpectedEnd => "it ends too early".to_string(),
-                postcard::Error::DeserializeBadUtf8 => "a text is not valid UTF-8".to_string(),
-                postcard::Error::DeserializeBadEnum => "an unknown kind of goal or fault".to_string(),
-                other => format!("{other}"),
-            })
-        })?;
+        let (exercise, rest) = postcard::take_from_bytes::<Exercise>(body)
+            .map_err(|e| ExerciseError(crate::scenario::postcard_error(e, "an unknown kind of goal or fault")))?;
         if !rest.is_empty() {
             return fail(format!("{} unexpected bytes at the end", rest.len()));
         }

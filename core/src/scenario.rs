@@ -115,14 +115,8 @@ impl Scenario {
         if version != FORMAT_VERSION {
             return Err(ScenarioError::Version { found: version });
         }
-        let (scenario, rest) = postcard::take_from_bytes::<Scenario>(body).map_err(|e| {
-            ScenarioError::Malformed(match e {
-                postcard::Error::DeserializeUnexpectedEnd => "it ends too early".to_string(),
-                postcard::Error::DeserializeBadUtf8 => "a name is not valid text".to_string(),
-                postcard::Error::DeserializeBadEnum => "an unknown fault kind".to_string(),
-                other => format!("{other}"),
-            })
-        })?;
+        let (scenario, rest) = postcard::take_from_bytes::<Scenario>(body)
+            .map_err(|e| ScenarioError::Malformed(postcard_error(e, "an unknown fault kind")))?;
         if !rest.is_empty() {
             return Err(ScenarioError::Malformed(format!("{} unexpected bytes at the end", rest.len())));
         }
@@ -150,6 +144,16 @@ impl Scenario {
             return Err(ScenarioError::Fault("faults are not in time order".to_string()));
         }
         Ok(())
+    }
+}
+
+/// What went wrong reading a link's postcard body, in words; `bad_enum` names the enum.
+pub(crate) fn postcard_error(error: postcard::Error, bad_enum: &str) -> String {
+    match error {
+        postcard::Error::DeserializeUnexpectedEnd => "it ends too early".to_string(),
+        postcard::Error::DeserializeBadUtf8 => "a name or text is not valid UTF-8".to_string(),
+        postcard::Error::DeserializeBadEnum => bad_enum.to_string(),
+        other => format!("{other}"),
     }
 }
 

@@ -212,8 +212,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     });
 
     let now = view.now;
-    // Labels only when there is room for them.
+    // Labels only when there is room for them; direction tails while the canvas is not a storm
+    // (hundreds of tails cost a frame its budget, and say little there).
     let labelled = view.flights.len() <= 16;
+    let tailed = view.flights.len() <= 48;
     let name = |id: NodeId| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
     let flights = view.flights.iter().map(|f| {
         let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
@@ -234,15 +236,15 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             name(f.from),
             name(f.to),
             f.bytes,
+            // Fixed for the message's whole flight, so its text is not rewritten every frame.
             match f.fate {
                 FlightFate::Lost => "will be lost".to_string(),
-                _ if now < f.arrives => format!("arrives in {}", playground_core::time::format_duration(f.arrives - now)),
-                _ => "arriving".to_string(),
+                _ => format!("arrives at {}", playground_core::time::format_time(f.arrives)),
             }
         );
         html! {
             <g class="flight">
-                if !queued {
+                if !queued && tailed {
                     <line class={classes!("msg-tail", class_css(f.class))} x1={format!("{tx:.1}")} y1={format!("{ty:.1}")} x2={format!("{x:.1}")} y2={format!("{y:.1}")} />
                 }
                 <circle class={classes!("msg", class_css(f.class), fate_class(f.fate), queued.then_some("msg-queued"))}
