@@ -331,7 +331,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 { for marks }
                 { for nodes }
             </svg>
-            <Legend nodes={view.nodes.clone()} partitioned={partitioned} />
+            <Legend view={props.view.clone()} partitioned={partitioned} />
         </figure>
     }
 }

@@ -224,7 +224,8 @@ const MESSAGES: [(&str, &str); 6] = [
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
-    pub nodes: Vec<NodeView>,
+    /// The canvas's view (shared, not copied each frame).
+    pub view: std::rc::Rc<playground_core::sim::SimView>,
     /// Some node is cut off by a partition and wears the badge.
     pub partitioned: bool,
 }
@@ -237,8 +238,9 @@ fn swatch(content: Html) -> Html {
 #[function_component]
 pub fn Legend(props: &LegendProps) -> Html {
     // Roles that share a shape share an entry: "acceptor or learner".
+    let nodes = &props.view.nodes;
     let mut roles: Vec<(Shape, Vec<&'static str>)> = Vec::new();
-    for node in &props.nodes {
+    for node in nodes {
         let (shape, role) = (shape_of(node.role), node.role.label());
         match roles.iter_mut().find(|(s, _)| *s == shape) {
             Some((_, names)) if !names.contains(&role) => names.push(role),
@@ -248,9 +250,9 @@ pub fn Legend(props: &LegendProps) -> Html {
     }
     roles.sort();
     let standings: BTreeSet<&'static str> =
-        props.nodes.iter().filter(|n| n.glyph.standing != Standing::Plain).map(|n| n.glyph.standing.label()).collect();
-    let marks: BTreeSet<&'static str> = props.nodes.iter().filter_map(|n| n.glyph.mark.map(|(what, _)| what)).collect();
-    let timers = props.nodes.iter().any(|n| n.glyph.timer.is_some());
+        nodes.iter().filter(|n| n.glyph.standing != Standing::Plain).map(|n| n.glyph.standing.label()).collect();
+    let marks: BTreeSet<&'static str> = nodes.iter().filter_map(|n| n.glyph.mark.map(|(what, _)| what)).collect();
+    let timers = nodes.iter().any(|n| n.glyph.timer.is_some());
     let mut items: Vec<Html> = roles
         .iter()
         .map(|(shape, names)| html! { <li>{ swatch(html! { <g class="node">{ outline(*shape, 1.0) }</g> }) }{ names.join(" or ") }</li> })
@@ -272,12 +274,12 @@ pub fn Legend(props: &LegendProps) -> Html {
     if timers {
         items.push(html! { <li>{ swatch(html! { <circle class="timer-arc" r="24" pathLength="100" stroke-dasharray="60 100" transform="rotate(-90)" /> }) }{ "arc: its timer running down" }</li> });
     }
-    if props.nodes.iter().any(|n| n.status == NodeStatus::Crashed) {
+    if nodes.iter().any(|n| n.status == NodeStatus::Crashed) {
         let crashed = html! { <g class="node node-crashed"><circle class="shape" r="22" /><path class="node-x" d="M-11,-11 L11,11 M11,-11 L-11,11" /></g> };
         items.push(html! { <li>{ swatch(crashed) }{ "crashed" }</li> });
     }
     let badges = [
-        (props.nodes.iter().any(|n| matches!(n.status, NodeStatus::Paused { .. })), Badge::Paused, "paused"),
+        (nodes.iter().any(|n| matches!(n.status, NodeStatus::Paused { .. })), Badge::Paused, "paused"),
         (props.partitioned, Badge::Cut, "cut off by a partition"),
     ];
     for (shown, badge, words) in badges {

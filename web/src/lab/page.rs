@@ -277,8 +277,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             digest={trace.digest()} manual={edited_run.manual()}
             dispatch={dispatch.clone()} on_share={on_share.clone()} on_embed={on_embed} />
     };
-    let mut markers: Vec<Marker> = edited
-        .scenario()
+    // The edited run's scenario, read once for the markers, the exercise's limits and its proof.
+    let edited_scenario = edited.scenario();
+    let mut markers: Vec<Marker> = edited_scenario
         .faults
         .iter()
         .map(|f| Marker { at: f.at, kind: MarkerKind::Fault, what: f.action.to_string() })
@@ -297,8 +298,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     };
     let exercise_panel = props.exercise.as_ref().map(|exercise| {
         let status = exercise.status(edited_run);
-        let within = exercise.check(&edited.scenario());
-        let proof = format!("{}?x={}&s={}", dom::base_url(), exercise.encode(), edited.scenario().encode());
+        let within = exercise.check(&edited_scenario);
+        let proof = format!("{}?x={}&s={}", dom::base_url(), exercise.encode(), edited_scenario.encode());
         html! {
             <super::exercise::ExercisePanel exercise={exercise.clone()} status={status} within={within} proof={proof}
                 compact={props.embed} dispatch={dispatch.clone()} />
