@@ -64,6 +64,18 @@ pub enum Command {
     /// exit 0 when the run meets the goal within the limits, 3 when it does not, 2 on bad
     /// input.
     Exercise(ExerciseArgs),
+    /// Show a lab's guided tour step by step, with each step's share link, and replay every
+    /// step to check its story still holds: exit 0 when all do, 3 when one does not.
+    Tour(TourArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TourArgs {
+    /// The tour: a lab's name (see --list).
+    pub tour: Option<String>,
+    /// List the tours.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +117,10 @@ pub struct RunArgs {
     /// Print every event as a text line before the summary.
     #[arg(long)]
     pub trace: bool,
+    /// Write every event to FILE as JSON lines, one typed event per line after a header
+    /// line (the schema is in docs/TRACE.md).
+    #[arg(long, value_name = "FILE")]
+    pub export_trace: Option<std::path::PathBuf>,
     /// Write the clients' history (labs that record one) to FILE as Jepsen EDN, one
     /// operation map per line, for `playground check`, Knossos or Porcupine.
     #[arg(long, value_name = "FILE")]

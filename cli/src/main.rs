@@ -19,6 +19,8 @@ mod check;
 mod exercise;
 mod fuzz;
 mod report;
+mod tour;
+mod trace_file;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -27,6 +29,7 @@ use args::{Command, RunArgs};
 use playground_core::lab::{self, LabRun};
 use playground_core::trace::EventKind;
 use report::{print_labs, print_text, verdict_report, Report, TraceSummary};
+use trace_file::TraceFile;
 
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_VIOLATED: u8 = 3;
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Ok(Command::Fuzz(fuzz)) => fuzz::fuzz(&fuzz),
         Ok(Command::Check(check)) => check::check(&check),
         Ok(Command::Exercise(exercise)) => exercise::exercise(&exercise),
+        Ok(Command::Tour(tour)) => tour::tour(&tour),
         Err(message) => bad_input(&message),
     }
 }
@@ -65,6 +69,13 @@ fn execute(args: RunArgs) -> ExitCode {
         }
     };
     let names = run.names();
+    let mut export = match &args.export_trace {
+        Some(path) => match TraceFile::create(path, run.as_ref(), &scenario) {
+            Ok(file) => Some(file),
+            Err(message) => return bad_input(&message),
+        },
+        None => None,
+    };
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut culprits: BTreeMap<u64, String> = BTreeMap::new();
     let mut seen = 0;
@@ -81,6 +92,9 @@ fn execute(args: RunArgs) -> ExitCode {
             }
         }
         *seen = run.trace().total();
+        if let Some(file) = export.as_mut() {
+            file.drain(run);
+        }
     };
     drain(run.as_ref(), &mut seen);
     while run.next_time().is_some_and(|t| t <= args.until) {
@@ -92,6 +106,11 @@ fn execute(args: RunArgs) -> ExitCode {
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     run.advance_clock(args.until);
+    drain(run.as_ref(), &mut seen);
+    if let Some(Err(message)) = export.map(TraceFile::finish) {
+        eprintln!("playground: {message}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     if let Some(path) = &args.history {
         let Some(view) = run.lab_view().into_history() else {
             return bad_input(&format!("the {} lab records no client history", scenario.lab));

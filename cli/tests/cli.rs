@@ -373,3 +373,43 @@ fn exercise_grades_a_students_link() {
     let listed = playground(&["exercise", "--list"]);
     assert!(stdout(&listed).lines().count() >= 20 && stdout(&listed).contains("failure-fencing"));
 }
+
+#[test]
+fn export_trace_writes_every_event_as_json_lines() {
+    let dir = std::env::temp_dir().join(format!("playground-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trace.jsonl");
+    let path = file.to_str().unwrap();
+    let out = playground(&["run", "raft", "--seed", "4", "--until", "3s", "--json", "--export-trace", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["type"], "run");
+    assert_eq!(lines[0]["lab"], "raft");
+    assert_eq!(lines.len() as u64 - 1, report["trace"]["events"].as_u64().unwrap(), "one line per event");
+    let sends = lines.iter().filter(|l| l["type"] == "send").count() as u64;
+    assert_eq!(sends, report["trace"]["by_kind"]["send"].as_u64().unwrap());
+    // The same run exported again is the same bytes.
+    let again = dir.join("again.jsonl");
+    playground(&["run", "raft", "--seed", "4", "--until", "3s", "--export-trace", again.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+    let out = playground(&["run", "raft", "--export-trace", "/no/such/dir/trace.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot write the trace to /no/such/dir/trace.jsonl"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tours_replay_their_stories_and_name_a_missing_one() {
+    let out = playground(&["tour", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).lines().count() >= 10, "{}", stdout(&out));
+    let out = playground(&["tour", "raft"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("1. A leader and its followers"));
+    assert!(!stdout(&out).contains("STORY BROKEN"));
+    let out = playground(&["tour", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("there is no tour “nope”"), "{}", stderr(&out));
+}

@@ -18,6 +18,7 @@ pub mod base64url;
 pub mod crdt;
 pub mod digest;
 pub mod exercise;
+pub mod export;
 pub mod fault;
 pub mod hardware_time;
 pub mod history;
@@ -33,6 +34,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod time;
+pub mod tour;
 pub mod trace;
 
 pub use fault::{Fault, FaultAction};
