@@ -10,7 +10,7 @@ use playground_core::fault::parse_script;
 fn every_lab_has_exercises() {
     for info in playground_core::lab::catalogue().iter().filter(|l| l.start.is_some()) {
         let count = ENTRIES.iter().filter(|e| e.lab == info.name).count();
-        assert!(count >= 1, "the {} lab has no exercise", info.name);
+        assert!(count >= 3, "the {} lab has {count} exercises; every lab has at least three", info.name);
     }
     let mut ids: Vec<&str> = ENTRIES.iter().map(|e| e.id).collect();
     ids.sort();
@@ -31,7 +31,8 @@ fn each_start_misses_the_goal_and_each_solution_meets_it() {
         };
         assert_eq!(Exercise::decode(&exercise.encode()).as_ref(), Ok(&exercise), "{}: the link round-trips", entry.id);
         let start = exercise.grade(&exercise.start);
-        if !matches!(start, Ok(Status::Missed { .. })) {
+        // Missed for the goal's own reason, not because the lab lacks what it names.
+        if !matches!(&start, Ok(Status::Missed { why, .. }) if !why.contains("this lab has no")) {
             problems.push(format!("{}: the start alone gives {start:?}", entry.id));
         }
         let solution = entry.solution().expect("the solution reads");

@@ -102,6 +102,21 @@ impl Browser {
 
     /// A browser with more command-line switches, such as `--force-dark-mode`.
     pub fn start_with(extra: &[&str]) -> Browser {
+        Browser::start_session(extra, json!({}))
+    }
+
+    /// A browser that saves downloads into `folder` without asking.
+    pub fn start_downloading_to(folder: &std::path::Path) -> Browser {
+        let prefs = json!({
+            "download.default_directory": folder.to_string_lossy(),
+            "download.prompt_for_download": false,
+            "download.directory_upgrade": true,
+            "safebrowsing.enabled": false
+        });
+        Browser::start_session(&[], prefs)
+    }
+
+    fn start_session(extra: &[&str], prefs: Value) -> Browser {
         let args: Vec<&str> = CHROME_ARGS.iter().chain(extra).copied().collect();
         let port = free_port();
         let driver = Command::new("chromedriver")
@@ -117,7 +132,7 @@ impl Browser {
         }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args, "prefs": prefs}
         }}});
         let answer = http(port, "POST", "/session", Some(&capabilities)).expect("new session");
         let session =

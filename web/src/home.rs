@@ -36,6 +36,27 @@ fn exercises() -> Html {
     }
 }
 
+/// One guided tour per lab.
+fn tours() -> Html {
+    let items = playground_core::tour::TOURS.iter().map(|tour| {
+        let lab = lab::find(tour.lab).map_or(tour.lab, |info| info.title);
+        html! {
+            <li data-tour={tour.id}>
+                <a href={format!("?tour={}", tour.id)}>{ tour.title }</a>
+                <span class="help">{ format!(" · {lab}, {} steps", tour.steps.len()) }</span>
+            </li>
+        }
+    });
+    html! {
+        <section class="tour-catalogue" aria-labelledby="tours-h">
+            <h2 id="tours-h">{ "Guided tours" }</h2>
+            <p>{ "A few steps on the real simulation, each at a moment worth seeing, with what to look at. \
+                  Take control at any step and come back to the tour." }</p>
+            <ul class="tour-list">{ for items }</ul>
+        </section>
+    }
+}
+
 #[function_component]
 pub fn Home(props: &HomeProps) -> Html {
     let cards = lab::catalogue().iter().filter(|info| info.listed).map(|info| {
@@ -75,6 +96,7 @@ pub fn Home(props: &HomeProps) -> Html {
                 <div class="notice" role="alert">{ error.clone() }</div>
             }
             <ol class="cards">{ for cards }</ol>
+            { tours() }
             { exercises() }
             <footer><p>{ "Runs entirely in your browser. Nothing is sent anywhere." }</p></footer>
         </main>

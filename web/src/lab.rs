@@ -1,10 +1,12 @@
 //! A lab page: the shared layout every lab uses, and its state.
 
+mod author;
 mod canvas;
 pub(crate) mod charts;
 mod controls;
 pub mod exercise;
 pub(crate) mod explain;
+mod export;
 mod glyph;
 mod keys;
 mod knobs;
@@ -15,5 +17,6 @@ mod probe;
 pub mod state;
 mod timeline;
 mod tools;
+mod tour;
 
 pub use page::{LabPage, LabPageProps};

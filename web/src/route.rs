@@ -3,6 +3,7 @@
 //! * `?lab=<name>` opens a lab with its defaults;
 //! * `?s=<encoded scenario>` replays that exact scenario (lab, parameters, seed, faults and
 //!   the moment shown);
+//! * `?tour=<lab>&step=<n>` opens a lab's guided tour at step n (from 1);
 //! * `&embed=1` gives minimal chrome for an iframe;
 //! * a malformed `s` or an unknown `lab` shows a clear error and falls back to the lab's
 //!   defaults or the home page. Nothing here can panic.
@@ -30,6 +31,12 @@ pub enum Route {
         scenario: Scenario,
         embed: bool,
         error: Option<String>,
+    },
+    /// A guided tour (`?tour=`), at a step counted from 0.
+    Tour {
+        tour: &'static str,
+        step: usize,
+        embed: bool,
     },
 }
 
@@ -78,6 +85,16 @@ fn lab_defaults(name: &str) -> Result<Scenario, String> {
 pub fn parse(query: &str) -> Route {
     let embed = query_value(query, "embed").is_some_and(|v| v == "1" || v == "true");
     let lab_name = query_value(query, "lab");
+    if let Some(id) = query_value(query, "tour") {
+        return match playground_core::tour::find(&id) {
+            Some(tour) => {
+                let step = query_value(query, "step").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1);
+                let (step, _) = tour.step(step.saturating_sub(1));
+                Route::Tour { tour: tour.id, step, embed }
+            }
+            None => Route::Home { error: Some(format!("There is no tour called “{id}”.")) },
+        };
+    }
     if let Some(encoded) = query_value(query, "x") {
         let exercise = match Exercise::decode(&encoded) {
             Ok(exercise) => Rc::new(exercise),
@@ -163,6 +180,16 @@ mod tests {
         assert!(e.contains("damaged") && scenario == exercise.start, "{e}");
         let Route::Home { error: Some(e) } = parse("?x=AAAA") else { panic!() };
         assert!(e.starts_with("this exercise link cannot be read"), "{e}");
+    }
+
+    #[test]
+    fn tour_links_open_a_step_or_say_why_not() {
+        assert_eq!(parse("?tour=raft&step=3&embed=1"), Route::Tour { tour: "raft", step: 2, embed: true });
+        assert_eq!(parse("?tour=raft"), Route::Tour { tour: "raft", step: 0, embed: false });
+        assert_eq!(parse("?tour=raft&step=99"), Route::Tour { tour: "raft", step: 4, embed: false }, "clamped");
+        assert_eq!(parse("?tour=raft&step=x"), Route::Tour { tour: "raft", step: 0, embed: false });
+        let Route::Home { error: Some(e) } = parse("?tour=nope") else { panic!() };
+        assert!(e.contains("no tour called"), "{e}");
     }
 
     #[test]

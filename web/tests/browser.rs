@@ -51,7 +51,7 @@ fn mount(scenario: Scenario) -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    let props = LabPageProps { scenario, embed: false, error: None, exercise: None };
+    let props = LabPageProps { scenario, embed: false, error: None, exercise: None, tour: None };
     yew::Renderer::<LabPage>::with_root_and_props(root.clone(), props).render();
     root
 }

@@ -152,7 +152,19 @@ fn test() -> Result<(), String> {
         Step::new(
             "end-to-end tests in headless Chromium",
             "cargo",
-            &["test", "-p", "playground-e2e", "--release", "--test", "e2e", "--", "--nocapture", "--test-threads=1"],
+            &[
+                "test",
+                "-p",
+                "playground-e2e",
+                "--release",
+                "--test",
+                "e2e",
+                "--test",
+                "course",
+                "--",
+                "--nocapture",
+                "--test-threads=1",
+            ],
         ),
     ];
     let started = Instant::now();

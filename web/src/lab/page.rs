@@ -25,6 +25,7 @@ use super::probe::use_animation;
 use super::state::{scrub_end, Action, LabState, SPEEDS};
 use super::timeline::{Marker, MarkerKind, Timeline};
 use super::tools::{ActionMenu, PartitionBar, ShareDialog};
+use super::tour as tour_panel;
 use crate::dom;
 
 /// A lab page for one scenario.
@@ -36,6 +37,9 @@ pub struct LabPageProps {
     /// The exercise this page is for, checked live.
     #[prop_or_default]
     pub exercise: Option<Rc<playground_core::exercise::Exercise>>,
+    /// The guided tour this page shows, and the step it opens at (from 0).
+    #[prop_or_default]
+    pub tour: Option<(&'static str, usize)>,
 }
 
 /// What one run looks like right now, ready to render.
@@ -100,6 +104,12 @@ fn comparison(original: &Picture, branch: &Picture) -> Html {
     }
 }
 
+/// Embedded, these parts of the view are behind Details.
+fn needs_details(focus: playground_core::tour::Focus) -> bool {
+    use playground_core::tour::Focus;
+    matches!(focus, Focus::Panel | Focus::Metrics)
+}
+
 #[function_component]
 pub fn LabPage(props: &LabPageProps) -> Html {
     let start_error = use_state(|| None::<String>);
@@ -159,6 +169,37 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     };
     use_lab_keys(dispatch.clone(), on_share.clone());
 
+    // A guided tour: the step shown, its scenario, and going to a step.
+    let tour_step = use_state(|| props.tour.map_or(0, |(_, step)| step));
+    let tour_id = props.tour.map(|(id, _)| id);
+    let step_scenario =
+        use_memo((tour_id, *tour_step), |&(id, step)| id.and_then(|id| tour_panel::step_scenario(id, step)));
+    let step_focus = tour_id.and_then(playground_core::tour::find).map(|t| t.step(*tour_step).1.focus);
+    let on_go = {
+        let (tour_step, dispatch, embed) = (tour_step.clone(), dispatch.clone(), props.embed);
+        Callback::from(move |step: usize| {
+            let Some(tour) = tour_id.and_then(playground_core::tour::find) else { return };
+            let (step, at) = tour.step(step);
+            if let Some(scenario) = tour_panel::step_scenario(tour.id, step) {
+                dispatch.emit(Action::Load(scenario));
+            }
+            if embed {
+                dispatch.emit(Action::ShowDetails(needs_details(at.focus)));
+            }
+            tour_step.set(step);
+            dom::replace_query(&tour_panel::step_query(tour, step, embed));
+        })
+    };
+    {
+        // Embedded, a first step that points at a panel behind Details opens them.
+        let (dispatch, embed) = (dispatch.clone(), props.embed);
+        use_effect_with((), move |_| {
+            if embed && step_focus.is_some_and(needs_details) {
+                dispatch.emit(Action::ShowDetails(true));
+            }
+        });
+    }
+
     let mark_span = SPEEDS[state.speed].0 * 1_200;
     let original = picture(&runner, mark_span);
     let branch = state.branch.as_ref().map(|b| picture(&b.borrow(), mark_span));
@@ -166,6 +207,19 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let edited_run = edited.run();
     let names = Rc::new(edited_run.names());
     let info = lab::find(&scenario.lab);
+    // What an exercise's goal can be about: this run's guarantees and counters (the same from
+    // frame to frame, so the authoring panel is not redrawn for nothing).
+    let names_now: (Vec<&'static str>, Vec<&'static str>) = (
+        original.verdicts.iter().map(|v| v.name).collect(),
+        original
+            .metrics
+            .counters
+            .iter()
+            .map(|c| c.name)
+            .chain(original.metrics.drops.iter().map(|(r, _)| r.counter_name()))
+            .collect(),
+    );
+    let goal_names = use_memo(names_now, |(g, c)| (Rc::new(g.clone()), Rc::new(c.clone())));
     let title = info.map_or("Lab", |i| i.title);
     let trace = edited_run.trace();
     let events = Rc::new(
@@ -305,10 +359,29 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 compact={props.embed} dispatch={dispatch.clone()} />
         }
     });
-    let exercise_links = (!props.embed && props.exercise.is_none()).then(|| {
-        let links: Vec<Html> = lab_exercises
+    let at_step = step_scenario
+        .as_ref()
+        .as_ref()
+        .is_some_and(|step| tour_panel::shows_step(step, &edited_scenario, state.target));
+    let focus = step_focus.filter(|_| at_step).map(|f| f.name());
+    let tour_panel = tour_id.map(|id| {
+        html! {
+            <tour_panel::TourPanel tour={id} step={*tour_step} at_step={at_step} current={edited_scenario.encode()}
+                compact={props.embed} on_go={on_go.clone()} />
+        }
+    });
+    let exports = html! { <super::export::Exports scenario={edited_scenario.clone()} dispatch={dispatch.clone()} /> };
+    let author = (props.exercise.is_none() && tour_id.is_none()).then(|| {
+        let start = Scenario { at: 0, ..edited_scenario.clone() };
+        html! { <super::author::Author scenario={start} guarantees={(*goal_names).0.clone()} counters={(*goal_names).1.clone()}
+            specs={info.map_or(&[][..], |i| i.params)} title={title} /> }
+    });
+    let exercise_links = (!props.embed && props.exercise.is_none() && tour_id.is_none()).then(|| {
+        let tour = playground_core::tour::for_lab(&scenario.lab)
+            .map(|t| html! { <a class="tour-link" href={format!("?tour={}", t.id)}>{ "Take the guided tour" }</a> });
+        let links: Vec<Html> = tour.into_iter().chain(lab_exercises
             .iter()
-            .map(|(title, x)| html! { <a class="exercise-link" href={format!("?x={x}")}>{ title.clone() }</a> })
+            .map(|(title, x)| html! { <a class="exercise-link" href={format!("?x={x}")}>{ title.clone() }</a> }))
             .collect();
         (!links.is_empty()).then(|| html! {
             <div class="exercise-links" role="group" aria-label="Exercises for this lab"><span>{ "Exercises: " }</span>{ for links }</div>
@@ -342,8 +415,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     if props.embed {
         return html! {
-            <main class={classes!("lab", "embed", state.details_open.then_some("details-open"))} aria-label={title}>
+            <main class={classes!("lab", "embed", state.details_open.then_some("details-open"))} aria-label={title} data-focus={focus}>
                 { for notices }
+                { for tour_panel }
                 { for exercise_panel.clone() }
                 { canvases }
                 { timebar }
@@ -357,9 +431,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 </div>
                 <div id="embed-details" class="embed-details" hidden={!state.details_open}>
                     if state.details_open {
-                        { for raft_panel }
-                        { for lab_panel.clone() }
-                        { for timeline }
+                        <div class="lab-panels">
+                            { for raft_panel }
+                            { for lab_panel.clone() }
+                            { for timeline }
+                        </div>
                         <MetricsPanel metrics={original.metrics.clone()} />
                     }
                 </div>
@@ -370,7 +446,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let explain = ui.map_or_else(|| html! {}, |ui| (ui.explain)());
     html! {
-        <main class="lab" aria-label={title}>
+        <main class="lab" aria-label={title} data-focus={focus}>
             <header class="lab-header">
                 <a href={dom::base_url()} class="home-link">{ "← All labs" }</a>
                 <h1>{ title }</h1>
@@ -379,6 +455,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             { for notices }
             <div class="lab-grid">
                 <div class="stage">
+                    { for tour_panel }
                     { for exercise_panel }
                     { for presets }
                     { for exercise_links }
@@ -388,11 +465,15 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     { for menu }
                     { for share_dialog }
                     { controls }
+                    { exports }
+                    { for author }
                     if let Some(b) = &branch { { comparison(&original, b) } }
-                    { for raft_panel }
-                    { for lab_panel.clone() }
-                    { for timeline }
-                    { for held_panel }
+                    <div class="lab-panels">
+                        { for raft_panel }
+                        { for lab_panel.clone() }
+                        { for timeline }
+                        { for held_panel }
+                    </div>
                 </div>
                 <aside class="side">
                     <Verdicts verdicts={branch.as_ref().map_or(original.verdicts.clone(), |b| b.verdicts.clone())} dispatch={dispatch.clone()} />

@@ -98,6 +98,8 @@ pub enum Action {
     Notice(Option<String>),
     /// Embedded: opens or closes the panels behind the canvas.
     ToggleDetails,
+    /// Embedded: open or close the panels behind Details (a tour step that points at one).
+    ShowDetails(bool),
     /// Starts a different scenario of the same lab (a preset).
     Load(Scenario),
 }
@@ -361,6 +363,7 @@ impl LabState {
                 self.selected_event = event;
             }
             Action::ToggleDetails => self.details_open = !self.details_open,
+            Action::ShowDetails(open) => self.details_open = open,
             Action::Nudge(delta) => {
                 let target = self.now().saturating_add_signed(delta);
                 self.seek_all(target);

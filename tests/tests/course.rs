@@ -1,0 +1,121 @@
+//! For course pages, in real headless Chromium: a guided tour stepped through, and every
+//! export downloaded and read back.
+
+use std::path::{Path, PathBuf};
+
+use playground_core::scenario::Scenario;
+use playground_e2e::{dist, Browser, Site};
+
+fn clock(b: &Browser) -> String {
+    b.text(&b.find("#clock"))
+}
+
+fn focus(b: &Browser) -> Option<String> {
+    b.attribute(&b.find("main.lab"), "data-focus")
+}
+
+#[test]
+fn a_tour_is_stepped_through_left_and_returned_to() {
+    let site = Site::serve(dist());
+    let b = Browser::start();
+    let tour = playground_core::tour::find("raft").expect("the Raft tour");
+    // From the lab, as a student would find it.
+    b.goto(&format!("{}?lab=raft", site.base));
+    b.click(&b.find("a.tour-link"));
+    b.find(".tour");
+    assert!(b.text(&b.find(".tour")).contains(tour.steps[0].title));
+    b.until("step 1 reaches its moment", || clock(&b) == "1.000000s");
+    assert_eq!(focus(&b).as_deref(), Some("canvas"), "step 1 points at the canvas");
+    assert!(b.exists(".invariants .holds") && !b.exists(".invariants .violated"), "step 1's guarantees hold");
+    // Next: the leader crashes; the page shows the step's moment, and the URL follows.
+    b.click(&b.find(".tour-next"));
+    b.until("step 2 reaches its moment", || clock(&b) == "2.500000s");
+    assert_eq!(b.attribute(&b.find(".tour"), "data-step").as_deref(), Some("2"));
+    assert_eq!(focus(&b).as_deref(), Some("timeline"));
+    assert!(b.url().contains("tour=raft&step=2"), "{}", b.url());
+    assert!(b.text(&b.find(".tour")).contains(tour.steps[1].text.split(". ").next().unwrap()));
+    // Taking control: play on, and the tour offers the way back.
+    b.click(&b.find("#play"));
+    b.until("the run moves on", || clock(&b) != "2.500000s");
+    b.click(&b.find("#play"));
+    b.find(".tour-return");
+    assert_eq!(focus(&b), None, "no outline once the run is no longer the step's");
+    b.click(&b.find(".tour-return"));
+    b.until("back at step 2's moment", || clock(&b) == "2.500000s" && !b.exists(".tour-return"));
+    // The last step: the teaching variant, caught.
+    let last = tour.steps.len();
+    b.click(&b.find(&format!(".tour-dot:nth-child({last})")));
+    b.until("the last step's moment", || clock(&b) == "3.000000s");
+    b.until("the guarantee it shows broken", || b.exists(".invariants .violated"));
+    assert_eq!(focus(&b).as_deref(), Some("guarantees"));
+    assert!(!b.exists(".tour-next"), "no Next on the last step");
+    b.click(&b.find(".tour-back"));
+    b.until("one step back", || {
+        b.attribute(&b.find(".tour"), "data-step").as_deref() == Some(&*(last - 1).to_string())
+    });
+    // Shared and embedded: a step's link opens that step in an iframe-sized page.
+    b.resize(700, 450);
+    b.goto(&format!("{}?tour=raft&step=3&embed=1", site.base));
+    b.find(".tour.compact");
+    b.until("step 3 reaches its moment", || clock(&b) == "3.000000s");
+    assert!(b.text(&b.find(".tour.compact")).contains(tour.steps[2].title));
+    // A tour that does not exist goes home and says so.
+    b.goto(&format!("{}?tour=nope", site.base));
+    assert!(b.text(&b.find(".notice")).contains("no tour called"));
+}
+
+/// Waits for a finished download in `folder` whose name ends with `suffix`.
+fn downloaded(folder: &Path, suffix: &str) -> PathBuf {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let found = std::fs::read_dir(folder)
+            .ok()
+            .and_then(|entries| entries.flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(suffix)));
+        if let Some(path) = found {
+            return path;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {suffix} was downloaded into {}", folder.display());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_trace_and_the_picture_are_downloaded_and_read_back() {
+    let folder = std::env::temp_dir().join(format!("playground-downloads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    let site = Site::serve(dist());
+    let b = Browser::start_downloading_to(&folder);
+    let mut scenario = Scenario::new("raft", 3);
+    scenario.at = 2_000_000;
+    b.goto(&format!("{}?s={}", site.base, scenario.encode()));
+    b.until("the link's moment", || clock(&b) == "2.000000s");
+    // The trace: JSON lines, the header naming this run, one line per event the page counted.
+    b.click(&b.find("#export-trace"));
+    let trace = std::fs::read_to_string(downloaded(&folder, ".jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = trace.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["type"], "run");
+    assert_eq!(Scenario::decode(lines[0]["scenario"].as_str().unwrap()).unwrap(), scenario);
+    let events: u64 =
+        b.text(&b.find(".run-stats")).split_whitespace().find_map(|w| w.replace(',', "").parse().ok()).unwrap();
+    assert_eq!(lines.len() as u64 - 1, events, "every event up to now: {}", b.text(&b.find(".run-stats")));
+    assert!(lines.iter().any(|l| l["type"] == "send" && l["kind"].is_string()));
+    // The same run headlessly gives the same bytes.
+    let (headless, _) = playground_core::export::json_lines(&scenario, scenario.at, u64::MAX).unwrap();
+    assert_eq!(trace, headless);
+    // The picture as SVG: self-contained, its nodes drawn with their styles inlined.
+    b.click(&b.find("#export-svg"));
+    let svg = std::fs::read_to_string(downloaded(&folder, ".svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("xmlns=\"http://www.w3.org/2000/svg\""), "{}", &svg[..200]);
+    assert!(svg.contains("data-node=\"n1\"") && svg.contains("stroke:"), "nodes with inlined styles");
+    assert!(!svg.contains("class=\""), "no class left to look up in a stylesheet");
+    // The picture as PNG, at twice the size on screen.
+    b.click(&b.find("#export-png"));
+    let png = std::fs::read(downloaded(&folder, ".png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let on_screen = b.script("return document.querySelector('main.lab .canvases svg').getBoundingClientRect().width");
+    let on_screen = on_screen.as_f64().unwrap();
+    assert!((f64::from(width) - 2.0 * on_screen).abs() <= 2.0, "PNG {width} px wide, canvas {on_screen} px on screen");
+    let _ = std::fs::remove_dir_all(&folder);
+}

@@ -1,0 +1,236 @@
+//! Authoring mode for instructors: the run on screen becomes an exercise's start; pick a goal
+//! from the lab's own guarantees and counters, set the limits, check that the start alone does
+//! not already meet the goal, and copy the exercise's link or its iframe snippet.
+
+use std::rc::Rc;
+
+use playground_core::exercise::{Exercise, Goal, Limits, Status};
+use playground_core::lab::ParamSpec;
+use playground_core::scenario::Scenario;
+use playground_core::time::{format_time, parse_duration};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::dom;
+
+/// The kinds of action a student may be allowed to add.
+const ACTIONS: &[&str] = &["crash", "restart", "pause", "partition", "heal", "cut", "slow", "join", "leave", "do"];
+
+#[derive(Properties, PartialEq)]
+pub struct AuthorProps {
+    /// The run on screen: the exercise starts from it (at zero, with its faults as its own).
+    pub scenario: Scenario,
+    pub guarantees: Rc<Vec<&'static str>>,
+    pub counters: Rc<Vec<&'static str>>,
+    pub specs: &'static [ParamSpec],
+    pub title: &'static str,
+}
+
+#[derive(Clone, PartialEq)]
+struct Draft {
+    title: String,
+    text: String,
+    kind: String,
+    target: String,
+    value: String,
+    deadline: String,
+    knobs: Vec<String>,
+    actions: Vec<String>,
+    max_actions: String,
+}
+
+impl Draft {
+    /// The exercise, or what is missing.
+    fn exercise(&self, start: &Scenario) -> Result<Exercise, String> {
+        let deadline = parse_duration(&self.deadline).map_err(|e| format!("the deadline: {e}"))?;
+        if deadline == 0 {
+            return Err("the deadline must be after the start".into());
+        }
+        let value = || self.value.trim().parse::<u64>().map_err(|_| format!("“{}” is not a whole number", self.value));
+        let target = self.target.clone();
+        if target.is_empty() {
+            return Err("pick what the goal is about".into());
+        }
+        let goal = match self.kind.as_str() {
+            "break" => Goal::Break { guarantee: target },
+            "hold" => Goal::Hold { guarantee: target },
+            "reach" => Goal::Reach { counter: target, value: value()? },
+            _ => Goal::StayUnder { counter: target, value: value()? },
+        };
+        let max_actions =
+            self.max_actions.trim().parse::<u32>().map_err(|_| "the most actions must be a whole number")?;
+        let title =
+            if self.title.trim().is_empty() { "An exercise".to_string() } else { self.title.trim().to_string() };
+        let exercise = Exercise {
+            title,
+            text: self.text.trim().to_string(),
+            start: Scenario { at: 0, ..start.clone() },
+            goal,
+            limits: Limits { deadline, knobs: self.knobs.clone(), actions: self.actions.clone(), max_actions },
+        };
+        // What a student will open must read back: the same checks as a link from outside.
+        Exercise::decode(&exercise.encode()).map_err(|e| e.to_string())
+    }
+}
+
+fn toggle(list: &[String], item: &str) -> Vec<String> {
+    let mut list = list.to_vec();
+    match list.iter().position(|x| x == item) {
+        Some(i) => {
+            list.remove(i);
+        }
+        None => list.push(item.to_string()),
+    }
+    list
+}
+
+#[function_component]
+pub fn Author(props: &AuthorProps) -> Html {
+    let draft = use_state(|| Draft {
+        title: String::new(),
+        text: String::new(),
+        kind: "break".into(),
+        target: props.guarantees.first().map_or_else(String::new, |g| g.to_string()),
+        value: "1".into(),
+        deadline: "10s".into(),
+        knobs: Vec::new(),
+        actions: Vec::new(),
+        max_actions: "0".into(),
+    });
+    // The result of checking the start against the goal: (the draft checked, what it said).
+    let checked = use_state(|| None::<(Draft, String)>);
+    let edit = |change: fn(&mut Draft, String)| {
+        let draft = draft.clone();
+        Callback::from(move |value: String| {
+            let mut next = (*draft).clone();
+            change(&mut next, value);
+            draft.set(next);
+        })
+    };
+    let input = |change: fn(&mut Draft, String)| {
+        let edit = edit(change);
+        Callback::from(move |e: InputEvent| edit.emit(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let select = |change: fn(&mut Draft, String)| {
+        let edit = edit(change);
+        Callback::from(move |e: Event| edit.emit(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_text = {
+        let edit = edit(|d, v| d.text = v);
+        Callback::from(move |e: InputEvent| edit.emit(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+    };
+    let on_kind = {
+        let (draft, guarantees, counters) = (draft.clone(), props.guarantees.clone(), props.counters.clone());
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            next.kind = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let list = if matches!(next.kind.as_str(), "break" | "hold") { &guarantees } else { &counters };
+            next.target = list.first().map_or_else(String::new, |t| t.to_string());
+            draft.set(next);
+        })
+    };
+    let about_guarantee = matches!(draft.kind.as_str(), "break" | "hold");
+    let targets = if about_guarantee { &props.guarantees } else { &props.counters };
+    let target_options =
+        targets.iter().map(|t| html! { <option value={*t} selected={draft.target == *t}>{ *t }</option> });
+    let knob_boxes = props.specs.iter().map(|spec| {
+        let key = spec.key;
+        let onchange = {
+            let draft = draft.clone();
+            Callback::from(move |_: Event| {
+                let mut next = (*draft).clone();
+                next.knobs = toggle(&next.knobs, key);
+                draft.set(next);
+            })
+        };
+        html! { <label class="check"><input type="checkbox" checked={draft.knobs.iter().any(|k| k == key)} onchange={onchange} />{ key }</label> }
+    });
+    let action_boxes = ACTIONS.iter().map(|&kind| {
+        let onchange = {
+            let draft = draft.clone();
+            Callback::from(move |_: Event| {
+                let mut next = (*draft).clone();
+                next.actions = toggle(&next.actions, kind);
+                draft.set(next);
+            })
+        };
+        html! { <label class="check"><input type="checkbox" checked={draft.actions.iter().any(|a| a == kind)} onchange={onchange} />{ kind }</label> }
+    });
+    let result = draft.exercise(&props.scenario);
+    let output = match &result {
+        Err(why) => html! { <p class="author-error" role="status">{ format!("Not ready: {why}.") }</p> },
+        Ok(exercise) => {
+            let link = format!("{}?x={}", dom::base_url(), exercise.encode());
+            let snippet = format!(
+                "<iframe src=\"{link}&embed=1\" width=\"720\" height=\"460\" title=\"{}: {}\" loading=\"lazy\"></iframe>",
+                props.title,
+                exercise.title.replace('"', "&quot;")
+            );
+            let copy = |text: String| {
+                Callback::from(move |_: MouseEvent| {
+                    dom::copy(&text);
+                })
+            };
+            let check = {
+                let (checked, draft, exercise) = (checked.clone(), (*draft).clone(), exercise.clone());
+                Callback::from(move |_: MouseEvent| {
+                    let said = match exercise.grade(&exercise.start) {
+                        Ok(Status::Met { at, .. }) => format!(
+                            "The start alone meets the goal at {}: students would have nothing to do. Change the start or the goal.",
+                            format_time(at)
+                        ),
+                        Ok(Status::Missed { why, .. }) => format!("Good: the start alone misses the goal ({why})."),
+                        Ok(Status::Open) => "The start leaves the goal open at the deadline.".to_string(),
+                        Err(e) => format!("The start cannot be graded: {e}."),
+                    };
+                    checked.set(Some((draft.clone(), said)));
+                })
+            };
+            let verdict = checked.as_ref().filter(|(d, _)| d == &*draft).map(|(_, said)| said.clone());
+            html! {
+                <div class="author-output">
+                    <p class="goal"><strong>{ "Goal: " }</strong>{ exercise.goal.words(exercise.limits.deadline) }</p>
+                    <label>{ "Exercise link " }<input id="author-link" readonly=true value={link.clone()} /></label>
+                    <label>{ "Iframe " }<textarea id="author-snippet" readonly=true rows="2" value={snippet.clone()} /></label>
+                    <div class="author-buttons">
+                        <button onclick={copy(link.clone())}>{ "Copy link" }</button>
+                        <button onclick={copy(snippet)}>{ "Copy iframe" }</button>
+                        <button id="author-check" onclick={check}>{ "Check the start against the goal" }</button>
+                        <a href={link} target="_blank" rel="noopener">{ "Try it ↗" }</a>
+                    </div>
+                    if let Some(said) = verdict { <p id="author-verdict" role="status">{ said }</p> }
+                </div>
+            }
+        }
+    };
+    html! {
+        <details class="panel author">
+            <summary>{ "Make an exercise from this run (for instructors)" }</summary>
+            <p class="help">{ format!("The exercise starts from this run at 0 s: seed {}, its knobs and its {} scripted actions, which students must keep.",
+                props.scenario.seed, props.scenario.faults.len()) }</p>
+            <div class="author-grid">
+                <label>{ "Title " }<input id="author-title" value={draft.title.clone()} oninput={input(|d, v| d.title = v)} maxlength="200" /></label>
+                <label>{ "Task, in two or three sentences " }<textarea id="author-text" rows="2" value={draft.text.clone()} oninput={on_text} maxlength="2000" /></label>
+                <label>{ "Goal " }
+                    <select id="author-kind" onchange={on_kind}>
+                        <option value="break" selected={draft.kind == "break"}>{ "break a guarantee" }</option>
+                        <option value="hold" selected={draft.kind == "hold"}>{ "keep a guarantee holding" }</option>
+                        <option value="reach" selected={draft.kind == "reach"}>{ "make a counter reach" }</option>
+                        <option value="under" selected={draft.kind == "under"}>{ "keep a counter at or under" }</option>
+                    </select>
+                </label>
+                <label>{ if about_guarantee { "Guarantee " } else { "Counter " } }
+                    <select id="author-target" onchange={select(|d, v| d.target = v)}>{ for target_options }</select>
+                </label>
+                if !about_guarantee {
+                    <label>{ "Value " }<input id="author-value" inputmode="numeric" value={draft.value.clone()} oninput={input(|d, v| d.value = v)} /></label>
+                }
+                <label>{ "Deadline " }<input id="author-deadline" value={draft.deadline.clone()} oninput={input(|d, v| d.deadline = v)} placeholder="10s" /></label>
+                <label>{ "Most actions a student may add " }<input id="author-max" inputmode="numeric" value={draft.max_actions.clone()} oninput={input(|d, v| d.max_actions = v)} /></label>
+            </div>
+            <fieldset class="author-boxes"><legend>{ "Knobs students may change" }</legend>{ for knob_boxes }</fieldset>
+            <fieldset class="author-boxes"><legend>{ "Actions students may add" }</legend>{ for action_boxes }</fieldset>
+            { output }
+        </details>
+    }
+}

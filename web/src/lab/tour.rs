@@ -1,0 +1,84 @@
+//! A guided tour's panel: the step's title and story, what to look at, Back and Next. Going to
+//! a step loads its scenario at its moment; a student who plays on or changes something has
+//! taken control, and one click brings the step back.
+
+use playground_core::scenario::Scenario;
+use playground_core::tour::{self, Tour};
+use yew::prelude::*;
+
+use crate::dom;
+
+#[derive(Properties, PartialEq)]
+pub struct TourPanelProps {
+    pub tour: &'static str,
+    pub step: usize,
+    /// The run shows the step as the tour set it up.
+    pub at_step: bool,
+    /// The page's current run, for the "leave the tour" link.
+    pub current: String,
+    pub compact: bool,
+    /// Go to step n (again, to return to it).
+    pub on_go: Callback<usize>,
+}
+
+/// The step's scenario, if the tour and step exist.
+pub fn step_scenario(tour: &'static str, step: usize) -> Option<Scenario> {
+    let tour = tour::find(tour)?;
+    tour.steps.get(step)?.scenario(tour.lab).ok()
+}
+
+/// Whether `run` (its scenario, at `now`, heading to `target`) is the step's scenario at its
+/// moment.
+pub fn shows_step(step: &Scenario, run: &Scenario, target: Option<u64>) -> bool {
+    let same = step.lab == run.lab && step.seed == run.seed && step.params == run.params && step.faults == run.faults;
+    same && (run.at == step.at || target == Some(step.at))
+}
+
+/// The address of step n, as the page's URL shows it.
+pub fn step_query(tour: &Tour, step: usize, embed: bool) -> String {
+    format!("?tour={}&step={}{}", tour.id, step + 1, if embed { "&embed=1" } else { "" })
+}
+
+#[function_component]
+pub fn TourPanel(props: &TourPanelProps) -> Html {
+    let Some(tour) = tour::find(props.tour) else { return html! {} };
+    let (index, step) = tour.step(props.step);
+    let count = tour.steps.len();
+    let go = |to: usize| props.on_go.reform(move |_: MouseEvent| to);
+    let back = (index > 0).then(|| html! { <button class="tour-back" onclick={go(index - 1)}>{ "← Back" }</button> });
+    let next =
+        (index + 1 < count).then(|| html! { <button class="tour-next" onclick={go(index + 1)}>{ "Next →" }</button> });
+    let control = if props.at_step {
+        html! { <span class="help">{ format!("Look at {}. Play, change anything: the tour waits.", step.focus.words()) }</span> }
+    } else {
+        html! { <button class="tour-return" onclick={go(index)}>{ format!("↺ Back to step {}", index + 1) }</button> }
+    };
+    let leave = format!("{}?s={}", dom::base_url(), props.current);
+    let dots = (0..count).map(|i| {
+        let label = format!("Step {}: {}", i + 1, tour.steps[i].title);
+        let current = (i == index).then_some("step");
+        html! { <button class={classes!("tour-dot", (i == index).then_some("current"))} aria-label={label.clone()} title={label}
+            aria-current={current} onclick={go(i)}></button> }
+    });
+    html! {
+        <section class={classes!("panel", "tour", props.compact.then_some("compact"))} aria-labelledby="tour-h" data-step={(index + 1).to_string()}>
+            <h2 id="tour-h">
+                <span class="tour-name">{ tour.title }</span>
+                <span class="tour-count">{ format!(" · step {} of {count}", index + 1) }</span>
+            </h2>
+            <div role="status" aria-live="polite">
+                <h3 class="tour-title">{ step.title }</h3>
+                <p class="tour-text">{ step.text }</p>
+            </div>
+            <div class="tour-nav">
+                { for back }
+                <span class="tour-dots" role="group" aria-label="Tour steps">{ for dots }</span>
+                { for next }
+                { control }
+                if !props.compact {
+                    <a class="tour-leave" href={leave}>{ "Leave the tour" }</a>
+                }
+            </div>
+        </section>
+    }
+}
