@@ -48,6 +48,10 @@ pub enum Goal {
     Reach { counter: String, value: u64 },
     /// Keep this counter at or under `value` until the deadline.
     StayUnder { counter: String, value: u64 },
+    /// Make this happen at least `value` times by the deadline: an event kind (`crash`,
+    /// `drop`, …) or a kind of message sent (`Nack`, `AppendEntries`, …). New goals go last:
+    /// links encode the variant's position.
+    Happen { event: String, value: u64 },
     // Guarantees are judged by the lab's live checks, as they run. A check that decides late
     // (the consistency judge's sequential and causal searches run every few operations) is
     // seen when it decides; the shipped Hold exercises use checks that decide at the event.
@@ -102,6 +106,8 @@ impl Goal {
             Goal::Hold { guarantee } => format!("Keep “{guarantee}” holding until {by}."),
             Goal::Reach { counter, value } => format!("Make “{counter}” reach {value} by {by}."),
             Goal::StayUnder { counter, value } => format!("Keep “{counter}” at {value} or under until {by}."),
+            Goal::Happen { event, value: 1 } => format!("Make “{event}” happen by {by}."),
+            Goal::Happen { event, value } => format!("Make “{event}” happen {value} times by {by}."),
         }
     }
 }
@@ -145,6 +151,15 @@ impl Exercise {
                     why: format!("“{counter}” reached {count} of {value} by the deadline"),
                 },
                 Some(_) => Status::Open,
+            },
+            Goal::Happen { event, value } => match run.trace().happened(event).unwrap_or(0) {
+                count if count >= *value && now <= deadline => Status::Met { at: now, event: None },
+                count if now >= deadline => Status::Missed {
+                    at: deadline,
+                    event: None,
+                    why: format!("“{event}” happened {count} of {value} times by the deadline"),
+                },
+                _ => Status::Open,
             },
             Goal::StayUnder { counter, value } => match run.metrics().counter(counter) {
                 None => missing(&format!("counter “{counter}”")),

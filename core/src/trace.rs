@@ -181,35 +181,71 @@ pub enum EventKind {
     },
 }
 
+/// How many kinds of event there are; [`EventKind::index`] is below it.
+pub const KINDS: usize = 24;
+
 impl EventKind {
+    /// The kind's position in the encoding, stable across versions (new kinds go last).
+    pub fn index(&self) -> usize {
+        match self {
+            Self::Send { .. } => 0,
+            Self::Deliver { .. } => 1,
+            Self::Drop { .. } => 2,
+            Self::Duplicate { .. } => 3,
+            Self::Tamper { .. } => 4,
+            Self::Replay { .. } => 5,
+            Self::Timer { .. } => 6,
+            Self::Crash { .. } => 7,
+            Self::Restart { .. } => 8,
+            Self::Pause { .. } => 9,
+            Self::Resume { .. } => 10,
+            Self::Join { .. } => 11,
+            Self::Leave { .. } => 12,
+            Self::Partition { .. } => 13,
+            Self::Cut { .. } => 14,
+            Self::Slow { .. } => 15,
+            Self::Heal => 16,
+            Self::Set { .. } => 17,
+            Self::ClientRequest { .. } => 18,
+            Self::ClientResponse { .. } => 19,
+            Self::StateChange { .. } => 20,
+            Self::Note { .. } => 21,
+            Self::Verdict { .. } => 22,
+            Self::Command { .. } => 23,
+        }
+    }
+
+    /// The name of each kind, by [`EventKind::index`].
+    pub const NAMES: [&'static str; KINDS] = [
+        "send",
+        "deliver",
+        "drop",
+        "duplicate",
+        "tamper",
+        "replay",
+        "timer",
+        "crash",
+        "restart",
+        "pause",
+        "resume",
+        "join",
+        "leave",
+        "partition",
+        "cut",
+        "slow",
+        "heal",
+        "set",
+        "client-request",
+        "client-response",
+        "state",
+        "note",
+        "verdict",
+        "command",
+    ];
+
     /// A short stable name for counting and filtering.
     pub fn name(&self) -> &'static str {
-        match self {
-            EventKind::Send { .. } => "send",
-            EventKind::Deliver { .. } => "deliver",
-            EventKind::Drop { .. } => "drop",
-            EventKind::Duplicate { .. } => "duplicate",
-            EventKind::Tamper { .. } => "tamper",
-            EventKind::Replay { .. } => "replay",
-            EventKind::Timer { .. } => "timer",
-            EventKind::Crash { .. } => "crash",
-            EventKind::Restart { .. } => "restart",
-            EventKind::Pause { .. } => "pause",
-            EventKind::Resume { .. } => "resume",
-            EventKind::Join { .. } => "join",
-            EventKind::Leave { .. } => "leave",
-            EventKind::Partition { .. } => "partition",
-            EventKind::Cut { .. } => "cut",
-            EventKind::Slow { .. } => "slow",
-            EventKind::Heal => "heal",
-            EventKind::Set { .. } => "set",
-            EventKind::Command { .. } => "command",
-            EventKind::ClientRequest { .. } => "client-request",
-            EventKind::ClientResponse { .. } => "client-response",
-            EventKind::StateChange { .. } => "state",
-            EventKind::Note { .. } => "note",
-            EventKind::Verdict { .. } => "verdict",
-        }
+        Self::NAMES[self.index()]
     }
 }
 
@@ -228,32 +264,7 @@ impl Event {
         h.write_u64(self.seq);
         h.write_u64(self.at);
         let node = |h: &mut Fnv64, id: NodeId| h.write_u64(u64::from(id));
-        let variant = match &self.kind {
-            EventKind::Send { .. } => 0,
-            EventKind::Deliver { .. } => 1,
-            EventKind::Drop { .. } => 2,
-            EventKind::Duplicate { .. } => 3,
-            EventKind::Tamper { .. } => 4,
-            EventKind::Replay { .. } => 5,
-            EventKind::Timer { .. } => 6,
-            EventKind::Crash { .. } => 7,
-            EventKind::Restart { .. } => 8,
-            EventKind::Pause { .. } => 9,
-            EventKind::Resume { .. } => 10,
-            EventKind::Join { .. } => 11,
-            EventKind::Leave { .. } => 12,
-            EventKind::Partition { .. } => 13,
-            EventKind::Cut { .. } => 14,
-            EventKind::Slow { .. } => 15,
-            EventKind::Heal => 16,
-            EventKind::Set { .. } => 17,
-            EventKind::ClientRequest { .. } => 18,
-            EventKind::ClientResponse { .. } => 19,
-            EventKind::StateChange { .. } => 20,
-            EventKind::Note { .. } => 21,
-            EventKind::Verdict { .. } => 22,
-            EventKind::Command { .. } => 23,
-        };
+        let variant = self.kind.index() as u64;
         h.write_u64(variant);
         match &self.kind {
             EventKind::Send { msg, from, to, kind, bytes } => {
@@ -406,6 +417,10 @@ pub struct Trace {
     capacity: usize,
     total: u64,
     digest: Fnv64,
+    /// Events of each kind over the whole run, by [`EventKind::index`].
+    by_kind: [u64; KINDS],
+    /// Messages sent of each message kind over the whole run (a lab has a handful).
+    sent: Vec<(&'static str, u64)>,
 }
 
 /// Events kept for display by default; older ones live on only in the digest and counts.
@@ -413,7 +428,14 @@ pub const DEFAULT_WINDOW: usize = 4_000;
 
 impl Trace {
     pub fn with_window(capacity: usize) -> Self {
-        Trace { window: VecDeque::new(), capacity: capacity.max(1), total: 0, digest: Fnv64::default() }
+        Trace {
+            window: VecDeque::new(),
+            capacity: capacity.max(1),
+            total: 0,
+            digest: Fnv64::default(),
+            by_kind: [0; KINDS],
+            sent: Vec::new(),
+        }
     }
 
     /// Appends an event and returns its sequence number.
@@ -421,6 +443,13 @@ impl Trace {
         let seq = self.total;
         let event = Event { seq, at, kind };
         event.hash_into(&mut self.digest);
+        self.by_kind[event.kind.index()] += 1;
+        if let EventKind::Send { kind, .. } = event.kind {
+            match self.sent.iter_mut().find(|(k, _)| core::ptr::eq(*k, kind) || *k == kind) {
+                Some((_, n)) => *n += 1,
+                None => self.sent.push((kind, 1)),
+            }
+        }
         if self.window.len() == self.capacity {
             self.window.pop_front();
         }
@@ -438,6 +467,21 @@ impl Trace {
     /// How many events the run has produced so far.
     pub fn total(&self) -> u64 {
         self.total
+    }
+
+    /// How many times `what` happened in the whole run: an event kind (`crash`, `drop`, …,
+    /// see [`EventKind::NAMES`]) or a message kind sent (`Nack`, `AppendEntries`, …). `None`
+    /// when it is neither an event kind nor a message kind sent so far.
+    pub fn happened(&self, what: &str) -> Option<u64> {
+        match EventKind::NAMES.iter().position(|n| *n == what) {
+            Some(i) => Some(self.by_kind[i]),
+            None => self.sent.iter().find(|(k, _)| *k == what).map(|(_, n)| *n),
+        }
+    }
+
+    /// The message kinds sent so far, with how many of each.
+    pub fn sent_kinds(&self) -> &[(&'static str, u64)] {
+        &self.sent
     }
 
     /// The digest over every event so far.
@@ -482,6 +526,23 @@ mod tests {
         assert_eq!(small.since(8).count(), 2);
         assert_eq!(small.get(9).map(|e| e.at), Some(9));
         assert!(small.get(2).is_none());
+    }
+
+    #[test]
+    fn kinds_are_counted_over_the_whole_run() {
+        let mut t = Trace::with_window(2);
+        for i in 0..5 {
+            t.record(i, EventKind::Send { msg: i, from: 0, to: 1, kind: "Nack", bytes: 1 });
+        }
+        t.record(6, EventKind::Crash { node: 0 });
+        assert_eq!(t.happened("send"), Some(5));
+        assert_eq!(t.happened("Nack"), Some(5));
+        assert_eq!(t.happened("crash"), Some(1));
+        assert_eq!(t.happened("heal"), Some(0));
+        assert_eq!(t.happened("Promise"), None);
+        let heal = EventKind::Heal;
+        assert_eq!(EventKind::NAMES[heal.index()], "heal");
+        assert_eq!(EventKind::Command { node: 0, text: String::new() }.name(), "command");
     }
 
     #[test]

@@ -117,5 +117,44 @@ fn the_trace_and_the_picture_are_downloaded_and_read_back() {
     let on_screen = b.script("return document.querySelector('main.lab .canvases svg').getBoundingClientRect().width");
     let on_screen = on_screen.as_f64().unwrap();
     assert!((f64::from(width) - 2.0 * on_screen).abs() <= 2.0, "PNG {width} px wide, canvas {on_screen} px on screen");
-    let _ = std::fs::remove_dir_all(&folder);
+    if std::env::var_os("KEEP_DOWNLOADS").is_none() {
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+}
+
+/// Sets a form field's value as typing or choosing would, firing the event Yew listens to.
+fn set_field(b: &Browser, css: &str, value: &str, event: &str) {
+    b.script(&format!(
+        "const e = document.querySelector('{css}'); e.value = {value:?}; e.dispatchEvent(new Event('{event}', {{bubbles: true}}));"
+    ));
+}
+
+#[test]
+fn an_instructor_makes_an_exercise_from_a_run_and_a_student_meets_it() {
+    let site = Site::serve(dist());
+    let b = Browser::start();
+    // Duelling proposers choose nothing: the exercise is to make a learner learn.
+    b.goto(&format!("{}?lab=paxos", site.base));
+    b.click(&b.find(".author summary"));
+    set_field(&b, "#author-title", "Get a value chosen", "input");
+    set_field(&b, "#author-kind", "reach", "change");
+    set_field(&b, "#author-target", "learners that learned", "change");
+    set_field(&b, "#author-value", "1", "input");
+    set_field(&b, "#author-deadline", "2s", "input");
+    b.click(&b.find("#author-knob-contention"));
+    b.until("the goal in words", || b.text(&b.find(".author-output .goal")).contains("reach 1 by 2.000000s"));
+    b.click(&b.find("#author-check"));
+    b.until("the start is checked", || b.exists("#author-verdict"));
+    assert!(b.text(&b.find("#author-verdict")).contains("Good: the start alone misses the goal"));
+    let link = b.property(&b.find("#author-link"), "value").as_str().unwrap().to_string();
+    let snippet = b.property(&b.find("#author-snippet"), "value").as_str().unwrap().to_string();
+    assert!(snippet.starts_with("<iframe src=\"") && snippet.contains(&format!("{link}&embed=1")), "{snippet}");
+    // The student opens it: only the allowed knob can be turned, and turning it meets the goal.
+    b.goto(&link);
+    b.find(".exercise");
+    assert!(b.text(&b.find(".exercise")).contains("Get a value chosen"));
+    assert_eq!(b.property(&b.find("#knob-retry_ms"), "disabled"), serde_json::json!(true));
+    set_field(&b, "#knob-contention", "backoff", "change");
+    b.click(&b.find("#play"));
+    b.until("the goal is met", || b.exists(".exercise-status.met"));
 }

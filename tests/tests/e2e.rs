@@ -533,9 +533,16 @@ fn axe_on_every_page(switches: &[&str]) {
     let exercise = playground_core::exercise::catalogue::find("failure-fencing").expect("a shipped exercise");
     pages.push((format!("{}?x={}", site.base, exercise.encode()), "main.lab .exercise"));
     pages.push((format!("{}?x={}&embed=1", site.base, exercise.encode()), "main.lab.embed .exercise"));
+    pages.push((format!("{}?tour=raft&step=5", site.base), "main.lab .tour"));
+    pages.push((format!("{}?tour=transactions&step=2&embed=1", site.base), "main.lab.embed .tour"));
+    // The instructor's panel, opened.
+    pages.push((format!("{}?lab=replication", site.base), ".author[open]"));
     let mut findings = Vec::new();
     for (url, ready) in &pages {
         b.goto(url);
+        if *ready == ".author[open]" {
+            b.click(&b.find(".author summary"));
+        }
         b.find(ready);
         b.script(&axe);
         let result = b.script_async(

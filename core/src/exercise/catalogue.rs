@@ -17,6 +17,7 @@ pub enum GoalSpec {
     Hold(&'static str),
     Reach(&'static str, u64),
     StayUnder(&'static str, u64),
+    Happen(&'static str, u64),
 }
 
 /// How the reference solution differs from the start.
@@ -92,6 +93,7 @@ impl Entry {
             GoalSpec::Hold(g) => Goal::Hold { guarantee: g.to_string() },
             GoalSpec::Reach(c, value) => Goal::Reach { counter: c.to_string(), value },
             GoalSpec::StayUnder(c, value) => Goal::StayUnder { counter: c.to_string(), value },
+            GoalSpec::Happen(e, value) => Goal::Happen { event: e.to_string(), value },
         };
         let limits = Limits {
             deadline: self.deadline_ms * MICROS_PER_MS,

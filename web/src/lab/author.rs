@@ -22,6 +22,8 @@ pub struct AuthorProps {
     pub scenario: Scenario,
     pub guarantees: Rc<Vec<&'static str>>,
     pub counters: Rc<Vec<&'static str>>,
+    /// Message kinds sent so far, then every event kind.
+    pub events: Rc<Vec<&'static str>>,
     pub specs: &'static [ParamSpec],
     pub title: &'static str,
 }
@@ -55,6 +57,7 @@ impl Draft {
             "break" => Goal::Break { guarantee: target },
             "hold" => Goal::Hold { guarantee: target },
             "reach" => Goal::Reach { counter: target, value: value()? },
+            "happen" => Goal::Happen { event: target, value: value()? },
             _ => Goal::StayUnder { counter: target, value: value()? },
         };
         let max_actions =
@@ -120,17 +123,27 @@ pub fn Author(props: &AuthorProps) -> Html {
         Callback::from(move |e: InputEvent| edit.emit(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
     };
     let on_kind = {
-        let (draft, guarantees, counters) = (draft.clone(), props.guarantees.clone(), props.counters.clone());
+        let (draft, guarantees, counters, events) =
+            (draft.clone(), props.guarantees.clone(), props.counters.clone(), props.events.clone());
         Callback::from(move |e: Event| {
             let mut next = (*draft).clone();
             next.kind = e.target_unchecked_into::<HtmlSelectElement>().value();
-            let list = if matches!(next.kind.as_str(), "break" | "hold") { &guarantees } else { &counters };
+            let list = match next.kind.as_str() {
+                "break" | "hold" => &guarantees,
+                "happen" => &events,
+                _ => &counters,
+            };
             next.target = list.first().map_or_else(String::new, |t| t.to_string());
             draft.set(next);
         })
     };
     let about_guarantee = matches!(draft.kind.as_str(), "break" | "hold");
-    let targets = if about_guarantee { &props.guarantees } else { &props.counters };
+    let about_event = draft.kind == "happen";
+    let targets = match (about_guarantee, about_event) {
+        (true, _) => &props.guarantees,
+        (_, true) => &props.events,
+        _ => &props.counters,
+    };
     let target_options =
         targets.iter().map(|t| html! { <option value={*t} selected={draft.target == *t}>{ *t }</option> });
     let knob_boxes = props.specs.iter().map(|spec| {
@@ -143,7 +156,7 @@ pub fn Author(props: &AuthorProps) -> Html {
                 draft.set(next);
             })
         };
-        html! { <label class="check"><input type="checkbox" checked={draft.knobs.iter().any(|k| k == key)} onchange={onchange} />{ key }</label> }
+        html! { <label class="check"><input type="checkbox" id={format!("author-knob-{key}")} checked={draft.knobs.iter().any(|k| k == key)} onchange={onchange} />{ key }</label> }
     });
     let action_boxes = ACTIONS.iter().map(|&kind| {
         let onchange = {
@@ -154,7 +167,7 @@ pub fn Author(props: &AuthorProps) -> Html {
                 draft.set(next);
             })
         };
-        html! { <label class="check"><input type="checkbox" checked={draft.actions.iter().any(|a| a == kind)} onchange={onchange} />{ kind }</label> }
+        html! { <label class="check"><input type="checkbox" id={format!("author-action-{kind}")} checked={draft.actions.iter().any(|a| a == kind)} onchange={onchange} />{ kind }</label> }
     });
     let result = draft.exercise(&props.scenario);
     let output = match &result {
@@ -217,13 +230,14 @@ pub fn Author(props: &AuthorProps) -> Html {
                         <option value="hold" selected={draft.kind == "hold"}>{ "keep a guarantee holding" }</option>
                         <option value="reach" selected={draft.kind == "reach"}>{ "make a counter reach" }</option>
                         <option value="under" selected={draft.kind == "under"}>{ "keep a counter at or under" }</option>
+                        <option value="happen" selected={draft.kind == "happen"}>{ "make a message or event happen" }</option>
                     </select>
                 </label>
-                <label>{ if about_guarantee { "Guarantee " } else { "Counter " } }
+                <label>{ match (about_guarantee, about_event) { (true, _) => "Guarantee ", (_, true) => "Message or event ", _ => "Counter " } }
                     <select id="author-target" onchange={select(|d, v| d.target = v)}>{ for target_options }</select>
                 </label>
                 if !about_guarantee {
-                    <label>{ "Value " }<input id="author-value" inputmode="numeric" value={draft.value.clone()} oninput={input(|d, v| d.value = v)} /></label>
+                    <label>{ if about_event { "At least this many times " } else { "Value " } }<input id="author-value" inputmode="numeric" value={draft.value.clone()} oninput={input(|d, v| d.value = v)} /></label>
                 }
                 <label>{ "Deadline " }<input id="author-deadline" value={draft.deadline.clone()} oninput={input(|d, v| d.deadline = v)} placeholder="10s" /></label>
                 <label>{ "Most actions a student may add " }<input id="author-max" inputmode="numeric" value={draft.max_actions.clone()} oninput={input(|d, v| d.max_actions = v)} /></label>

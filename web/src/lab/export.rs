@@ -76,11 +76,14 @@ fn standalone_svg(svg: &Element, scale: f64) -> Option<(String, f64, f64)> {
     let _ = copy.set_attribute("height", &format!("{height:.0}"));
     // The page's background, so a dark-mode picture stays legible on its own.
     let document = window.document()?;
-    let background = document
-        .body()
-        .and_then(|body| window.get_computed_style(&body).ok().flatten())
-        .and_then(|s| s.get_property_value("background-color").ok())
-        .filter(|c| !c.is_empty() && c != "rgba(0, 0, 0, 0)")
+    let painted = |element: Option<Element>| {
+        element
+            .and_then(|e| window.get_computed_style(&e).ok().flatten())
+            .and_then(|s| s.get_property_value("background-color").ok())
+            .filter(|c| !c.is_empty() && c != "rgba(0, 0, 0, 0)")
+    };
+    let background = painted(document.body().map(Element::from))
+        .or_else(|| painted(document.document_element()))
         .unwrap_or_else(|| "#ffffff".into());
     let font = window
         .get_computed_style(svg)

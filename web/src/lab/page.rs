@@ -209,7 +209,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let info = lab::find(&scenario.lab);
     // What an exercise's goal can be about: this run's guarantees and counters (the same from
     // frame to frame, so the authoring panel is not redrawn for nothing).
-    let names_now: (Vec<&'static str>, Vec<&'static str>) = (
+    let names_now: (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) = (
         original.verdicts.iter().map(|v| v.name).collect(),
         original
             .metrics
@@ -218,8 +218,16 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             .map(|c| c.name)
             .chain(original.metrics.drops.iter().map(|(r, _)| r.counter_name()))
             .collect(),
+        runner
+            .run()
+            .trace()
+            .sent_kinds()
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(playground_core::trace::EventKind::NAMES)
+            .collect(),
     );
-    let goal_names = use_memo(names_now, |(g, c)| (Rc::new(g.clone()), Rc::new(c.clone())));
+    let goal_names = use_memo(names_now, |(g, c, e)| (Rc::new(g.clone()), Rc::new(c.clone()), Rc::new(e.clone())));
     let title = info.map_or("Lab", |i| i.title);
     let trace = edited_run.trace();
     let events = Rc::new(
@@ -373,20 +381,24 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let exports = html! { <super::export::Exports scenario={edited_scenario.clone()} dispatch={dispatch.clone()} /> };
     let author = (props.exercise.is_none() && tour_id.is_none()).then(|| {
         let start = Scenario { at: 0, ..edited_scenario.clone() };
-        html! { <super::author::Author scenario={start} guarantees={(*goal_names).0.clone()} counters={(*goal_names).1.clone()}
+        html! { <super::author::Author scenario={start} guarantees={goal_names.0.clone()} counters={goal_names.1.clone()} events={goal_names.2.clone()}
             specs={info.map_or(&[][..], |i| i.params)} title={title} /> }
     });
     let exercise_links = (!props.embed && props.exercise.is_none() && tour_id.is_none()).then(|| {
-        let tour = playground_core::tour::for_lab(&scenario.lab)
-            .map(|t| html! { <a class="tour-link" href={format!("?tour={}", t.id)}>{ "Take the guided tour" }</a> });
-        let links: Vec<Html> = tour.into_iter().chain(lab_exercises
+        let tour = playground_core::tour::for_lab(&scenario.lab).map(|t| {
+            html! { <a class="tour-link" href={format!("?tour={}", t.id)}>{ format!("Guided tour: {}", t.title) }</a> }
+        });
+        let links: Vec<Html> = lab_exercises
             .iter()
-            .map(|(title, x)| html! { <a class="exercise-link" href={format!("?x={x}")}>{ title.clone() }</a> }))
+            .map(|(title, x)| html! { <a class="exercise-link" href={format!("?x={x}")}>{ title.clone() }</a> })
             .collect();
-        (!links.is_empty()).then(|| html! {
-            <div class="exercise-links" role="group" aria-label="Exercises for this lab"><span>{ "Exercises: " }</span>{ for links }</div>
-        })
-    }).flatten();
+        html! {
+            <div class="exercise-links" role="group" aria-label="Tour and exercises for this lab">
+                { for tour }
+                if !links.is_empty() { <span>{ "Exercises: " }</span>{ for links } }
+            </div>
+        }
+    });
     let specs = info.map_or(&[][..], |i| i.params);
     let menu = state.menu.map(|m| {
         let commands = match m {
@@ -415,7 +427,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     if props.embed {
         return html! {
-            <main class={classes!("lab", "embed", state.details_open.then_some("details-open"))} aria-label={title} data-focus={focus}>
+            <main class={classes!("lab", "embed", state.details_open.then_some("details-open"), tour_id.is_some().then_some("touring"))} aria-label={title} data-focus={focus}>
                 { for notices }
                 { for tour_panel }
                 { for exercise_panel.clone() }
@@ -429,7 +441,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     </button>
                     <a class="open-full" href={link.clone()} target="_blank" rel="noopener">{ "Full playground ↗" }</a>
                 </div>
-                <div id="embed-details" class="embed-details" hidden={!state.details_open}>
+                <div id="embed-details" class="embed-details" hidden={!state.details_open} tabindex="0" role="region" aria-label="Details">
                     if state.details_open {
                         <div class="lab-panels">
                             { for raft_panel }

@@ -60,8 +60,27 @@ pub fn TourPanel(props: &TourPanelProps) -> Html {
         html! { <button class={classes!("tour-dot", (i == index).then_some("current"))} aria-label={label.clone()} title={label}
             aria-current={current} onclick={go(i)}></button> }
     });
+    if props.compact {
+        // Embedded: one line for where and the buttons, then the story.
+        return html! {
+            <section class="tour compact" aria-label={format!("Guided tour: {}", tour.title)} data-step={(index + 1).to_string()}>
+                <div class="tour-head">
+                    <span class="tour-count">{ format!("{}/{count}", index + 1) }</span>
+                    <strong class="tour-title" role="status" aria-live="polite">{ step.title }</strong>
+                    <span class="tour-buttons">
+                        { for back }
+                        if !props.at_step {
+                            <button class="tour-return" onclick={go(index)} title={format!("Back to step {}", index + 1)}>{ "↺" }</button>
+                        }
+                        { for next }
+                    </span>
+                </div>
+                <p class="tour-text">{ step.text }</p>
+            </section>
+        };
+    }
     html! {
-        <section class={classes!("panel", "tour", props.compact.then_some("compact"))} aria-labelledby="tour-h" data-step={(index + 1).to_string()}>
+        <section class={classes!("panel", "tour")} aria-labelledby="tour-h" data-step={(index + 1).to_string()}>
             <h2 id="tour-h">
                 <span class="tour-name">{ tour.title }</span>
                 <span class="tour-count">{ format!(" · step {} of {count}", index + 1) }</span>
@@ -75,9 +94,7 @@ pub fn TourPanel(props: &TourPanelProps) -> Html {
                 <span class="tour-dots" role="group" aria-label="Tour steps">{ for dots }</span>
                 { for next }
                 { control }
-                if !props.compact {
-                    <a class="tour-leave" href={leave}>{ "Leave the tour" }</a>
-                }
+                <a class="tour-leave" href={leave}>{ "Leave the tour" }</a>
             </div>
         </section>
     }
