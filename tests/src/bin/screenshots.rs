@@ -84,6 +84,14 @@ fn main() -> ExitCode {
             }
         }
     }
+    // A guided tour, full and embedded.
+    let tour = shoot(&format!("{}?tour=raft&step=2", site.base), "1400,900", &folder.join("tour.png")).and_then(|()| {
+        shoot(&format!("{}?tour=network&step=4&embed=1", site.base), "720,460", &folder.join("tour-embed.png"))
+    });
+    if let Err(e) = tour {
+        eprintln!("screenshots: {e}");
+        return ExitCode::FAILURE;
+    }
     println!("screenshots: written to {}", folder.display());
     ExitCode::SUCCESS
 }
