@@ -4,8 +4,9 @@
 //! `playground exercise` grades a student's share link against it.
 //!
 //! Goals are predicates over the run: a guarantee broken by the deadline (break it), a
-//! guarantee still holding at the deadline (fix it or keep it), a counter reaching a value, or a
-//! counter kept at or under one. Limits say which knobs the student may turn, which kinds of
+//! guarantee still holding at the deadline (fix it or keep it), a counter reaching a value, a
+//! counter kept at or under one, or an event or a kind of message happening (counted over the
+//! whole run by the trace). Limits say which knobs the student may turn, which kinds of
 //! action they may add to the fault script and how many; the exercise's own faults stay.
 
 use alloc::format;
@@ -291,6 +292,9 @@ impl Exercise {
         }
         if exercise.limits.deadline > MAX_TIME {
             return fail("its deadline is past 24 hours".into());
+        }
+        if matches!(exercise.goal, Goal::Happen { value: 0, .. }) {
+            return fail("its goal asks for something to happen zero times".into());
         }
         exercise.start.check_limits().map_err(|e| ExerciseError(e.to_string()))?;
         Ok(exercise)

@@ -39,6 +39,11 @@ pub fn push_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// A node's name, or `?` for an id the run does not know.
+fn name(names: &[String], id: NodeId) -> &str {
+    names.get(usize::from(id)).map_or("?", String::as_str)
+}
+
 /// A JSON object written field by field.
 struct Object<'a> {
     out: &'a mut String,
@@ -60,8 +65,7 @@ impl Object<'_> {
         push_str(self.out, value);
     }
     fn node(&mut self, key: &str, id: NodeId) {
-        let name = self.names.get(usize::from(id)).map_or("?", String::as_str);
-        self.text(key, name);
+        self.text(key, name(self.names, id));
     }
     fn maybe_text(&mut self, key: &str, value: Option<&str>) {
         match value {
@@ -148,7 +152,7 @@ pub fn event_line(event: &Event, names: &[String], detail: Option<&str>) -> Stri
                     if j > 0 {
                         o.out.push(',');
                     }
-                    push_str(o.out, o.names.get(usize::from(*id)).map_or("?", String::as_str));
+                    push_str(o.out, name(o.names, *id));
                 }
                 o.out.push(']');
             }
@@ -249,7 +253,9 @@ pub fn json_lines(scenario: &Scenario, until: Micros, max_events: u64) -> Result
     };
     exporter.drain(run.as_ref(), |l| push(l, &mut out, &mut count));
     while run.next_time().is_some_and(|t| t <= until) && count < max_events {
-        run.step();
+        if !run.step() {
+            break;
+        }
         exporter.drain(run.as_ref(), |l| push(l, &mut out, &mut count));
     }
     Ok((out, count > max_events || run.next_time().is_some_and(|t| t <= until)))

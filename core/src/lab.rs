@@ -289,6 +289,15 @@ impl LabInfo {
     pub fn available(&self) -> bool {
         self.start.is_some() || !self.parts.is_empty()
     }
+
+    /// The preset called `name`, as a scenario of this lab.
+    pub fn preset(&self, name: &str) -> Result<Scenario, String> {
+        self.presets
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| alloc::format!("the {} lab has no preset “{name}”", self.name))?
+            .scenario(self.name)
+    }
 }
 
 /// All eight labs of DESIGN.md, in teaching order.

@@ -5,7 +5,9 @@
 //! A tour is data. Every step also says what must be true at its moment (a guarantee holds or
 //! is broken, a counter has reached a value), and the tests replay every step and check it, so
 //! a change to a protocol that breaks a tour's story fails the build instead of misleading a
-//! student. The page opens a tour with `?tour=<id>&step=<n>`, embedded with `&embed=1`.
+//! student. A guarantee "holds" until it is seen broken, so a step that says one holds sits
+//! after the moment the lab judges it (some are judged only once the workload ends) and pins
+//! a counter beside it. The page opens a tour with `?tour=<id>&step=<n>`, embedded with `&embed=1`.
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -148,13 +150,7 @@ impl Step {
     pub fn scenario(&self, lab_name: &str) -> Result<Scenario, String> {
         let mut scenario = match self.preset {
             Some(name) => {
-                let info = lab::find(lab_name).ok_or_else(|| format!("there is no lab called “{lab_name}”"))?;
-                let preset = info
-                    .presets
-                    .iter()
-                    .find(|p| p.name == name)
-                    .ok_or_else(|| format!("the {lab_name} lab has no preset “{name}”"))?;
-                preset.scenario(lab_name)?
+                lab::find(lab_name).ok_or_else(|| format!("there is no lab called “{lab_name}”"))?.preset(name)?
             }
             None => Scenario::new(lab_name, self.seed),
         };

@@ -540,9 +540,41 @@ mod tests {
         assert_eq!(t.happened("crash"), Some(1));
         assert_eq!(t.happened("heal"), Some(0));
         assert_eq!(t.happened("Promise"), None);
-        let heal = EventKind::Heal;
-        assert_eq!(EventKind::NAMES[heal.index()], "heal");
-        assert_eq!(EventKind::Command { node: 0, text: String::new() }.name(), "command");
+    }
+
+    #[test]
+    fn every_kind_has_its_own_name_and_index() {
+        let every = [
+            (EventKind::Send { msg: 0, from: 0, to: 0, kind: "", bytes: 0 }, "send"),
+            (EventKind::Deliver { msg: 0, from: 0, to: 0, kind: "" }, "deliver"),
+            (EventKind::Drop { msg: 0, from: 0, to: 0, reason: DropReason::Loss }, "drop"),
+            (EventKind::Duplicate { msg: 0, copy: 1 }, "duplicate"),
+            (EventKind::Tamper { msg: 0 }, "tamper"),
+            (EventKind::Replay { msg: 0, copy: 1 }, "replay"),
+            (EventKind::Timer { node: 0, timer: "" }, "timer"),
+            (EventKind::Crash { node: 0 }, "crash"),
+            (EventKind::Restart { node: 0 }, "restart"),
+            (EventKind::Pause { node: 0, until: 0 }, "pause"),
+            (EventKind::Resume { node: 0 }, "resume"),
+            (EventKind::Join { node: 0 }, "join"),
+            (EventKind::Leave { node: 0 }, "leave"),
+            (EventKind::Partition { groups: Vec::new() }, "partition"),
+            (EventKind::Cut { from: 0, to: 1 }, "cut"),
+            (EventKind::Slow { a: 0, b: 1, factor: 2 }, "slow"),
+            (EventKind::Heal, "heal"),
+            (EventKind::Set { key: String::new(), value: String::new() }, "set"),
+            (EventKind::ClientRequest { node: 0 }, "client-request"),
+            (EventKind::ClientResponse { node: 0 }, "client-response"),
+            (EventKind::StateChange { node: 0 }, "state"),
+            (EventKind::Note { node: None, text: String::new() }, "note"),
+            (EventKind::Verdict { invariant: "", holds: true, detail: String::new(), culprit: None }, "verdict"),
+            (EventKind::Command { node: 0, text: String::new() }, "command"),
+        ];
+        assert_eq!(every.len(), KINDS);
+        for (i, (kind, name)) in every.iter().enumerate() {
+            assert_eq!(kind.index(), i, "{name}: the index is its place in the encoding");
+            assert_eq!(kind.name(), *name);
+        }
     }
 
     #[test]

@@ -38,17 +38,17 @@ fn a_tour_is_stepped_through_left_and_returned_to() {
     b.click(&b.find("#play"));
     b.until("the run moves on", || clock(&b) != "2.500000s");
     b.click(&b.find("#play"));
-    b.find(".tour-return");
+    b.find(".tour-nav .tour-return:not(:disabled)");
     assert_eq!(focus(&b), None, "no outline once the run is no longer the step's");
-    b.click(&b.find(".tour-return"));
-    b.until("back at step 2's moment", || clock(&b) == "2.500000s" && !b.exists(".tour-return"));
+    b.click(&b.find(".tour-nav .tour-return"));
+    b.until("back at step 2's moment", || clock(&b) == "2.500000s" && b.exists(".tour-nav .tour-return:disabled"));
     // The last step: the teaching variant, caught.
     let last = tour.steps.len();
     b.click(&b.find(&format!(".tour-dot:nth-child({last})")));
     b.until("the last step's moment", || clock(&b) == "3.000000s");
     b.until("the guarantee it shows broken", || b.exists(".invariants .violated"));
     assert_eq!(focus(&b).as_deref(), Some("guarantees"));
-    assert!(!b.exists(".tour-next"), "no Next on the last step");
+    assert!(b.exists(".tour-next:disabled"), "Next does nothing on the last step");
     b.click(&b.find(".tour-back"));
     b.until("one step back", || {
         b.attribute(&b.find(".tour"), "data-step").as_deref() == Some(&*(last - 1).to_string())
@@ -114,7 +114,8 @@ fn the_trace_and_the_picture_are_downloaded_and_read_back() {
     let png = std::fs::read(downloaded(&folder, ".png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
-    let on_screen = b.script("return document.querySelector('main.lab .canvases svg').getBoundingClientRect().width");
+    let on_screen =
+        b.script("return document.querySelector('main.lab .canvases svg[role=group]').getBoundingClientRect().width");
     let on_screen = on_screen.as_f64().unwrap();
     assert!((f64::from(width) - 2.0 * on_screen).abs() <= 2.0, "PNG {width} px wide, canvas {on_screen} px on screen");
     if std::env::var_os("KEEP_DOWNLOADS").is_none() {

@@ -1,4 +1,4 @@
-//! The exercises that ship with the playground: three for every lab (four for failure handling), break-it and fix-it
+//! The exercises that ship with the playground: three or four for every lab, break-it and fix-it
 //! pairs where a lab has a teaching variant, most built on a lab's presets (a teaching variant breaks a guarantee; its fix is one knob; the
 //! break is finding the faults that expose the variant). Each has a reference solution, and
 //! the tests check that the start alone does not meet the goal and the solution does.
@@ -65,12 +65,7 @@ impl Entry {
         let info = lab::find(self.lab).ok_or_else(|| alloc::format!("no lab called {}", self.lab))?;
         match self.preset {
             None => Ok(Scenario::new(self.lab, 1)),
-            Some(name) => info
-                .presets
-                .iter()
-                .find(|p| p.name == name)
-                .ok_or_else(|| alloc::format!("the {} lab has no preset “{name}”", self.lab))?
-                .scenario(self.lab),
+            Some(name) => info.preset(name),
         }
     }
 

@@ -13,6 +13,9 @@ use yew::prelude::*;
 
 use crate::dom;
 
+/// The page grades a start up to this deadline in one click.
+const CHECK_LIMIT: playground_core::time::Micros = 60 * playground_core::time::MICROS_PER_SEC;
+
 /// The kinds of action a student may be allowed to add.
 const ACTIONS: &[&str] = &["crash", "restart", "pause", "partition", "heal", "cut", "slow", "join", "leave", "do"];
 
@@ -42,14 +45,15 @@ struct Draft {
 }
 
 impl Draft {
-    /// The exercise, or what is missing.
-    fn exercise(&self, start: &Scenario) -> Result<Exercise, String> {
+    /// The exercise, or what is missing. `target` is what the goal is about, as the page
+    /// lists it now.
+    fn exercise(&self, start: &Scenario, target: &str) -> Result<Exercise, String> {
         let deadline = parse_duration(&self.deadline).map_err(|e| format!("the deadline: {e}"))?;
         if deadline == 0 {
             return Err("the deadline must be after the start".into());
         }
         let value = || self.value.trim().parse::<u64>().map_err(|_| format!("“{}” is not a whole number", self.value));
-        let target = self.target.clone();
+        let target = target.to_string();
         if target.is_empty() {
             return Err("pick what the goal is about".into());
         }
@@ -144,8 +148,10 @@ pub fn Author(props: &AuthorProps) -> Html {
         (_, true) => &props.events,
         _ => &props.counters,
     };
-    let target_options =
-        targets.iter().map(|t| html! { <option value={*t} selected={draft.target == *t}>{ *t }</option> });
+    // The choice in the list, or its first entry when the list changed under it (a preset, a
+    // knob, a new kind of message): what the select shows is what the link holds.
+    let target = targets.iter().find(|t| **t == draft.target).or(targets.first()).copied().unwrap_or_default();
+    let target_options = targets.iter().map(|t| html! { <option value={*t} selected={target == *t}>{ *t }</option> });
     let knob_boxes = props.specs.iter().map(|spec| {
         let key = spec.key;
         let onchange = {
@@ -169,7 +175,7 @@ pub fn Author(props: &AuthorProps) -> Html {
         };
         html! { <label class="check"><input type="checkbox" id={format!("author-action-{kind}")} checked={draft.actions.iter().any(|a| a == kind)} onchange={onchange} />{ kind }</label> }
     });
-    let result = draft.exercise(&props.scenario);
+    let result = draft.exercise(&props.scenario, target);
     let output = match &result {
         Err(why) => html! { <p class="author-error" role="status">{ format!("Not ready: {why}.") }</p> },
         Ok(exercise) => {
@@ -187,6 +193,13 @@ pub fn Author(props: &AuthorProps) -> Html {
             let check = {
                 let (checked, draft, exercise) = (checked.clone(), (*draft).clone(), exercise.clone());
                 Callback::from(move |_: MouseEvent| {
+                    // Grading runs the whole span in this click: a minute of virtual time at
+                    // most here; longer ones are for `playground exercise`.
+                    if exercise.limits.deadline > CHECK_LIMIT {
+                        let said = "This deadline is past a minute: check the start with `playground exercise <link> --scenario <link>`.";
+                        checked.set(Some((draft.clone(), said.to_string())));
+                        return;
+                    }
                     let said = match exercise.grade(&exercise.start) {
                         Ok(Status::Met { at, .. }) => format!(
                             "The start alone meets the goal at {}: students would have nothing to do. Change the start or the goal.",

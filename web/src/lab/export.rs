@@ -14,7 +14,7 @@ use crate::dom;
 
 /// A browser keeps a download this size in memory without trouble; a longer run is cut here
 /// and the notice says so (`playground run --export-trace` writes any length).
-const MAX_EVENTS: u64 = 400_000;
+const MAX_EVENTS: u64 = 200_000;
 
 /// Styles that decide how an SVG element looks; each is copied from the page onto the
 /// element, so the file looks the same without the page's stylesheet.
@@ -26,6 +26,8 @@ const STYLES: &[&str] = &[
     "stroke-dasharray",
     "stroke-opacity",
     "stroke-linecap",
+    "stroke-linejoin",
+    "paint-order",
     "opacity",
     "font-family",
     "font-size",
@@ -44,9 +46,12 @@ pub struct ExportsProps {
     pub dispatch: Callback<Action>,
 }
 
-/// The picture on screen: the lab's main SVG.
+/// The picture on screen: the lab's main SVG, the branch's when a fork is shown beside the
+/// original (the trace and the file name are the branch's too).
 fn picture() -> Option<Element> {
-    dom::window()?.document()?.query_selector("main.lab .canvases svg").ok().flatten()
+    // The canvases' pictures are groups; the legend's small glyphs are not.
+    let all = dom::window()?.document()?.query_selector_all("main.lab .canvases svg[role=group]").ok()?;
+    all.item(all.length().checked_sub(1)?)?.dyn_into().ok()
 }
 
 /// A copy of `svg` that needs no stylesheet: computed styles inlined, a background, the
@@ -103,10 +108,13 @@ fn standalone_svg(svg: &Element, scale: f64) -> Option<(String, f64, f64)> {
     Some((text, width, height))
 }
 
-/// Draws the SVG text onto a canvas and downloads it as PNG, once the image has loaded.
-fn download_png(svg: String, width: f64, height: f64, name: String) -> Result<(), JsValue> {
+/// Draws the SVG text onto a canvas and downloads it as PNG, once the image has loaded; a
+/// failure on the way is told through `failed`.
+fn download_png(svg: String, width: f64, height: f64, name: String, failed: Callback<String>) -> Result<(), JsValue> {
     let image = HtmlImageElement::new()?;
     let loaded = image.clone();
+    let on_error = failed.clone();
+    let onerror = Closure::once_into_js(move || on_error.emit("the browser could not draw the picture".into()));
     let onload = Closure::once_into_js(move || {
         let draw = || -> Result<(), JsValue> {
             let document = dom::window().and_then(|w| w.document()).ok_or("no document")?;
@@ -119,9 +127,12 @@ fn download_png(svg: String, width: f64, height: f64, name: String) -> Result<()
             dom::download_url(&name, &canvas.to_data_url_with_type("image/png")?);
             Ok(())
         };
-        let _ = draw();
+        if draw().is_err() {
+            failed.emit("the picture is too large for a PNG in this browser; try a smaller size".into());
+        }
     });
     image.set_onload(Some(onload.unchecked_ref()));
+    image.set_onerror(Some(onerror.unchecked_ref()));
     let encoded: String = js_sys::encode_uri_component(&svg).into();
     image.set_src(&format!("data:image/svg+xml;charset=utf-8,{encoded}"));
     Ok(())
@@ -160,9 +171,11 @@ pub fn Exports(props: &ExportsProps) -> Html {
     };
     let png = {
         let (name, scale) = (format!("{base}.png"), *scale);
+        let told =
+            props.dispatch.reform(|why: String| Action::Notice(Some(format!("The PNG could not be made: {why}."))));
         Callback::from(move |_: MouseEvent| match picture().and_then(|svg| standalone_svg(&svg, f64::from(scale))) {
             Some((text, w, h)) => {
-                if download_png(text, w, h, name.clone()).is_err() {
+                if download_png(text, w, h, name.clone(), told.clone()).is_err() {
                     failed();
                 }
             }

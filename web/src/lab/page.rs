@@ -209,24 +209,19 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let info = lab::find(&scenario.lab);
     // What an exercise's goal can be about: this run's guarantees and counters (the same from
     // frame to frame, so the authoring panel is not redrawn for nothing).
-    let names_now: (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) = (
-        original.verdicts.iter().map(|v| v.name).collect(),
-        original
-            .metrics
-            .counters
-            .iter()
-            .map(|c| c.name)
-            .chain(original.metrics.drops.iter().map(|(r, _)| r.counter_name()))
-            .collect(),
-        runner
-            .run()
-            .trace()
-            .sent_kinds()
-            .iter()
-            .map(|(k, _)| *k)
-            .chain(playground_core::trace::EventKind::NAMES)
-            .collect(),
-    );
+    let authoring = !props.embed && props.exercise.is_none() && tour_id.is_none();
+    let names_now: (Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) = if authoring {
+        let metrics = &original.metrics;
+        let counters = metrics.counters.iter().map(|c| c.name);
+        let kinds = runner.run().trace().sent_kinds().iter().map(|(k, _)| *k);
+        (
+            original.verdicts.iter().map(|v| v.name).collect(),
+            counters.chain(metrics.drops.iter().map(|(r, _)| r.counter_name())).collect(),
+            kinds.chain(playground_core::trace::EventKind::NAMES).collect(),
+        )
+    } else {
+        Default::default()
+    };
     let goal_names = use_memo(names_now, |(g, c, e)| (Rc::new(g.clone()), Rc::new(c.clone()), Rc::new(e.clone())));
     let title = info.map_or("Lab", |i| i.title);
     let trace = edited_run.trace();
@@ -273,7 +268,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         LabView::Plain => {}
     }
     let timeline = history.map(
-        |view| html! { <crate::labs::consistency::Timeline view={view} now={edited_run.now()} open={!props.embed} /> },
+        |view| html! { <crate::labs::consistency::Timeline key={state.generation.to_string()} view={view} now={edited_run.now()} open={!props.embed} /> },
     );
     let held = edited_run.held(40);
     let held_count = edited_run.held_count();
@@ -379,7 +374,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         }
     });
     let exports = html! { <super::export::Exports scenario={edited_scenario.clone()} dispatch={dispatch.clone()} /> };
-    let author = (props.exercise.is_none() && tour_id.is_none()).then(|| {
+    let author = authoring.then(|| {
         let start = Scenario { at: 0, ..edited_scenario.clone() };
         html! { <super::author::Author scenario={start} guarantees={goal_names.0.clone()} counters={goal_names.1.clone()} events={goal_names.2.clone()}
             specs={info.map_or(&[][..], |i| i.params)} title={title} /> }
@@ -447,6 +442,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                             { for raft_panel }
                             { for lab_panel.clone() }
                             { for timeline }
+                            { for held_panel }
                         </div>
                         <MetricsPanel metrics={original.metrics.clone()} />
                     }

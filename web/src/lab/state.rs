@@ -451,6 +451,8 @@ impl LabState {
                     self.horizon = 0;
                     self.selected_event = None;
                     self.menu = None;
+                    self.partition_pick = None;
+                    self.pace = Pace::default();
                     self.notice = None;
                     self.violations.clear();
                 }

@@ -45,14 +45,15 @@ pub fn TourPanel(props: &TourPanelProps) -> Html {
     let (index, step) = tour.step(props.step);
     let count = tour.steps.len();
     let go = |to: usize| props.on_go.reform(move |_: MouseEvent| to);
-    let back = (index > 0).then(|| html! { <button class="tour-back" onclick={go(index - 1)}>{ "← Back" }</button> });
-    let next =
-        (index + 1 < count).then(|| html! { <button class="tour-next" onclick={go(index + 1)}>{ "Next →" }</button> });
-    let control = if props.at_step {
-        html! { <span class="help">{ format!("Look at {}. Play, change anything: the tour waits.", step.focus.words()) }</span> }
-    } else {
-        html! { <button class="tour-return" onclick={go(index)}>{ format!("↺ Back to step {}", index + 1) }</button> }
+    // Back, Next and the way back to the step stay in place, disabled when they do nothing,
+    // so keyboard focus is never dropped on the floor.
+    let back = html! {
+        <button class="tour-back" onclick={go(index.saturating_sub(1))} disabled={index == 0}>{ "← Back" }</button>
     };
+    let next = html! {
+        <button class="tour-next" onclick={go(index + 1)} disabled={index + 1 >= count}>{ "Next →" }</button>
+    };
+    let back_to_step = format!("Back to step {}", index + 1);
     let leave = format!("{}?s={}", dom::base_url(), props.current);
     let dots = (0..count).map(|i| {
         let label = format!("Step {}: {}", i + 1, tour.steps[i].title);
@@ -68,11 +69,10 @@ pub fn TourPanel(props: &TourPanelProps) -> Html {
                     <span class="tour-count">{ format!("{}/{count}", index + 1) }</span>
                     <strong class="tour-title" role="status" aria-live="polite">{ step.title }</strong>
                     <span class="tour-buttons">
-                        { for back }
-                        if !props.at_step {
-                            <button class="tour-return" onclick={go(index)} title={format!("Back to step {}", index + 1)}>{ "↺" }</button>
-                        }
-                        { for next }
+                        { back.clone() }
+                        <button class="tour-return" onclick={go(index)} disabled={props.at_step}
+                            aria-label={back_to_step.clone()} title={back_to_step.clone()}>{ "↺" }</button>
+                        { next.clone() }
                     </span>
                 </div>
                 <p class="tour-text">{ step.text }</p>
@@ -90,10 +90,13 @@ pub fn TourPanel(props: &TourPanelProps) -> Html {
                 <p class="tour-text">{ step.text }</p>
             </div>
             <div class="tour-nav">
-                { for back }
+                { back }
                 <span class="tour-dots" role="group" aria-label="Tour steps">{ for dots }</span>
-                { for next }
-                { control }
+                { next }
+                <button class="tour-return" onclick={go(index)} disabled={props.at_step}>{ format!("↺ {back_to_step}") }</button>
+                if props.at_step {
+                    <span class="help">{ format!("Look at {}. Play, change anything: the tour waits.", step.focus.words()) }</span>
+                }
                 <a class="tour-leave" href={leave}>{ "Leave the tour" }</a>
             </div>
         </section>
