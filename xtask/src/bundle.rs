@@ -30,8 +30,11 @@ use crate::tools::path_with_tools;
 /// The look-and-feel issue (node glyphs and legend, the timeline with markers, grouped knobs,
 /// dark mode) and the exercises (the goal judge, limits, the `?x=` codec, 21 shipped exercises
 /// with their texts, the panel and the home page's list) together added 32 KB gzip (765.5 KB
-/// in all; not measured apart): 775 KB, on purpose a fifth time.
-pub const LIMIT_BYTES: u64 = 775 * 1024;
+/// in all; not measured apart): 775 KB, on purpose a fifth time. The rest of the course issue
+/// (guided tours with their texts, one per lab; trace, SVG and PNG exports; the instructor's
+/// authoring panel, about 20 KB uncompressed by itself; ten more exercises; the event goal)
+/// added 33 KB gzip (800.7 KB in all): 810 KB, on purpose a sixth time.
+pub const LIMIT_BYTES: u64 = 810 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")
