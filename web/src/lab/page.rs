@@ -7,7 +7,6 @@ use std::rc::Rc;
 
 use playground_core::fault::FaultAction;
 use playground_core::lab::{self, Metrics};
-use playground_core::labs::LabView;
 use playground_core::runner::Runner;
 use playground_core::scenario::Scenario;
 use playground_core::sim::SimView;
@@ -122,9 +121,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             Err(e) => {
                 start_error.set(Some(e));
                 let fallback = Scenario::new(&scenario.lab, 1);
+                // Else the first lab that starts, with its defaults.
+                let first = lab::catalogue().iter().find(|i| i.start.is_some()).map_or("", |i| i.name);
                 LabState::new(fallback)
-                    .or_else(|_| LabState::new(Scenario::new("network", 1)))
-                    .expect("the network lab's defaults always start")
+                    .or_else(|_| LabState::new(Scenario::new(first, 1)))
+                    .expect("the first lab's defaults always start")
             }
         })
     };
@@ -243,33 +244,18 @@ pub fn LabPage(props: &LabPageProps) -> Html {
 
     let ui = crate::labs::find(&scenario.lab);
     let ring = ui.is_some_and(|ui| ui.ring);
-    let (mut space, mut raft_view, mut history, mut lab_panel) = (None, None, None, None);
-    match edited_run.lab_view() {
-        LabView::SpaceTime(view) => space = Some(Rc::new(view)),
-        LabView::Raft(view) => raft_view = Some(Rc::new(view)),
-        LabView::History(view) => history = Some(Rc::new(view)),
-        LabView::Replication(mut view) => {
-            history = view.history.take().map(Rc::new);
-            let view = Rc::new(*view);
-            lab_panel = Some(html! { <crate::labs::replication::ReplicationPanel view={view} /> });
-        }
-        LabView::Partitioning(view) => {
-            let view = Rc::new(*view);
-            lab_panel = Some(html! { <crate::labs::partitioning::PartitioningPanel view={view} /> });
-        }
-        LabView::Transactions(view) => {
-            let view = Rc::new(*view);
-            lab_panel = Some(html! { <crate::labs::transactions::TransactionsPanel view={view} /> });
-        }
-        LabView::Failure(view) => {
-            let view = Rc::new(*view);
-            lab_panel = Some(html! { <crate::labs::failure::FailurePanel view={view} /> });
-        }
-        LabView::Plain => {}
-    }
-    let timeline = history.map(
-        |view| html! { <crate::labs::consistency::Timeline key={state.generation.to_string()} view={view} now={edited_run.now()} open={!props.embed} /> },
+    // The lab's own parts, from its typed view: the registry knows which lab draws what.
+    let parts = crate::labs::parts(
+        edited_run.lab_view(),
+        &crate::labs::PartsContext {
+            names: names.clone(),
+            now: edited_run.now(),
+            embed: props.embed,
+            generation: state.generation,
+            dispatch: dispatch.clone(),
+        },
     );
+    let crate::labs::LabParts { stage, panel: lab_panel, history: timeline } = parts;
     let held = edited_run.held(40);
     let held_count = edited_run.held_count();
     let held_panel = (!held.is_empty()).then(|| {
@@ -308,13 +294,8 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             </div>
         }
     });
-    let raft_panel = raft_view.map(
-        |view| html! { <crate::labs::raft::RaftPanel view={view} names={names.clone()} dispatch={dispatch.clone()} /> },
-    );
-    let canvases = if let Some(space) = &space {
-        html! {
-            <crate::labs::clocks::ClocksStage key={state.generation.to_string()} space={space.clone()} now={edited_run.now()} names={names.clone()} embed={props.embed} dispatch={dispatch.clone()} />
-        }
+    let canvases = if let Some(stage) = stage {
+        stage
     } else {
         html! {
         <div class={classes!("canvases", branch.is_some().then_some("split"))}>
@@ -439,7 +420,6 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <div id="embed-details" class="embed-details" hidden={!state.details_open} tabindex="0" role="region" aria-label="Details">
                     if state.details_open {
                         <div class="lab-panels">
-                            { for raft_panel }
                             { for lab_panel.clone() }
                             { for timeline }
                             { for held_panel }
@@ -477,7 +457,6 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     { for author }
                     if let Some(b) = &branch { { comparison(&original, b) } }
                     <div class="lab-panels">
-                        { for raft_panel }
                         { for lab_panel.clone() }
                         { for timeline }
                         { for held_panel }
