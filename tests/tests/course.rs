@@ -50,9 +50,13 @@ fn a_tour_is_stepped_through_left_and_returned_to() {
     assert_eq!(focus(&b).as_deref(), Some("guarantees"));
     assert!(b.exists(".tour-next:disabled"), "Next does nothing on the last step");
     b.click(&b.find(".tour-back"));
-    b.until("one step back", || {
-        b.attribute(&b.find(".tour"), "data-step").as_deref() == Some(&*(last - 1).to_string())
-    });
+    let at_step = |n: usize| b.attribute(&b.find(".tour"), "data-step").as_deref() == Some(&*n.to_string());
+    b.until("one step back", || at_step(last - 1));
+    // The keyboard: B goes back a step, N forward again.
+    b.send_keys(&b.find("body"), "b");
+    b.until("B went back", || at_step(last - 2));
+    b.send_keys(&b.find("body"), "n");
+    b.until("N went forward", || at_step(last - 1));
     // Shared and embedded: a step's link opens that step in an iframe-sized page.
     b.resize(700, 450);
     b.goto(&format!("{}?tour=raft&step=3&embed=1", site.base));

@@ -39,11 +39,46 @@ pub fn step_query(tour: &Tour, step: usize, embed: bool) -> String {
     format!("?tour={}&step={}{}", tour.id, step + 1, if embed { "&embed=1" } else { "" })
 }
 
+/// N goes to the next step and B back, as the buttons do (not while typing in a field).
+#[hook]
+fn use_tour_keys(index: usize, count: usize, on_go: Callback<usize>) {
+    use wasm_bindgen::JsCast;
+    use_effect_with(index, move |&index| {
+        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(
+            move |event: web_sys::KeyboardEvent| {
+                let in_field = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                if in_field || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    return;
+                }
+                match event.key().as_str() {
+                    "n" | "N" if index + 1 < count => on_go.emit(index + 1),
+                    "b" | "B" if index > 0 => on_go.emit(index - 1),
+                    _ => {}
+                }
+            },
+        );
+        let document = dom::window().and_then(|w| w.document());
+        if let Some(document) = &document {
+            let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        }
+        move || {
+            if let Some(document) = document {
+                let _ = document.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            }
+        }
+    });
+}
+
 #[function_component]
 pub fn TourPanel(props: &TourPanelProps) -> Html {
+    let index = tour::find(props.tour).map_or(0, |t| t.step(props.step).0);
+    let count = tour::find(props.tour).map_or(0, |t| t.steps.len());
+    use_tour_keys(index, count, props.on_go.clone());
     let Some(tour) = tour::find(props.tour) else { return html! {} };
     let (index, step) = tour.step(props.step);
-    let count = tour.steps.len();
     let go = |to: usize| props.on_go.reform(move |_: MouseEvent| to);
     // Back, Next and the way back to the step stay in place, disabled when they do nothing,
     // so keyboard focus is never dropped on the floor.
@@ -95,7 +130,7 @@ pub fn TourPanel(props: &TourPanelProps) -> Html {
                 { next }
                 <button class="tour-return" onclick={go(index)} disabled={props.at_step}>{ format!("↺ {back_to_step}") }</button>
                 if props.at_step {
-                    <span class="help">{ format!("Look at {}. Play, change anything: the tour waits.", step.focus.words()) }</span>
+                    <span class="help">{ format!("Look at {}. Play, change anything: the tour waits. Keys: N next, B back.", step.focus.words()) }</span>
                 }
                 <a class="tour-leave" href={leave}>{ "Leave the tour" }</a>
             </div>
