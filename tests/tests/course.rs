@@ -57,6 +57,16 @@ fn a_tour_is_stepped_through_left_and_returned_to() {
     b.until("B went back", || at_step(last - 2));
     b.send_keys(&b.find("body"), "n");
     b.until("N went forward", || at_step(last - 1));
+    // A step about a panel far down the page brings it on screen, the story staying in view.
+    b.goto(&format!("{}?tour=raft&step=3", site.base));
+    b.until("step 3 reaches its moment", || clock(&b) == "3.000000s");
+    let visible = |css: &str| {
+        b.script(&format!(
+            "const r = document.querySelector('{css}').getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight;"
+        ))
+    };
+    b.until("the metrics are on screen", || visible(".metrics") == serde_json::json!(true));
+    assert_eq!(visible(".tour"), serde_json::json!(true), "the tour's panel stays in view");
     // Shared and embedded: a step's link opens that step in an iframe-sized page.
     b.resize(700, 450);
     b.goto(&format!("{}?tour=raft&step=3&embed=1", site.base));

@@ -2,7 +2,7 @@
 //! expectations, which `tests/tours.rs` replays.
 
 use super::Expect::{AtLeast, AtMost, Broken, Holds};
-use super::Focus::{Canvas, Guarantees, Knobs, Log, Metrics, Panel, Timeline};
+use super::Focus::{Canvas, Guarantees, Log, Metrics, Panel, Timeline};
 use super::{Step, Tour};
 
 const fn step(title: &'static str, at_ms: u64, focus: super::Focus, text: &'static str) -> Step {
@@ -85,7 +85,7 @@ pub static TOURS: &[Tour] = &[
                     "Physical clocks disagree",
                     6_000,
                     Metrics,
-                    "NTP keeps each clock near true time but never exactly on it; the metrics show the worst error seen. \
+                    "NTP keeps each clock near true time but never exactly on it; the metrics show how far off the clocks are. \
                      A hybrid logical clock stays within that error of physical time while still ordering every message after its send.",
                 )
             },
@@ -106,9 +106,9 @@ pub static TOURS: &[Tour] = &[
                 ..step(
                     "An interval that misses true time",
                     10_000,
-                    Knobs,
-                    "TrueTime's promise is an interval that contains true time. With epsilon cut to a tenth of the real bound, \
-                     drift carries true time outside a node's interval, and everything built on the interval is unsound.",
+                    Guarantees,
+                    "TrueTime's promise is an interval that contains true time. With epsilon cut to a tenth of the real bound (a knob), \
+                     clocks that start further off than that, before their first NTP sync, have intervals that miss true time, and everything built on them is unsound.",
                 )
             },
         ],
@@ -169,8 +169,8 @@ pub static TOURS: &[Tour] = &[
                     "The same run, committing old entries",
                     3_000,
                     Guarantees,
-                    "The teaching variant counts replicas of old-term entries. n1 commits the term-1 entry, n5 then overwrites it, \
-                     and the checks flag leader completeness and state-machine safety at the overwriting event.",
+                    "The teaching variant counts replicas of old-term entries, so n1 commits the term-1 entry. \
+                     The checks flag leader completeness when n5 is elected without it, and state-machine safety when n5 overwrites it.",
                 )
             },
         ],
@@ -247,7 +247,7 @@ pub static TOURS: &[Tour] = &[
                 expect: &[AtLeast("highest round", 20), AtMost("decided processes", 0)],
                 ..step(
                     "Round after round",
-                    5_000,
+                    9_000,
                     Metrics,
                     "Every process is alive and every message is eventually delivered, yet the rounds climb and nobody decides. \
                      Safety holds throughout; it is termination that is lost.",
@@ -297,8 +297,8 @@ pub static TOURS: &[Tour] = &[
                 ..preset(
                     "Stale read after a partition (etcd's bug)",
                     "A stale read (etcd's bug)",
-                    10_000,
-                    Guarantees,
+                    5_500,
+                    Panel,
                     "The leader is cut off but still answers reads from its own state. A client reads an old value \
                      after a newer write has completed elsewhere, and the judge names the operations no order can explain.",
                 )
@@ -308,8 +308,8 @@ pub static TOURS: &[Tour] = &[
                 ..preset(
                     "The same partition, reads confirmed",
                     "Reads confirmed by a majority",
-                    10_000,
-                    Knobs,
+                    5_500,
+                    Panel,
                     "The same partition with stale reads off: the leader confirms it is still leader with a majority before it answers. \
                      The cut-off leader cannot, so it answers nothing rather than something old.",
                 )
@@ -321,8 +321,8 @@ pub static TOURS: &[Tour] = &[
                     "Eventual consistency",
                     13_000,
                     Panel,
-                    "Replicas that accept writes on their own and gossip later answer every request, partition or not. \
-                     Reads are stale across the partition and the history is not linearizable, yet once it heals the replicas converge.",
+                    "Replicas accept writes on their own and gossip them later. \
+                     Any replica a client can reach answers; reads are stale across the partition and the history is not linearizable, yet once it heals the replicas converge.",
                 )
             },
         ],
@@ -359,8 +359,8 @@ pub static TOURS: &[Tour] = &[
                 ..preset(
                     "Siblings keep concurrent writes",
                     "Concurrent writes as siblings",
-                    10_000,
-                    Canvas,
+                    6_000,
+                    Panel,
                     "Three datacenters each accept writes, and a partition from 2 s to 5 s lets them write the same key apart. \
                      With version vectors the concurrent writes are both kept, as siblings, for a client to merge instead of one silently winning.",
                 )
@@ -400,9 +400,9 @@ pub static TOURS: &[Tour] = &[
                     "Consistent hashing: a fifth node moves a fifth",
                     "Consistent hashing",
                     8_000,
-                    Canvas,
+                    Panel,
                     "On a ring (Karger et al.), a new node takes over arcs from its neighbours only, so about a fifth of the keys move. \
-                     Each node has many virtual nodes, which keeps the arcs even.",
+                     Each node has many virtual nodes, which keeps the arcs fairly even.",
                 )
             },
             Step {
@@ -424,7 +424,7 @@ pub static TOURS: &[Tour] = &[
                     10_000,
                     Panel,
                     "One key gets most of the traffic, so one node does most of the work whatever the scheme. \
-                     The next preset salts it: spread over several partitions, read from all of them.",
+                     The “Salting the celebrity” scenario spreads it over several partitions and reads from all of them.",
                 )
             },
         ],
@@ -440,7 +440,7 @@ pub static TOURS: &[Tour] = &[
                     "Two-phase commit",
                     5_000,
                     Panel,
-                    "Clients move money between two banks. The coordinator asks both to prepare; each locks, logs and votes. \
+                    "Clients move money between accounts at three banks; each transfer touches two. The coordinator asks both to prepare; each locks, logs and votes. \
                      Only if both vote yes is commit logged and sent, so every transfer happens at both banks or at neither.",
                 )
             },
@@ -502,16 +502,16 @@ pub static TOURS: &[Tour] = &[
                     "Phi accrual against a fixed timeout",
                     10_000,
                     Panel,
-                    "A monitor hears heartbeats from each process and keeps two detectors on the same arrivals. \
-                     Phi grows with how unlikely the silence is given past intervals; the fixed timeout only counts milliseconds.",
+                    "Every 3 s a process stalls 400 ms in garbage collection. The fixed 300 ms timeout suspects it each time; \
+                     phi accrual is set to forgive a 500 ms acceptable pause (a knob) and stays quiet. Set that pause to 0 and phi suspects every stall too.",
                 )
             },
             Step {
-                expect: &[Holds("crashes are detected"), AtLeast("crashes", 1)],
+                expect: &[Holds("crashes are detected"), AtLeast("crashes", 4)],
                 ..preset(
                     "Detectors: crashes, and the trade-off curve",
                     "Detection time against false suspicions",
-                    20_000,
+                    58_000,
                     Panel,
                     "Processes crash and restart. Every threshold trades detection time against false suspicions; \
                      the curve plots each setting the run measured, so you can pick one for your network.",

@@ -274,7 +274,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         html! {
             <section class="panel held-panel" aria-labelledby="held-h">
                 <h2 id="held-h">{ format!("Held by the scheduler ({held_count})") }</h2>
-                <p class="help">{ "Every message waits here until it is delivered. Pick one to deliver it next, or let the automatic adversary choose." }</p>
+                <p class="help">{ "Every message waits here until it is delivered: pick the one to deliver next." }</p>
                 <ul>{ for rows }</ul>
             </section>
         }
@@ -441,9 +441,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <p class="keys" aria-label="Keyboard shortcuts">{ HELP }</p>
             </header>
             { for notices }
+            { for tour_panel }
             <div class="lab-grid">
                 <div class="stage">
-                    { for tour_panel }
                     { for exercise_panel }
                     { for presets }
                     { for exercise_links }

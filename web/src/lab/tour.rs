@@ -3,7 +3,7 @@
 //! taken control, and one click brings the step back.
 
 use playground_core::scenario::Scenario;
-use playground_core::tour::{self, Tour};
+use playground_core::tour::{self, Focus, Tour};
 use yew::prelude::*;
 
 use crate::dom;
@@ -72,11 +72,44 @@ fn use_tour_keys(index: usize, count: usize, on_go: Callback<usize>) {
     });
 }
 
+/// Where the page draws each part of the view a step can point at.
+fn focus_selector(focus: Focus) -> &'static str {
+    match focus {
+        Focus::Canvas => "main.lab .canvases",
+        Focus::Timeline => "main.lab .timebar",
+        Focus::Guarantees => "main.lab .invariants",
+        Focus::Knobs => "main.lab .knobs",
+        Focus::Panel => "main.lab .lab-panels > *, main.lab .clocks-panel",
+        Focus::Metrics => "main.lab .metrics",
+        Focus::Log => "main.lab .log",
+    }
+}
+
+/// Once a step is shown, brings the part it points at on screen if it is not (the tour's own
+/// panel stays in view: it is sticky).
+#[hook]
+fn use_scroll_to_focus(index: usize, at_step: bool, focus: Option<Focus>) {
+    use_effect_with((index, at_step), move |&(_, at_step)| {
+        let target = focus.filter(|_| at_step).and_then(|focus| {
+            let window = dom::window()?;
+            let element = window.document()?.query_selector(focus_selector(focus)).ok()??;
+            let rect = element.get_bounding_client_rect();
+            let height = window.inner_height().ok()?.as_f64()?;
+            (rect.top() < 0.0 || rect.bottom() > height).then_some(element)
+        });
+        if let Some(element) = target {
+            element.scroll_into_view();
+        }
+    });
+}
+
 #[function_component]
 pub fn TourPanel(props: &TourPanelProps) -> Html {
     let index = tour::find(props.tour).map_or(0, |t| t.step(props.step).0);
     let count = tour::find(props.tour).map_or(0, |t| t.steps.len());
     use_tour_keys(index, count, props.on_go.clone());
+    let focus = tour::find(props.tour).map(|t| t.step(props.step).1.focus);
+    use_scroll_to_focus(index, props.at_step, focus);
     let Some(tour) = tour::find(props.tour) else { return html! {} };
     let (index, step) = tour.step(props.step);
     let go = |to: usize| props.on_go.reform(move |_: MouseEvent| to);
