@@ -90,12 +90,14 @@ fn focus_selector(focus: Focus) -> &'static str {
 #[hook]
 fn use_scroll_to_focus(index: usize, at_step: bool, focus: Option<Focus>) {
     use_effect_with((index, at_step), move |&(_, at_step)| {
-        let target = focus.filter(|_| at_step).and_then(|focus| {
+        // The timeline is sticky, always on screen.
+        let target = focus.filter(|f| at_step && *f != Focus::Timeline).and_then(|focus| {
             let window = dom::window()?;
             let element = window.document()?.query_selector(focus_selector(focus)).ok()??;
             let rect = element.get_bounding_client_rect();
             let height = window.inner_height().ok()?.as_f64()?;
-            (rect.top() < 0.0 || rect.bottom() > height).then_some(element)
+            // Left alone when its top is already in the upper three quarters of the window.
+            (rect.top() < 0.0 || rect.top() > 0.75 * height).then_some(element)
         });
         if let Some(element) = target {
             element.scroll_into_view();

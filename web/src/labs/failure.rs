@@ -27,7 +27,7 @@ pub fn explain() -> Html {
         &[
             "Press Detectors: a GC pause phi tolerates: the fixed timeout's suspicions pile up, phi's do not.",
             "Press Detectors: crashes, and the trade-off curve, play a minute, and compare the two curves.",
-            "Press Fencing: the same pause without tokens: the stale write is red and the guarantee names it.",
+            "Press Fencing: the same pause without tokens: the stale write is red-orange and the guarantee names it.",
             "Press Split brain without a quorum, then Split brain: a majority quorum prevents it.",
             "Press A retry storm without jitter and watch the load chart; set Retry jitter to full.",
         ],
@@ -222,7 +222,7 @@ fn leases(v: &FailureView) -> Html {
                 { for bars }
                 { for dots }
             </svg>
-            <figcaption>{ format!("Per client over the last {}: each lease as the lock service granted it (bar, with its token) and as the client believed it (thin bar); writes as dots: accepted (green), accepted from a stale holder (red), refused by fencing (grey). {store}.", format_duration(v.window)) }</figcaption>
+            <figcaption>{ format!("Per client over the last {}: each lease as the lock service granted it (bar, with its token) and as the client believed it (thin bar); writes as dots: accepted (green), accepted from a stale holder (red-orange), refused by fencing (grey). {store}.", format_duration(v.window)) }</figcaption>
         </figure>
     }
 }
