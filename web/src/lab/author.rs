@@ -152,29 +152,34 @@ pub fn Author(props: &AuthorProps) -> Html {
     // knob, a new kind of message): what the select shows is what the link holds.
     let target = targets.iter().find(|t| **t == draft.target).or(targets.first()).copied().unwrap_or_default();
     let target_options = targets.iter().map(|t| html! { <option value={*t} selected={target == *t}>{ *t }</option> });
-    let knob_boxes = props.specs.iter().map(|spec| {
-        let key = spec.key;
+    // A checkbox per knob and per kind of action, each toggling its name in the draft's list.
+    let checkbox = |id: String, name: &'static str, checked: bool, list: fn(&mut Draft) -> &mut Vec<String>| {
         let onchange = {
             let draft = draft.clone();
             Callback::from(move |_: Event| {
                 let mut next = (*draft).clone();
-                next.knobs = toggle(&next.knobs, key);
+                let toggled = toggle(list(&mut next), name);
+                *list(&mut next) = toggled;
                 draft.set(next);
             })
         };
-        html! { <label class="check"><input type="checkbox" id={format!("author-knob-{key}")} checked={draft.knobs.iter().any(|k| k == key)} onchange={onchange} />{ key }</label> }
-    });
-    let action_boxes = ACTIONS.iter().map(|&kind| {
-        let onchange = {
-            let draft = draft.clone();
-            Callback::from(move |_: Event| {
-                let mut next = (*draft).clone();
-                next.actions = toggle(&next.actions, kind);
-                draft.set(next);
-            })
-        };
-        html! { <label class="check"><input type="checkbox" id={format!("author-action-{kind}")} checked={draft.actions.iter().any(|a| a == kind)} onchange={onchange} />{ kind }</label> }
-    });
+        html! { <label class="check"><input type="checkbox" id={id} checked={checked} onchange={onchange} />{ name }</label> }
+    };
+    let knob_boxes: Vec<Html> = props
+        .specs
+        .iter()
+        .map(|spec| {
+            let on = draft.knobs.iter().any(|k| k == spec.key);
+            checkbox(format!("author-knob-{}", spec.key), spec.key, on, |d| &mut d.knobs)
+        })
+        .collect();
+    let action_boxes: Vec<Html> = ACTIONS
+        .iter()
+        .map(|&kind| {
+            let on = draft.actions.iter().any(|a| a == kind);
+            checkbox(format!("author-action-{kind}"), kind, on, |d| &mut d.actions)
+        })
+        .collect();
     let result = draft.exercise(&props.scenario, target);
     let output = match &result {
         Err(why) => html! { <p class="author-error" role="status">{ format!("Not ready: {why}.") }</p> },

@@ -39,7 +39,7 @@ fn action_for(key: &str) -> Option<Action> {
 #[hook]
 pub fn use_lab_keys(dispatch: Callback<Action>, on_share: Callback<()>) {
     use_effect_with((), move |_| {
-        let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |event: KeyboardEvent| {
+        let listener = move |event: KeyboardEvent| {
             if event.ctrl_key() || event.meta_key() || event.alt_key() {
                 return;
             }
@@ -61,15 +61,22 @@ pub fn use_lab_keys(dispatch: Callback<Action>, on_share: Callback<()>) {
                 }
                 dispatch.emit(action);
             }
-        });
-        let document = web_sys::window().and_then(|w| w.document());
-        if let Some(document) = &document {
-            let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
-        }
-        move || {
-            if let Some(document) = document {
-                let _ = document.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
-            }
-        }
+        };
+        listen_for_keys(listener)
     });
+}
+
+/// Listens to key presses on the whole page until the returned function is called (an
+/// effect's cleanup).
+pub fn listen_for_keys(handler: impl Fn(KeyboardEvent) + 'static) -> impl FnOnce() {
+    let listener = Closure::<dyn Fn(KeyboardEvent)>::new(handler);
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(document) = &document {
+        let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+    }
+    move || {
+        if let Some(document) = document {
+            let _ = document.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        }
+    }
 }

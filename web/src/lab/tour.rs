@@ -44,31 +44,20 @@ pub fn step_query(tour: &Tour, step: usize, embed: bool) -> String {
 fn use_tour_keys(index: usize, count: usize, on_go: Callback<usize>) {
     use wasm_bindgen::JsCast;
     use_effect_with(index, move |&index| {
-        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(
-            move |event: web_sys::KeyboardEvent| {
-                let in_field = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-                if in_field || event.ctrl_key() || event.meta_key() || event.alt_key() {
-                    return;
-                }
-                match event.key().as_str() {
-                    "n" | "N" if index + 1 < count => on_go.emit(index + 1),
-                    "b" | "B" if index > 0 => on_go.emit(index - 1),
-                    _ => {}
-                }
-            },
-        );
-        let document = dom::window().and_then(|w| w.document());
-        if let Some(document) = &document {
-            let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
-        }
-        move || {
-            if let Some(document) = document {
-                let _ = document.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        super::keys::listen_for_keys(move |event: web_sys::KeyboardEvent| {
+            let in_field = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            if in_field || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                return;
             }
-        }
+            match event.key().as_str() {
+                "n" | "N" if index + 1 < count => on_go.emit(index + 1),
+                "b" | "B" if index > 0 => on_go.emit(index - 1),
+                _ => {}
+            }
+        })
     });
 }
 
@@ -107,13 +96,12 @@ fn use_scroll_to_focus(index: usize, at_step: bool, focus: Option<Focus>) {
 
 #[function_component]
 pub fn TourPanel(props: &TourPanelProps) -> Html {
-    let index = tour::find(props.tour).map_or(0, |t| t.step(props.step).0);
-    let count = tour::find(props.tour).map_or(0, |t| t.steps.len());
+    let found = tour::find(props.tour);
+    let (index, count) = found.map_or((0, 0), |t| (t.step(props.step).0, t.steps.len()));
     use_tour_keys(index, count, props.on_go.clone());
-    let focus = tour::find(props.tour).map(|t| t.step(props.step).1.focus);
-    use_scroll_to_focus(index, props.at_step, focus);
-    let Some(tour) = tour::find(props.tour) else { return html! {} };
-    let (index, step) = tour.step(props.step);
+    use_scroll_to_focus(index, props.at_step, found.map(|t| t.step(props.step).1.focus));
+    let Some(tour) = found else { return html! {} };
+    let step = tour.step(props.step).1;
     let go = |to: usize| props.on_go.reform(move |_: MouseEvent| to);
     // Back, Next and the way back to the step stay in place, disabled when they do nothing,
     // so keyboard focus is never dropped on the floor.
