@@ -9,6 +9,15 @@ use playground_core::export::Exporter;
 use playground_core::lab::LabRun;
 use playground_core::scenario::Scenario;
 
+/// Writes one line, unless an earlier write failed (the first error is kept for the end).
+fn write_line(out: &mut BufWriter<File>, error: &mut Option<std::io::Error>, line: &str) {
+    if error.is_none() {
+        if let Err(e) = writeln!(out, "{line}") {
+            *error = Some(e);
+        }
+    }
+}
+
 pub struct TraceFile {
     path: PathBuf,
     out: BufWriter<File>,
@@ -22,25 +31,14 @@ impl TraceFile {
         let file = File::create(path).map_err(|e| format!("cannot write the trace to {}: {e}", path.display()))?;
         let (exporter, header) = Exporter::new(run, scenario);
         let mut trace = TraceFile { path: path.to_path_buf(), out: BufWriter::new(file), exporter, error: None };
-        trace.line(&header);
+        write_line(&mut trace.out, &mut trace.error, &header);
         Ok(trace)
-    }
-
-    fn line(&mut self, line: &str) {
-        if self.error.is_none() {
-            if let Err(e) = writeln!(self.out, "{line}") {
-                self.error = Some(e);
-            }
-        }
     }
 
     /// Writes the events since the last call.
     pub fn drain(&mut self, run: &dyn LabRun) {
-        let mut lines = Vec::new();
-        self.exporter.drain(run, |line| lines.push(line));
-        for line in lines {
-            self.line(&line);
-        }
+        let (out, error) = (&mut self.out, &mut self.error);
+        self.exporter.drain(run, |line| write_line(out, error, &line));
     }
 
     pub fn finish(mut self) -> Result<(), String> {

@@ -120,7 +120,7 @@ impl Exercise {
     pub fn status(&self, run: &dyn LabRun) -> Status {
         let now = run.now();
         let deadline = self.limits.deadline;
-        let verdict = |name: &str| run.verdicts().iter().find(|v| v.name == name).map(|v| v.status.clone());
+        let verdict = |name: &str| run.verdict(name).map(|v| v.status.clone());
         let missing = |what: &str| Status::Missed { at: now, event: None, why: format!("this lab has no {what}") };
         match &self.goal {
             Goal::Break { guarantee } => match verdict(guarantee) {

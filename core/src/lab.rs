@@ -94,6 +94,10 @@ pub trait LabRun {
     /// Node names, indexed by node id.
     fn names(&self) -> Vec<String>;
     fn verdicts(&self) -> &[Verdict];
+    /// The guarantee called `name`, if the lab checks one.
+    fn verdict(&self, name: &str) -> Option<&Verdict> {
+        self.verdicts().iter().find(|v| v.name == name)
+    }
     fn metrics(&self) -> Metrics;
     fn view(&self) -> SimView;
     /// Applies an operator's action right after the current instant (at `now + 1us`), so

@@ -89,6 +89,16 @@ impl Scenario {
         self.params.push((key.to_string(), value.to_string()));
     }
 
+    /// Adds the faults of a script (`2s crash s1; 5s restart s1`), keeping the script in time
+    /// order (faults at one instant stay in the order given).
+    pub fn add_faults(&mut self, script: &str) -> Result<(), String> {
+        if !script.is_empty() {
+            self.faults.extend(crate::fault::parse_script(script)?);
+            self.faults.sort_by_key(|f| f.at);
+        }
+        Ok(())
+    }
+
     pub fn param(&self, key: &str) -> Option<&str> {
         self.params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }

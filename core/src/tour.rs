@@ -12,7 +12,6 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 
-use crate::fault::parse_script;
 use crate::invariant::Status as VerdictStatus;
 use crate::lab::{self, LabRun};
 use crate::scenario::Scenario;
@@ -86,11 +85,7 @@ impl Expect {
     /// Checks the expectation on `run`, saying what differs.
     pub fn check(&self, run: &dyn LabRun) -> Result<(), String> {
         let verdict = |name: &str| {
-            run.verdicts()
-                .iter()
-                .find(|v| v.name == name)
-                .map(|v| v.status.clone())
-                .ok_or_else(|| format!("the lab has no guarantee “{name}”"))
+            run.verdict(name).map(|v| v.status.clone()).ok_or_else(|| format!("the lab has no guarantee “{name}”"))
         };
         let counter =
             |name: &str| run.metrics().counter(name).ok_or_else(|| format!("the lab has no counter “{name}”"));
@@ -157,11 +152,7 @@ impl Step {
         for (key, value) in self.params {
             scenario.set_param(key, value);
         }
-        if !self.faults.is_empty() {
-            let mut faults = parse_script(self.faults)?;
-            scenario.faults.append(&mut faults);
-            scenario.faults.sort_by_key(|f| f.at);
-        }
+        scenario.add_faults(self.faults)?;
         scenario.at = self.moment();
         Ok(scenario)
     }

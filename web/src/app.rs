@@ -24,7 +24,7 @@ pub fn App() -> Html {
                 match (*route).clone() {
                     Route::Home { error } => html! { <Home error={error} /> },
                     Route::Lab { scenario, embed, error } => html! { <LabPage scenario={scenario} embed={embed} error={error} /> },
-                    Route::Tour { tour, step, embed } => match playground_core::tour::find(tour).map(|t| t.steps[step].scenario(t.lab)) {
+                    Route::Tour { tour, step, embed } => match playground_core::tour::find(tour).map(|t| t.step(step).1.scenario(t.lab)) {
                         Some(Ok(scenario)) => html! { <LabPage scenario={scenario} embed={embed} error={None::<String>} tour={Some((tour, step))} /> },
                         _ => html! { <Home error={Some(format!("The tour “{tour}” cannot start."))} /> },
                     },

@@ -78,10 +78,7 @@ impl Entry {
         for (key, value) in self.params {
             start.set_param(key, value);
         }
-        if !self.faults.is_empty() {
-            start.faults.extend(crate::fault::parse_script(self.faults)?);
-            start.faults.sort_by_key(|f| f.at);
-        }
+        start.add_faults(self.faults)?;
         start.at = 0;
         let goal = match self.goal {
             GoalSpec::Break(g) => Goal::Break { guarantee: g.to_string() },
@@ -122,10 +119,7 @@ impl Entry {
                 }
             }
             Solution::PresetFaults => scenario.faults = self.base()?.faults,
-            Solution::Faults(script) => {
-                scenario.faults.extend(crate::fault::parse_script(script)?);
-                scenario.faults.sort_by_key(|f| f.at);
-            }
+            Solution::Faults(script) => scenario.add_faults(script)?,
         }
         Ok(scenario)
     }

@@ -29,13 +29,7 @@ fn scenario(lab_name: &str, preset: Option<&str>, at_ms: u64) -> Result<Scenario
     let info = lab::find(lab_name).ok_or_else(|| format!("there is no lab called {lab_name}"))?;
     let mut scenario = match preset {
         None => Scenario::new(lab_name, 1),
-        Some(name) => info
-            .presets
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| format!("the {lab_name} lab has no preset called “{name}”"))?
-            .scenario(lab_name)
-            .map_err(|e| e.to_string())?,
+        Some(name) => info.preset(name)?,
     };
     scenario.at = at_ms * MICROS_PER_MS;
     Ok(scenario)
