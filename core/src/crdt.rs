@@ -22,6 +22,7 @@
 //! floats and no `usize` in any payload, so states encode and compare identically on every
 //! target.
 
+use crate::sort;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
@@ -300,7 +301,7 @@ impl OrSet {
 
 fn sorted_union<T: Ord + Copy>(left: &[T], right: &[T]) -> Vec<T> {
     let mut union = [left, right].concat();
-    union.sort_unstable();
+    sort::ascending(&mut union);
     union.dedup();
     union
 }

@@ -9,6 +9,7 @@
 //! Entries are separated by `;` or new lines. `cut a>b` cuts one direction, `cut a-b` both.
 //! `set key=value` changes a lab parameter mid-run. Node names are checked by the lab.
 
+use crate::sort;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -226,7 +227,7 @@ pub fn parse_script(text: &str) -> Result<Vec<Fault>, String> {
         let action = parse_action(action).map_err(|e| format!("fault {} (`{entry}`): {e}", index + 1))?;
         faults.push(Fault { at, action });
     }
-    faults.sort_by_key(|f| f.at);
+    sort::by_key(&mut faults, |f| f.at);
     Ok(faults)
 }
 

@@ -37,6 +37,7 @@ pub mod view;
 
 pub use model::{Model, Val};
 
+use crate::sort;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -189,7 +190,7 @@ impl History {
     /// The distinct keys, in order.
     pub fn keys(&self) -> Vec<Val> {
         let mut keys: Vec<Val> = self.ops.iter().map(|o| o.key.clone()).collect();
-        keys.sort();
+        sort::ascending(&mut keys);
         keys.dedup();
         keys
     }
@@ -212,7 +213,7 @@ impl History {
         let mut seen: Vec<(&Val, &Val)> =
             self.ops.iter().filter(|o| o.counts()).filter_map(|o| o.written().map(|v| (&o.key, v))).collect();
         let n = seen.len();
-        seen.sort();
+        sort::ascending(&mut seen);
         seen.dedup();
         seen.len() == n
     }

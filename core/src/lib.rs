@@ -33,6 +33,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod time;
 pub mod tour;
 pub mod trace;

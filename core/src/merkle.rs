@@ -22,6 +22,7 @@
 //! would run it over messages; [`exchange`] runs the whole descent and counts what it cost.
 //! Everything is computed in `u32`/`u64`, the same on every target.
 
+use crate::sort;
 use alloc::vec::Vec;
 use core::ops::Range;
 use serde::{Deserialize, Serialize};
@@ -56,7 +57,7 @@ impl MerkleTree {
         let depth = depth.clamp(1, MAX_DEPTH);
         let mut tree = MerkleTree { key_space, depth, nodes: alloc::vec![0; (1usize << (depth + 1)) - 1] };
         let mut items: Vec<(u32, u64)> = items.into_iter().collect();
-        items.sort_unstable();
+        sort::ascending(&mut items);
 
         let first_leaf = level_offset(depth);
         let mut start = 0;
@@ -131,7 +132,7 @@ impl MerkleTree {
     pub fn differing(&self, level: u8, theirs: &[(u32, u64)]) -> Vec<u32> {
         let mut indices: Vec<u32> =
             theirs.iter().filter(|&&(index, hash)| self.node(level, index) != hash).map(|&(index, _)| index).collect();
-        indices.sort_unstable();
+        sort::ascending(&mut indices);
         indices.dedup();
         indices
     }
@@ -161,7 +162,7 @@ pub fn children(level: u8, indices: &[u32]) -> Vec<u32> {
     }
     let mut children: Vec<u32> =
         indices.iter().filter(|&&index| index < 1u32 << level).flat_map(|&index| [2 * index, 2 * index + 1]).collect();
-    children.sort_unstable();
+    sort::ascending(&mut children);
     children.dedup();
     children
 }

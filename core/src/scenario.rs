@@ -5,6 +5,7 @@
 //! reads it as JSON. Decoding never panics: every way bytes can be wrong maps to a
 //! [`ScenarioError`] that says what is wrong.
 
+use crate::sort;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -94,7 +95,7 @@ impl Scenario {
     pub fn add_faults(&mut self, script: &str) -> Result<(), String> {
         if !script.is_empty() {
             self.faults.extend(crate::fault::parse_script(script)?);
-            self.faults.sort_by_key(|f| f.at);
+            sort::by_key(&mut self.faults, |f| f.at);
         }
         Ok(())
     }

@@ -18,6 +18,7 @@
 //! cycle), computes each one's vector clock, and for each read asks every process for its
 //! latest write to the key inside that past: O(n · processes · log n).
 
+use crate::sort;
 use alloc::format;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -70,7 +71,7 @@ impl Graph {
             processes[p].push(i);
         }
         for list in &mut processes {
-            list.sort_by_key(|&i| (h.ops[i].invoke, i));
+            sort::by_key(list, |&i| (h.ops[i].invoke, i));
             for (pos, &i) in list.iter().enumerate() {
                 place[i] = Some((0, pos));
             }
@@ -89,11 +90,11 @@ impl Graph {
             .filter(|(_, o)| o.counts() && !matches!(o.call, Call::Read))
             .filter_map(|(i, o)| o.written().map(|v| (&o.key, v, i)))
             .collect();
-        writes.sort();
+        sort::ascending(&mut writes);
         let mut source = vec![None; h.ops.len()];
         let mut thin_air = None;
         let mut reads: Vec<usize> = (0..h.ops.len()).filter(|&i| reads_value(h, i)).collect();
-        reads.sort_by_key(|&i| (h.ops[i].end(), i));
+        sort::by_key(&mut reads, |&i| (h.ops[i].end(), i));
         for r in reads {
             let o = &h.ops[r];
             match writes.binary_search_by(|(k, v, _)| (*k, *v).cmp(&(&o.key, &o.value))) {
@@ -206,13 +207,13 @@ impl Graph {
                 }
             }
         }
-        writes.sort();
+        sort::ascending(&mut writes);
         let before = |w: usize, later: usize| {
             let (p, pos) = self.place[w].unwrap_or((0, 0));
             clock[later][p] as usize > pos
         };
         let mut reads: Vec<usize> = (0..h.ops.len()).filter(|&i| reads_value(h, i) || reads_initial(h, i)).collect();
-        reads.sort_by_key(|&i| (h.ops[i].end(), i));
+        sort::by_key(&mut reads, |&i| (h.ops[i].end(), i));
         for r in reads {
             let key = &h.ops[r].key;
             for (q, &limit) in clock[r].iter().enumerate().take(width) {

@@ -18,6 +18,7 @@ mod reader;
 #[cfg(test)]
 mod tests;
 
+use crate::sort;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -290,7 +291,7 @@ impl Builder {
         }
         if !history.ops.is_sorted_by_key(|op| op.invoke) {
             let mut order: Vec<usize> = (0..history.ops.len()).collect();
-            order.sort_by_key(|&i| history.ops[i].invoke);
+            sort::by_key(&mut order, |&i| history.ops[i].invoke);
             history.ops = order.iter().map(|&i| history.ops[i].clone()).collect();
             lines = order.iter().map(|&i| lines[i]).collect();
         }
@@ -344,7 +345,7 @@ pub fn write(h: &History) -> String {
             events.push((t, true, i));
         }
     }
-    events.sort_by_key(|&(t, done, i)| (t, !done, i));
+    sort::by_key(&mut events, |&(t, done, i)| (t, !done, i));
     // An operation that completes at the instant it was invoked: its completion waits for
     // its invocation.
     let mut invoked = alloc::vec![false; h.ops.len()];

@@ -11,6 +11,7 @@
 //! is searched on its own (P-compositionality). Operations of unknown outcome return "at
 //! infinity": they may be placed anywhere after their call, with any result.
 
+use crate::sort;
 use alloc::borrow::Cow;
 use alloc::collections::BTreeSet;
 use alloc::format;
@@ -227,7 +228,7 @@ impl KeySearch {
             events.push((h.ops[op].end(), 1, 2 * i + 1));
         }
         // By time; at the same instant calls first (the operations overlap), then by index.
-        events.sort_unstable();
+        sort::ascending(&mut events);
         let mut next = vec![NONE; 2 * n + 1];
         let mut prev = vec![NONE; 2 * n + 1];
         let mut last = head;

@@ -2,6 +2,7 @@
 //! register, a key-value store of strings with append, and a set. Each key is its own
 //! object; its state is one [`Val`].
 
+use crate::sort;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -80,7 +81,7 @@ impl Model {
             (Model::Kv, Val::Nil) => matches!(state, Val::Str(s) if s.is_empty()),
             (Model::Set, Val::List(items)) => {
                 let mut sorted = items.clone();
-                sorted.sort();
+                sort::ascending(&mut sorted);
                 sorted.dedup();
                 &Val::List(sorted) == state
             }

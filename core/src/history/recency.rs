@@ -13,6 +13,7 @@
 //! (they may not have happened), and their values may be read at any time after their
 //! invocation. The history's writes must be unique per key.
 
+use crate::sort;
 use alloc::format;
 
 use super::{Answer, Call, History, Outcome, Val};
@@ -63,7 +64,7 @@ pub fn check_read(h: &History, read: usize) -> Option<Answer> {
 /// Judges every read of `h`: the first stale read by completion, or holds.
 pub fn check(h: &History) -> Answer {
     let mut reads: alloc::vec::Vec<usize> = (0..h.ops.len()).collect();
-    reads.sort_unstable_by_key(|&i| (h.ops[i].end(), i));
+    sort::by_key(&mut reads, |&i| (h.ops[i].end(), i));
     reads.into_iter().find_map(|i| check_read(h, i)).unwrap_or(Answer::Holds { witness: alloc::vec::Vec::new() })
 }
 

@@ -7,6 +7,7 @@
 //! (how far each process has got, state) prunes what was explored. Operations of unknown
 //! outcome may be placed anywhere after their process's earlier ones, with any result.
 
+use crate::sort;
 use alloc::borrow::Cow;
 use alloc::collections::BTreeSet;
 use alloc::format;
@@ -78,7 +79,7 @@ impl<'h> Search<'h> {
             }
         }
         for (_, list) in &mut processes {
-            list.sort_by_key(|&i| (history.ops[i].invoke, i));
+            sort::by_key(list, |&i| (history.ops[i].invoke, i));
         }
         let key_of = history.ops.iter().map(|o| keys.binary_search(&o.key).unwrap_or(0)).collect();
         Search {
@@ -128,7 +129,7 @@ impl<'h> Search<'h> {
                 .enumerate()
                 .filter_map(|(p, (_, list))| list.get(self.cursors[p] as usize).map(|&i| (h.ops[i].invoke, p, i)))
                 .collect();
-            heads.sort_unstable();
+            sort::ascending(&mut heads);
             let mut found = None;
             for (rank, &(_, p, i)) in heads.iter().enumerate().skip(self.choice) {
                 let k = self.key_of[i];

@@ -14,6 +14,7 @@
 //! - **writes follow reads**: nobody sees a write made after reading `w` and then a value
 //!   older than `w` (or the initial one) on `w`'s key.
 
+use crate::sort;
 use alloc::format;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -116,7 +117,7 @@ impl<'h> Sessions<'h> {
         let processes: Vec<Vec<usize>> = processes
             .into_iter()
             .map(|(_, mut list)| {
-                list.sort_by_key(|&i| (h.ops[i].invoke, i));
+                sort::by_key(&mut list, |&i| (h.ops[i].invoke, i));
                 list
             })
             .collect();

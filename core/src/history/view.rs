@@ -2,6 +2,7 @@
 //! point, and every judge's verdict with the operations that show it. Built by a lab's live
 //! judge or from a history file; renderers draw it without knowing which.
 
+use crate::sort;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -89,7 +90,7 @@ fn concurrency(h: &History) -> usize {
         edges.push((op.invoke, 1));
         edges.push((op.end(), -1));
     }
-    edges.sort_by_key(|&(t, d)| (t, -d));
+    sort::by_key(&mut edges, |&(t, d)| (t, -d));
     let (mut open, mut most) = (0i64, 0i64);
     for (_, d) in edges {
         open += i64::from(d);
@@ -97,7 +98,7 @@ fn concurrency(h: &History) -> usize {
     }
     let processes = {
         let mut p: Vec<u64> = h.ops.iter().map(|o| o.process).collect();
-        p.sort_unstable();
+        sort::ascending(&mut p);
         p.dedup();
         p.len()
     };

@@ -9,6 +9,7 @@
 //! The budget is far beyond any legitimate burst: the busiest lab settings produce a few
 //! dozen events in one microsecond.
 
+use crate::sort;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
@@ -93,7 +94,7 @@ fn repeating(trace: &Trace) -> Vec<(String, u64)> {
         *counts.entry(name).or_insert(0) += 1;
     }
     let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    sort::by(&mut counts, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     counts.truncate(3);
     counts
 }

@@ -4,6 +4,7 @@
 //! event due at or after `t`. An operator's live action is stamped `now + 1us`, after every
 //! event at `now` already ran, so the recorded script replays the run exactly.
 
+use crate::sort;
 use alloc::vec::Vec;
 
 use crate::fault::Fault;
@@ -17,7 +18,7 @@ pub struct FaultSchedule {
 
 impl FaultSchedule {
     pub fn new(mut faults: Vec<Fault>) -> Self {
-        faults.sort_by_key(|f| f.at);
+        sort::by_key(&mut faults, |f| f.at);
         FaultSchedule { faults, next: 0 }
     }
 

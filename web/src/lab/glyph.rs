@@ -3,6 +3,7 @@
 //! one number that matters in the lab drawn inside, and a timer as an arc that drains around
 //! the node. [`Legend`] explains every mark the canvas is showing.
 
+use playground_core::sort;
 use std::collections::BTreeSet;
 
 use playground_core::process::MsgClass;
@@ -248,7 +249,7 @@ pub fn Legend(props: &LegendProps) -> Html {
             None => roles.push((shape, vec![role])),
         }
     }
-    roles.sort();
+    sort::ascending(&mut roles);
     let standings: BTreeSet<&'static str> =
         nodes.iter().filter(|n| n.glyph.standing != Standing::Plain).map(|n| n.glyph.standing.label()).collect();
     let marks: BTreeSet<&'static str> = nodes.iter().filter_map(|n| n.glyph.mark.map(|(what, _)| what)).collect();

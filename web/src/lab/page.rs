@@ -2,6 +2,7 @@
 //! metrics, the event log with its inspector, and the explain panel. In embed mode only the
 //! canvas, the transport and the guarantees remain, with a link to the full playground.
 
+use playground_core::sort;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -327,7 +328,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             what: name.to_string(),
         }))
         .collect();
-    markers.sort_by_key(|m| m.at);
+    sort::by_key(&mut markers, |m| m.at);
     // An exercise's timeline is its judged span.
     let end = state.limit.unwrap_or_else(|| scrub_end(&state, markers.last().map_or(0, |m| m.at)));
     let timebar = html! {

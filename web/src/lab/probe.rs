@@ -6,6 +6,7 @@
 //! the simulation update took inside each frame, and publishes their percentiles on a hidden
 //! `#frame-probe` element.
 
+use playground_core::sort;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -31,7 +32,7 @@ fn percentile(values: &[f64], p: f64) -> f64 {
         return 0.0;
     }
     let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sort::by(&mut sorted, f64::total_cmp);
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 

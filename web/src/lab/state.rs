@@ -2,6 +2,7 @@
 //! is one) and turns the person's actions into runner calls: seek, step, inject a fault,
 //! restart with a new parameter. Rendering reads the runner; nothing here simulates.
 
+use playground_core::sort;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -228,7 +229,7 @@ impl LabState {
             }
         }
         drop(runner);
-        self.violations.sort();
+        sort::ascending(&mut self.violations);
     }
 
     /// Forgets violations after now: the run's future has changed.

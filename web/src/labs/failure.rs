@@ -3,6 +3,7 @@
 //! crashes, and the detectors' trade-off curve; leases as granted and as believed, with
 //! every write; the replicas and each epoch's leaders; the payment server's load.
 
+use playground_core::sort;
 use std::rc::Rc;
 
 use playground_core::labs::failure::{CurvePoint, Detector, FailureView, ProcessTrace};
@@ -129,7 +130,7 @@ fn curve(v: &FailureView) -> Html {
     let y = |ms: f64| h - b - ms / max_det * (h - b - 10.0);
     let series = |detector: Detector, class: &'static str| {
         let mut sorted: Vec<&&CurvePoint> = pts.iter().filter(|c| c.detector == detector && !c.current).collect();
-        sorted.sort_by(|a, b| a.setting.total_cmp(&b.setting));
+        sort::by(&mut sorted, |a, b| a.setting.total_cmp(&b.setting));
         let d: String = sorted
             .iter()
             .enumerate()
@@ -180,7 +181,7 @@ fn curve(v: &FailureView) -> Html {
 fn leases(v: &FailureView) -> Html {
     let clients: Vec<u16> = {
         let mut c: Vec<u16> = v.leases.iter().map(|l| l.client).chain(v.writes.iter().map(|w| w.client)).collect();
-        c.sort_unstable();
+        sort::ascending(&mut c);
         c.dedup();
         c
     };

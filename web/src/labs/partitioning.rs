@@ -3,6 +3,7 @@
 //! keys and load per node, the moves under way, every rebalance against its optimum, and
 //! the load spread against the number of virtual nodes.
 
+use playground_core::sort;
 use std::f64::consts::{FRAC_PI_2, TAU};
 use std::rc::Rc;
 
@@ -222,9 +223,9 @@ fn load_bars(v: &PartitioningView) -> Html {
     // A hundred rows would bury the page: the busiest nodes, and a count of the rest.
     let mut shown: Vec<_> = v.nodes.iter().collect();
     if shown.len() > MAX_ROWS {
-        shown.sort_by_key(|n| std::cmp::Reverse((n.served, n.keys)));
+        sort::by_key(&mut shown, |n| std::cmp::Reverse((n.served, n.keys)));
         shown.truncate(MAX_ROWS);
-        shown.sort_by_key(|n| n.node);
+        sort::by_key(&mut shown, |n| n.node);
     }
     let hidden = v.nodes.len() - shown.len();
     let rows = shown.into_iter().map(|n| {

@@ -3,6 +3,7 @@
 //! over the last seconds; the sagas as rows of steps and compensations beside the services'
 //! books; the outbox table, the relay, the broker's log and the consumer.
 
+use playground_core::sort;
 use std::rc::Rc;
 
 use playground_core::labs::transactions::msg::{saga, tx, write, Account, COMPENSATIONS, STEPS};
@@ -115,7 +116,7 @@ fn lock_bars(v: &TransactionsView) -> Html {
     let start = v.now.saturating_sub(WINDOW);
     let mut accounts: Vec<u8> = v.banks.iter().flat_map(|b| b.accounts.iter().map(|a| a.0)).collect();
     accounts.extend(v.locks.iter().map(|l| l.account));
-    accounts.sort_unstable();
+    sort::ascending(&mut accounts);
     accounts.dedup();
     let (left, width, row) = (34.0, 560.0, 14.0);
     let x = |t: Micros| left + (t.saturating_sub(start)) as f64 / WINDOW as f64 * width;

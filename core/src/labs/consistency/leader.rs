@@ -14,6 +14,7 @@
 //! In the sequential mode, reads are answered by any replica from its committed state,
 //! once that is at least as new as anything the client has seen (`after`).
 
+use crate::sort;
 use alloc::vec::Vec;
 
 use super::msg::{Msg, Request};
@@ -220,8 +221,8 @@ impl Replica {
         let mut probes: Vec<u64> = self.matched.iter().map(|m| m.1).collect();
         seqs[own] = self.stable.seq;
         probes[own] = self.probe;
-        seqs.sort_unstable_by(|a, b| b.cmp(a));
-        probes.sort_unstable_by(|a, b| b.cmp(a));
+        sort::by(&mut seqs, |a, b| b.cmp(a));
+        sort::by(&mut probes, |a, b| b.cmp(a));
         let majority = self.majority();
         let (commit, confirmed) = (seqs[majority - 1], probes[majority - 1]);
         if commit > self.stable.commit {

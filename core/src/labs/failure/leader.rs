@@ -13,6 +13,7 @@
 //! writes it stored alone: after a partition both sides accept writes, and two isolated
 //! replicas can lead the same epoch.
 
+use crate::sort;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -120,7 +121,7 @@ impl Replica {
             }
             let mut sent: Vec<Micros> = echoes.iter().map(|e| e.1).collect();
             sent.push(now);
-            sent.sort_unstable_by(|a, b| b.cmp(a));
+            sort::by(&mut sent, |a, b| b.cmp(a));
             if let Some(&t) = sent.get(needed - 1) {
                 *lease_until = (*lease_until).max(t + election / 2);
             }

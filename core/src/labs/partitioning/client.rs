@@ -7,6 +7,7 @@
 //! of its copies at random and read from all of them, keeping the newest. A scan asks every
 //! node that may hold keys of its interval: a few for ranges, all of them for hashes.
 
+use crate::sort;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -218,7 +219,7 @@ impl Client {
         ask: impl Fn(u32) -> Msg,
         out: &mut Out<State>,
     ) {
-        targets.sort_unstable();
+        sort::ascending(&mut targets);
         targets.dedup();
         let id = self.next_id;
         self.next_id += 1;

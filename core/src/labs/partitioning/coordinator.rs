@@ -10,6 +10,7 @@
 //! nobody else has them) unless the lab's `reassign` knob takes silent nodes out of the map,
 //! which, without replication, gives their keys to nodes that never had them.
 
+use crate::sort;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
@@ -101,7 +102,7 @@ impl Coordinator {
         let members = self.members(ctx);
         let mut nodes: Vec<NodeId> =
             self.map.nodes.iter().chain(next.nodes.iter()).copied().filter(|n| members.contains(n)).collect();
-        nodes.sort_unstable();
+        sort::ascending(&mut nodes);
         nodes.dedup();
         nodes.retain(|&n| self.alive(ctx, n));
         nodes
@@ -160,7 +161,7 @@ impl Coordinator {
             .into_iter()
             .filter(|&n| self.alive(ctx, n) && !self.heard.get(&n).is_some_and(|h| h.leaving))
             .collect();
-        desired.sort_unstable();
+        sort::ascending(&mut desired);
         desired
     }
 
@@ -183,7 +184,7 @@ impl Coordinator {
         let members = self.members(ctx);
         let desired = self.desired(ctx);
         let mut current = self.map.nodes.clone();
-        current.sort_unstable();
+        sort::ascending(&mut current);
         let loads = self.loads();
         let per_node = self.per_node();
         if desired != current && !desired.is_empty() {

@@ -5,6 +5,7 @@
 //! sequential workload lands on one range: hence dynamic splitting of ranges that grow past
 //! a maximum size, and merging of adjacent ranges that shrink below a minimum.
 
+use crate::sort;
 use alloc::vec::Vec;
 
 /// One range of keys, `start..=last`, and its owner.
@@ -124,7 +125,7 @@ impl Ranges {
             .chain(plan.merges.iter().map(|&index| (index, false)))
             .collect();
         // From the highest index down, each change only shifts ranges already handled.
-        actions.sort_unstable_by(|a, b| b.cmp(a));
+        sort::by(&mut actions, |a, b| b.cmp(a));
         for (index, is_split) in actions {
             if is_split {
                 if let Some(at) = self.midpoint(index) {

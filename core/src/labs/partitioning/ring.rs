@@ -9,6 +9,7 @@
 //! even them out.
 
 use super::schemes::key_hash;
+use crate::sort;
 use alloc::vec::Vec;
 
 /// The fewest virtual nodes per node a ring accepts.
@@ -44,14 +45,14 @@ impl Ring {
     pub fn new(nodes: &[u16], vnodes: u16) -> Ring {
         let vnodes = vnodes.clamp(MIN_VNODES, MAX_VNODES);
         let mut unique = nodes.to_vec();
-        unique.sort_unstable();
+        sort::ascending(&mut unique);
         unique.dedup();
         let mut points: Vec<Point> = unique
             .iter()
             .flat_map(|&node| (0..vnodes).map(move |replica| Point { position: vnode_position(node, replica), node }))
             .collect();
         // Sorted once: 100 nodes of 256 points each take a millisecond, not a second.
-        points.sort_unstable();
+        sort::ascending(&mut points);
         Ring { vnodes, points }
     }
 
@@ -68,7 +69,7 @@ impl Ring {
     /// The nodes on the ring, in ascending id order.
     pub fn nodes(&self) -> Vec<u16> {
         let mut nodes: Vec<u16> = self.points.iter().map(|point| point.node).collect();
-        nodes.sort_unstable();
+        sort::ascending(&mut nodes);
         nodes.dedup();
         nodes
     }
@@ -87,7 +88,7 @@ impl Ring {
             return false;
         }
         self.points.extend((0..self.vnodes).map(|replica| Point { position: vnode_position(node, replica), node }));
-        self.points.sort_unstable();
+        sort::ascending(&mut self.points);
         true
     }
 

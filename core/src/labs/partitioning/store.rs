@@ -15,6 +15,7 @@
 //! it and sends each key once, deleting it at once: a lost batch or a crashed receiver
 //! loses keys, and a read that reaches the new owner before its batch finds nothing.
 
+use crate::sort;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::format;
 use alloc::string::String;
@@ -136,7 +137,7 @@ impl Store {
     fn loads(&self) -> Vec<RangeLoad> {
         let space = self.config.space;
         let mut points: Vec<u64> = self.stable.data.keys().map(|&k| space.point(Scheme::Ranges, k)).collect();
-        points.sort_unstable();
+        sort::ascending(&mut points);
         let ranges = &self.map.map.ranges;
         let mut loads: Vec<RangeLoad> = Vec::new();
         for r in ranges.ranges().iter().filter(|r| r.owner == self.me) {
@@ -386,7 +387,7 @@ impl Store {
             .filter_map(|&k| placement.owner(&space, k).filter(|&o| o != self.me).map(|o| (k, o)))
             .collect();
         let mut queue: Vec<(NodeId, Key)> = self.moving.iter().map(|(&k, &o)| (o, k)).collect();
-        queue.sort_unstable();
+        sort::ascending(&mut queue);
         self.queue = queue.into();
         self.sent.clear();
         self.batches.clear();

@@ -6,6 +6,7 @@
 //! checkers can tell whether a write that was dropped had been seen by the one that replaced
 //! it: if not, it is a lost update.
 
+use crate::sort;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +56,7 @@ impl Cell {
     /// Every version's value, smallest first.
     pub fn values(&self) -> Vec<Value> {
         let mut values: Vec<Value> = self.versions.iter().map(|v| v.value).collect();
-        values.sort_unstable();
+        sort::ascending(&mut values);
         values
     }
 
@@ -97,7 +98,7 @@ impl Cell {
         }
         self.versions.retain(|mine| !v.clock.dominates(&mine.clock));
         self.versions.push(v.clone());
-        self.versions.sort_unstable_by_key(|v| (v.origin, v.stamp, v.value));
+        sort::by_key(&mut self.versions, |v| (v.origin, v.stamp, v.value));
         true
     }
 }
@@ -279,7 +280,7 @@ impl DcState {
     pub fn values(&self, key: Key) -> Vec<Value> {
         let mut values: Vec<Value> =
             self.registers.get(usize::from(key)).map(|s| s.iter().map(|s| s.value).collect()).unwrap_or_default();
-        values.sort_unstable();
+        sort::ascending(&mut values);
         values
     }
 
@@ -343,7 +344,7 @@ fn merge_register(
             }
             slot.retain(|s| !s.seen_by(&incoming));
             slot.push(incoming);
-            slot.sort_unstable_by_key(|s| (s.dc, s.number));
+            sort::by_key(slot, |s| (s.dc, s.number));
         }
     }
 }
