@@ -242,20 +242,20 @@ impl Exercise {
     /// is decided) in 10 ms steps. `Ok(Status::Met)` or `Ok(Status::Missed)`; `Err` when the
     /// scenario is outside the limits or does not start.
     pub fn grade(&self, student: &Scenario) -> Result<Status, String> {
-        self.check(student)?;
-        let mut run = crate::lab::start(student).map_err(|e| e.to_string())?;
-        let step = 10 * crate::time::MICROS_PER_MS;
+        let mut grading = self.start_grading(student)?;
         loop {
-            let next = (run.now() + step).min(self.limits.deadline);
-            run.run_until(next);
-            match self.status(run.as_ref()) {
-                Status::Open if run.now() < self.limits.deadline && run.stalled().is_none() => {}
-                Status::Open => {
-                    return Ok(Status::Missed { at: run.now(), event: None, why: "the run stopped early".into() })
-                }
-                decided => return Ok(decided),
+            if let Some(status) = grading.advance(u32::MAX) {
+                return Ok(status);
             }
         }
+    }
+
+    /// Starts grading a student's scenario, to be advanced a slice at a time (a page does, so
+    /// a long deadline never holds up a frame); [`Exercise::grade`] runs it in one go.
+    pub fn start_grading(&self, student: &Scenario) -> Result<Grading, String> {
+        self.check(student)?;
+        let run = crate::lab::start(student).map_err(|e| e.to_string())?;
+        Ok(Grading { exercise: self.clone(), run })
     }
 
     /// The `?x=` form.
@@ -298,5 +298,41 @@ impl Exercise {
         }
         exercise.start.check_limits().map_err(|e| ExerciseError(e.to_string()))?;
         Ok(exercise)
+    }
+}
+
+/// A grading in progress (see [`Exercise::start_grading`]).
+pub struct Grading {
+    exercise: Exercise,
+    run: alloc::boxed::Box<dyn LabRun>,
+}
+
+impl Grading {
+    /// Runs up to `steps` more 10 ms steps of the student's run; the status once the goal is
+    /// decided: `Met` or `Missed`, never `Open`.
+    pub fn advance(&mut self, steps: u32) -> Option<Status> {
+        let deadline = self.exercise.limits.deadline;
+        let step = 10 * crate::time::MICROS_PER_MS;
+        for _ in 0..steps {
+            let next = (self.run.now() + step).min(deadline);
+            self.run.run_until(next);
+            match self.exercise.status(self.run.as_ref()) {
+                Status::Open if self.run.now() < deadline && self.run.stalled().is_none() => {}
+                Status::Open => {
+                    return Some(Status::Missed {
+                        at: self.run.now(),
+                        event: None,
+                        why: "the run stopped early".into(),
+                    })
+                }
+                decided => return Some(decided),
+            }
+        }
+        None
+    }
+
+    /// How far the run has come toward the deadline, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        (self.run.now() as f64 / self.exercise.limits.deadline.max(1) as f64).min(1.0)
     }
 }

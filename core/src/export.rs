@@ -236,27 +236,78 @@ impl Exporter {
     }
 }
 
+/// A trace export in progress: the scenario replayed from the start to `until`, as JSON lines,
+/// header first, at most `max_events` events. A page advances it a slice at a time, so a
+/// long run never holds up a frame; [`json_lines`] runs it in one go.
+pub struct TraceExport {
+    run: alloc::boxed::Box<dyn LabRun>,
+    exporter: Exporter,
+    out: String,
+    count: u64,
+    until: Micros,
+    max_events: u64,
+}
+
+impl TraceExport {
+    pub fn start(scenario: &Scenario, until: Micros, max_events: u64) -> Result<TraceExport, String> {
+        let run = crate::lab::start(scenario).map_err(|e| alloc::string::ToString::to_string(&e))?;
+        let (exporter, header) = Exporter::new(run.as_ref(), scenario);
+        let mut export = TraceExport { run, exporter, out: header, count: 0, until, max_events };
+        export.out.push('\n');
+        export.take_lines();
+        Ok(export)
+    }
+
+    fn take_lines(&mut self) {
+        let (out, count, max) = (&mut self.out, &mut self.count, self.max_events);
+        self.exporter.drain(self.run.as_ref(), |line| {
+            if *count < max {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            *count += 1;
+        });
+    }
+
+    fn done(&self) -> bool {
+        self.count >= self.max_events || self.run.next_time().is_none_or(|t| t > self.until)
+    }
+
+    /// Processes up to `events` more events; true once the export is complete.
+    pub fn advance(&mut self, events: u64) -> bool {
+        for _ in 0..events {
+            if self.done() {
+                break;
+            }
+            if !self.run.step() {
+                break;
+            }
+            self.take_lines();
+        }
+        self.done()
+    }
+
+    /// How far the replay has come, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        if self.done() {
+            return 1.0;
+        }
+        let by_time = self.run.now() as f64 / self.until.max(1) as f64;
+        let by_count = self.count as f64 / self.max_events.max(1) as f64;
+        by_time.max(by_count).min(1.0)
+    }
+
+    /// The JSON lines, and whether the run had more events than were written.
+    pub fn finish(self) -> (String, bool) {
+        let more = self.count > self.max_events || self.run.next_time().is_some_and(|t| t <= self.until);
+        (self.out, more)
+    }
+}
+
 /// Replays `scenario` from the start to `until` and returns its trace as JSON lines, header
 /// first, at most `max_events` events; the second value says whether the run had more.
 pub fn json_lines(scenario: &Scenario, until: Micros, max_events: u64) -> Result<(String, bool), String> {
-    let mut run = crate::lab::start(scenario).map_err(|e| alloc::string::ToString::to_string(&e))?;
-    let (mut exporter, header) = Exporter::new(run.as_ref(), scenario);
-    let mut out = header;
-    out.push('\n');
-    let mut count = 0u64;
-    let push = |line: String, out: &mut String, count: &mut u64| {
-        if *count < max_events {
-            out.push_str(&line);
-            out.push('\n');
-        }
-        *count += 1;
-    };
-    exporter.drain(run.as_ref(), |l| push(l, &mut out, &mut count));
-    while run.next_time().is_some_and(|t| t <= until) && count < max_events {
-        if !run.step() {
-            break;
-        }
-        exporter.drain(run.as_ref(), |l| push(l, &mut out, &mut count));
-    }
-    Ok((out, count > max_events || run.next_time().is_some_and(|t| t <= until)))
+    let mut export = TraceExport::start(scenario, until, max_events)?;
+    while !export.advance(u64::MAX) {}
+    Ok(export.finish())
 }

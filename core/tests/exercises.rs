@@ -18,6 +18,28 @@ fn every_lab_has_exercises() {
     assert_eq!(ids.len(), ENTRIES.len(), "exercise ids are unique");
 }
 
+/// A page grades a slice at a time: the same status as grading in one go, for every shipped
+/// exercise's start and solution.
+#[test]
+fn grading_in_slices_decides_the_same() {
+    for entry in ENTRIES {
+        let exercise = entry.exercise().unwrap();
+        for student in [exercise.start.clone(), entry.solution().unwrap()] {
+            let whole = exercise.grade(&student).unwrap();
+            let mut grading = exercise.start_grading(&student).unwrap();
+            let mut last = 0.0;
+            let sliced = loop {
+                if let Some(status) = grading.advance(7) {
+                    break status;
+                }
+                assert!(grading.progress() >= last && grading.progress() < 1.0, "{}", entry.id);
+                last = grading.progress();
+            };
+            assert_eq!(sliced, whole, "{}", entry.id);
+        }
+    }
+}
+
 #[test]
 fn each_start_misses_the_goal_and_each_solution_meets_it() {
     let mut problems = Vec::new();

@@ -2,7 +2,7 @@
 //! the run is there in order with the fields its kind documents, and the export of a link is
 //! the same bytes every time.
 
-use playground_core::export::{event_line, json_lines, push_str, SCHEMA};
+use playground_core::export::{event_line, json_lines, push_str, TraceExport, SCHEMA};
 use playground_core::lab;
 use playground_core::scenario::Scenario;
 use playground_core::time::MICROS_PER_SEC;
@@ -65,6 +65,26 @@ fn a_long_run_is_cut_at_the_limit_and_says_so() {
     let (text, truncated) = json_lines(&scenario, 60 * MICROS_PER_SEC, 100).unwrap();
     assert!(truncated);
     assert_eq!(text.lines().count(), 101);
+}
+
+/// A page advances an export a slice at a time: the file is the same bytes as in one go, and
+/// the progress climbs to 1 without going back.
+#[test]
+fn an_export_advanced_in_slices_is_the_same_file() {
+    for (lab, until, max) in [("raft", 3 * MICROS_PER_SEC, u64::MAX), ("network", 60 * MICROS_PER_SEC, 5_000)] {
+        let scenario = Scenario::new(lab, 2);
+        let whole = json_lines(&scenario, until, max).unwrap();
+        let mut export = TraceExport::start(&scenario, until, max).unwrap();
+        let (mut slices, mut last) = (0, 0.0);
+        while !export.advance(137) {
+            slices += 1;
+            assert!(export.progress() >= last && export.progress() <= 1.0);
+            last = export.progress();
+        }
+        assert!(slices > 3, "{lab}: {slices} slices");
+        assert_eq!(export.progress(), 1.0, "{lab}");
+        assert_eq!(export.finish(), whole, "{lab}");
+    }
 }
 
 #[test]

@@ -132,6 +132,31 @@ fn the_trace_and_the_picture_are_downloaded_and_read_back() {
         b.script("return document.querySelector('main.lab .canvases svg[role=group]').getBoundingClientRect().width");
     let on_screen = on_screen.as_f64().unwrap();
     assert!((f64::from(width) - 2.0 * on_screen).abs() <= 2.0, "PNG {width} px wide, canvas {on_screen} px on screen");
+    // A long trace (the network lab's throughput workload at 30 s: over 200,000 events, the
+    // most a page writes) is replayed a slice at a time: the click returns at once with the
+    // progress shown, and Cancel stops it, so no file comes.
+    let mut long = playground_core::labs::network::throughput_workload();
+    long.at = 30_000_000;
+    b.goto(&format!("{}?s={}", site.base, long.encode()));
+    b.until("the link's moment", || clock(&b) == "30.000000s");
+    b.click(&b.find("#export-trace"));
+    let shown = b.script("return document.querySelector('progress[aria-label=\"Exporting the trace\"]') !== null");
+    assert_eq!(shown, serde_json::json!(true), "the export's progress is shown while it runs");
+    assert!(b.exists("#export-trace[disabled]"), "one export at a time");
+    b.click(&b.find("#export-cancel"));
+    assert!(!b.exists("#export-cancel"));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let network_files = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("network"))
+        .count();
+    assert_eq!(network_files, 0, "a cancelled export downloads nothing");
+    // Exported to the end, the file says where it was cut.
+    b.click(&b.find("#export-trace"));
+    let cut = std::fs::read_to_string(downloaded(&folder, "seed2024-30000ms.jsonl")).unwrap();
+    assert_eq!(cut.lines().count(), 200_001);
+    assert!(b.text(&b.find(".notice")).contains("cut at 200000 events"));
     if std::env::var_os("KEEP_DOWNLOADS").is_none() {
         let _ = std::fs::remove_dir_all(&folder);
     }

@@ -14,6 +14,7 @@ mod log;
 mod page;
 mod panels;
 mod probe;
+pub(crate) mod sliced;
 pub mod state;
 mod timeline;
 mod tools;

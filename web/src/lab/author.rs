@@ -1,20 +1,19 @@
 //! Authoring mode for instructors: the run on screen becomes an exercise's start; pick a goal
 //! from the lab's own guarantees and counters, set the limits, check that the start alone does
-//! not already meet the goal, and copy the exercise's link or its iframe snippet.
+//! not already meet the goal (run to the deadline a slice per frame, with its progress), and copy the exercise's link or its iframe snippet.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use playground_core::exercise::{Exercise, Goal, Limits, Status};
+use playground_core::exercise::{Exercise, Goal, Grading, Limits, Status};
 use playground_core::lab::ParamSpec;
 use playground_core::scenario::Scenario;
 use playground_core::time::{format_time, parse_duration};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use super::sliced::{self, Pending};
 use crate::dom;
-
-/// The page grades a start up to this deadline in one click.
-const CHECK_LIMIT: playground_core::time::Micros = 60 * playground_core::time::MICROS_PER_SEC;
 
 /// The kinds of action a student may be allowed to add.
 const ACTIONS: &[&str] = &["crash", "restart", "pause", "partition", "heal", "cut", "slow", "join", "leave", "do"];
@@ -106,6 +105,9 @@ pub fn Author(props: &AuthorProps) -> Html {
     });
     // The result of checking the start against the goal: (the draft checked, what it said).
     let checked = use_state(|| None::<(Draft, String)>);
+    // While the start is being checked, how far it has run; the next slice waits in `pending`.
+    let checking = use_state(|| None::<f64>);
+    let pending: Pending = use_mut_ref(|| None);
     let edit = |change: fn(&mut Draft, String)| {
         let draft = draft.clone();
         Callback::from(move |value: String| {
@@ -195,17 +197,13 @@ pub fn Author(props: &AuthorProps) -> Html {
                     dom::copy(&text);
                 })
             };
+            // Grading runs a slice at a time; `checking` is its progress while it runs.
             let check = {
-                let (checked, draft, exercise) = (checked.clone(), (*draft).clone(), exercise.clone());
+                let (checked, checking, pending) = (checked.clone(), checking.clone(), pending.clone());
+                let (draft, exercise) = ((*draft).clone(), exercise.clone());
                 Callback::from(move |_: MouseEvent| {
-                    // Grading runs the whole span in this click: a minute of virtual time at
-                    // most here; longer ones are for `playground exercise`.
-                    if exercise.limits.deadline > CHECK_LIMIT {
-                        let said = "This deadline is past a minute: check the start with `playground exercise <link> --scenario <link>`.";
-                        checked.set(Some((draft.clone(), said.to_string())));
-                        return;
-                    }
-                    let said = match exercise.grade(&exercise.start) {
+                    let said = |status: Result<Status, String>| {
+                        match status {
                         Ok(Status::Met { at, .. }) => format!(
                             "The start alone meets the goal at {}: students would have nothing to do. Change the start or the goal.",
                             format_time(at)
@@ -213,8 +211,35 @@ pub fn Author(props: &AuthorProps) -> Html {
                         Ok(Status::Missed { why, .. }) => format!("Good: the start alone misses the goal ({why})."),
                         Ok(Status::Open) => "The start leaves the goal open at the deadline.".to_string(),
                         Err(e) => format!("The start cannot be graded: {e}."),
+                    }
                     };
-                    checked.set(Some((draft.clone(), said)));
+                    let grading = match exercise.start_grading(&exercise.start) {
+                        Ok(grading) => grading,
+                        Err(e) => return checked.set(Some((draft.clone(), said(Err(e))))),
+                    };
+                    checking.set(Some(0.0));
+                    let status = Rc::new(Cell::new(None));
+                    let (decided, shown, done, checked, draft) =
+                        (status.clone(), checking.clone(), checking.clone(), checked.clone(), draft.clone());
+                    let advance = move |grading: &mut Grading| match grading.advance(20) {
+                        Some(found) => {
+                            decided.set(Some(found));
+                            true
+                        }
+                        None => false,
+                    };
+                    let finished = move |_: Grading| {
+                        done.set(None);
+                        checked.set(status.take().map(|s| (draft, said(Ok(s)))));
+                    };
+                    sliced::run(&pending, grading, advance, move |g| shown.set(Some(g.progress())), finished);
+                })
+            };
+            let stop = {
+                let (checking, pending) = (checking.clone(), pending.clone());
+                Callback::from(move |_: MouseEvent| {
+                    sliced::cancel(&pending);
+                    checking.set(None);
                 })
             };
             let verdict = checked.as_ref().filter(|(d, _)| d == &*draft).map(|(_, said)| said.clone());
@@ -226,10 +251,16 @@ pub fn Author(props: &AuthorProps) -> Html {
                     <div class="author-buttons">
                         <button onclick={copy(link.clone())}>{ "Copy link" }</button>
                         <button onclick={copy(snippet)}>{ "Copy iframe" }</button>
-                        <button id="author-check" onclick={check}>{ "Check the start against the goal" }</button>
+                        <button id="author-check" onclick={check} disabled={checking.is_some()}>{ "Check the start against the goal" }</button>
                         <a href={link} target="_blank" rel="noopener">{ "Try it ↗" }</a>
                     </div>
-                    if let Some(said) = verdict { <p id="author-verdict" role="status">{ said }</p> }
+                    if let Some(fraction) = *checking {
+                        <p class="checking" role="status">
+                            <progress max="1" value={format!("{fraction:.3}")} aria-label="Checking the start"></progress>
+                            { format!(" Running the start to the deadline: {:.0} % ", fraction * 100.0) }
+                            <button id="author-check-cancel" onclick={stop}>{ "Cancel" }</button>
+                        </p>
+                    } else if let Some(said) = verdict { <p id="author-verdict" role="status">{ said }</p> }
                 </div>
             }
         }

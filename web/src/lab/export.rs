@@ -1,14 +1,15 @@
 //! Exports, written when clicked: the run's trace as JSON lines (replayed from the start by
-//! core, so every event is there), and the picture on screen as SVG (self-contained, every
+//! core, so every event is there, a slice per frame with its progress shown), and the picture on screen as SVG (self-contained, every
 //! style inlined) or PNG, at the size on screen or larger, for slides and papers.
 
-use playground_core::export::json_lines;
+use playground_core::export::TraceExport;
 use playground_core::scenario::Scenario;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlCanvasElement, HtmlImageElement};
 use yew::prelude::*;
 
+use super::sliced::{self, Pending};
 use super::state::Action;
 use crate::dom;
 
@@ -142,18 +143,37 @@ fn download_png(svg: String, width: f64, height: f64, name: String, failed: Call
 pub fn Exports(props: &ExportsProps) -> Html {
     let scale = use_state(|| 2u32);
     let base = format!("{}-seed{}-{}ms", props.scenario.lab, props.scenario.seed, props.scenario.at / 1_000);
+    // The replay runs a slice at a time; `exporting` is its progress while it runs.
+    let exporting = use_state(|| None::<f64>);
+    let pending: Pending = use_mut_ref(|| None);
     let trace = {
         let (scenario, dispatch, name) = (props.scenario.clone(), props.dispatch.clone(), format!("{base}.jsonl"));
-        Callback::from(move |_: MouseEvent| match json_lines(&scenario, scenario.at, MAX_EVENTS) {
-            Ok((text, truncated)) => {
+        let (exporting, pending) = (exporting.clone(), pending.clone());
+        Callback::from(move |_: MouseEvent| {
+            let job = match TraceExport::start(&scenario, scenario.at, MAX_EVENTS) {
+                Ok(job) => job,
+                Err(e) => return dispatch.emit(Action::Notice(Some(format!("The trace could not be exported: {e}")))),
+            };
+            exporting.set(Some(0.0));
+            let (shown, done, name, dispatch) = (exporting.clone(), exporting.clone(), name.clone(), dispatch.clone());
+            let finished = move |job: TraceExport| {
+                done.set(None);
+                let (text, truncated) = job.finish();
                 dom::download(&name, "application/x-ndjson", &text);
                 if truncated {
                     dispatch.emit(Action::Notice(Some(format!(
                         "The trace was cut at {MAX_EVENTS} events; `playground run --export-trace` writes any length."
                     ))));
                 }
-            }
-            Err(e) => dispatch.emit(Action::Notice(Some(format!("The trace could not be exported: {e}")))),
+            };
+            sliced::run(&pending, job, |job| job.advance(500), move |job| shown.set(Some(job.progress())), finished);
+        })
+    };
+    let stop = {
+        let (exporting, pending) = (exporting.clone(), pending.clone());
+        Callback::from(move |_: MouseEvent| {
+            sliced::cancel(&pending);
+            exporting.set(None);
         })
     };
     let failed = {
@@ -193,7 +213,14 @@ pub fn Exports(props: &ExportsProps) -> Html {
     html! {
         <div class="exports" role="group" aria-label="Export">
             <span>{ "Export: " }</span>
-            <button id="export-trace" onclick={trace} title="Every event of this run up to now, one JSON object per line (schema in docs/TRACE.md)">{ "Trace (JSON lines)" }</button>
+            <button id="export-trace" onclick={trace} disabled={exporting.is_some()} title="Every event of this run up to now, one JSON object per line (schema in docs/TRACE.md)">{ "Trace (JSON lines)" }</button>
+            if let Some(fraction) = *exporting {
+                <span class="exporting" role="status">
+                    <progress max="1" value={format!("{fraction:.3}")} aria-label="Exporting the trace"></progress>
+                    { format!(" {:.0} % ", fraction * 100.0) }
+                    <button id="export-cancel" onclick={stop}>{ "Cancel" }</button>
+                </span>
+            }
             <button id="export-svg" onclick={svg} title="The picture as on screen, self-contained">{ "Picture (SVG)" }</button>
             <button id="export-png" onclick={png}>{ "Picture (PNG)" }</button>
             <label>{ "at " }

@@ -3,10 +3,8 @@
 //! progress bar and a Cancel button, then drawn on the same timeline.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use playground_core::history::view::{HistoryView, ModelView};
 use playground_core::history::{causal, edn, linear, sequential, session, Answer, Budget, History, Model};
 use playground_core::labs::consistency::MODELS;
@@ -16,9 +14,8 @@ use web_sys::{DragEvent, File, FileReader, HtmlInputElement};
 use yew::prelude::*;
 
 use super::Timeline;
+use crate::lab::sliced::{self, Pending};
 
-/// How long one slice of the search may run before the page gets the frame back.
-const SLICE_MS: f64 = 8.0;
 const STEPS_PER_LOOK: u64 = 2_000;
 /// The same budget as `playground check`'s default for linearizability; the search for a
 /// sequential order, which can take far longer on a history that has none, gets a tenth,
@@ -35,10 +32,6 @@ struct Job {
     answers: Vec<Answer>,
 }
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
-}
-
 impl Job {
     fn new(name: String, history: History) -> Job {
         let model = Model::for_history(&history);
@@ -52,30 +45,27 @@ impl Job {
         }
     }
 
-    /// Searches for about one slice; true once every model is judged.
+    /// Searches a little further; true once every model is judged.
     fn work(&mut self) -> bool {
-        let start = now_ms();
-        while now_ms() - start < SLICE_MS {
-            match self.answers.len() {
-                0 => {
-                    if let Some(answer) = self.linear.run(STEPS_PER_LOOK) {
-                        if answer.holds() {
-                            // A linearization keeps every process's order too.
-                            self.answers.push(answer.clone());
-                        }
-                        self.answers.push(answer);
+        match self.answers.len() {
+            0 => {
+                if let Some(answer) = self.linear.run(STEPS_PER_LOOK) {
+                    if answer.holds() {
+                        // A linearization keeps every process's order too.
+                        self.answers.push(answer.clone());
                     }
+                    self.answers.push(answer);
                 }
-                1 => {
-                    if let Some(answer) = self.sequential.run(STEPS_PER_LOOK) {
-                        self.answers.push(answer);
-                    }
+            }
+            1 => {
+                if let Some(answer) = self.sequential.run(STEPS_PER_LOOK) {
+                    self.answers.push(answer);
                 }
-                _ => {
-                    self.answers.push(causal::check(&self.history, self.model));
-                    self.answers.push(session::convergence(&self.history, self.model));
-                    return true;
-                }
+            }
+            _ => {
+                self.answers.push(causal::check(&self.history, self.model));
+                self.answers.push(session::convergence(&self.history, self.model));
+                return true;
             }
         }
         false
@@ -126,28 +116,21 @@ enum Phase {
     Done { title: String, view: Rc<HistoryView>, end: u64 },
 }
 
-type Shared<T> = Rc<RefCell<Option<T>>>;
-
-/// Runs a slice, shows the progress, and asks for the next slice until done.
-fn pump(job: Shared<Job>, timer: Shared<Timeout>, phase: UseStateHandle<Phase>) {
-    let finished = match job.borrow_mut().as_mut() {
-        Some(job) => job.work(),
-        None => return,
+/// Judges `job` a slice at a time, showing the progress, then the verdicts on the timeline.
+fn judge(job: Job, pending: &Pending, phase: UseStateHandle<Phase>) {
+    let shown = phase.clone();
+    let show = move |job: &Job| {
+        let (fraction, what) = job.progress();
+        shown.set(Phase::Judging { name: job.name.clone(), fraction, what });
     };
-    if finished {
-        let Some(job) = job.borrow_mut().take() else { return };
+    let finished = move |job: Job| {
         let end = job.history.ops.iter().filter_map(|o| o.complete.or(Some(o.invoke))).max().unwrap_or(0);
         let title =
             format!("Your history: {} ({} operations, {} model)", job.name, job.history.ops.len(), job.model.name());
         phase.set(Phase::Done { title, view: Rc::new(job.view()), end });
-        return;
-    }
-    if let Some(j) = job.borrow().as_ref() {
-        let (fraction, what) = j.progress();
-        phase.set(Phase::Judging { name: j.name.clone(), fraction, what });
-    }
-    let next = (job.clone(), timer.clone(), phase);
-    *timer.borrow_mut() = Some(Timeout::new(0, move || pump(next.0, next.1, next.2)));
+    };
+    show(&job);
+    sliced::run(pending, job, Job::work, show, finished);
 }
 
 /// Reads a file as text, then calls `done` with its name and text (or why not).
@@ -172,18 +155,16 @@ fn read(file: File, done: Callback<(String, Result<String, String>)>) {
 #[function_component]
 pub fn OpenHistory() -> Html {
     let phase = use_state(|| Phase::Idle);
-    let job: Shared<Job> = use_mut_ref(|| None);
-    let timer: Shared<Timeout> = use_mut_ref(|| None);
+    let pending: Pending = use_mut_ref(|| None);
 
     let loaded = {
-        let (phase, job, timer) = (phase.clone(), job.clone(), timer.clone());
+        let (phase, pending) = (phase.clone(), pending.clone());
         Callback::from(move |(name, text): (String, Result<String, String>)| {
             let parsed = text.and_then(|t| edn::parse(&t).map_err(|e| e.to_string()));
             match parsed {
                 Err(why) => phase.set(Phase::Failed(format!("{name}: {why}"))),
                 Ok(history) => {
-                    *job.borrow_mut() = Some(Job::new(name, history));
-                    pump(job.clone(), timer.clone(), phase.clone());
+                    judge(Job::new(name, history), &pending, phase.clone());
                 }
             }
         })
@@ -209,10 +190,9 @@ pub fn OpenHistory() -> Html {
     };
     let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
     let stop = {
-        let (phase, job, timer) = (phase.clone(), job.clone(), timer.clone());
+        let (phase, pending) = (phase.clone(), pending.clone());
         Callback::from(move |_: MouseEvent| {
-            job.borrow_mut().take();
-            timer.borrow_mut().take();
+            sliced::cancel(&pending);
             phase.set(Phase::Idle);
         })
     };

@@ -1,0 +1,65 @@
+//! Long work off the click: a job (a trace export, grading an exercise, judging a history
+//! file) is advanced a slice of about 8 ms at a time, and the browser gets the frame back
+//! between slices through a 0 ms timeout. The page keeps drawing, shows the job's progress and
+//! can cancel it; no click handler runs for longer than one slice.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+
+/// How long one slice may run before the page gets the frame back.
+pub const SLICE_MS: f64 = 8.0;
+
+/// Where a component keeps its job's next slice (`use_mut_ref(|| None)`). Emptying it cancels
+/// the job; so does unmounting the component, which drops it.
+pub type Pending = Rc<RefCell<Option<Timeout>>>;
+
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Cancels the job, if one is running.
+pub fn cancel(pending: &Pending) {
+    pending.borrow_mut().take();
+}
+
+struct Job<J> {
+    job: J,
+    advance: Box<dyn FnMut(&mut J) -> bool>,
+    shown: Box<dyn Fn(&J)>,
+    finished: Box<dyn FnOnce(J)>,
+}
+
+/// Runs `job` a slice at a time: `advance` does a little of it and says whether it is done;
+/// after each slice but the last, `shown` shows its progress; `finished` receives it at the
+/// end. The first slice runs at once.
+pub fn run<J: 'static>(
+    pending: &Pending,
+    job: J,
+    advance: impl FnMut(&mut J) -> bool + 'static,
+    shown: impl Fn(&J) + 'static,
+    finished: impl FnOnce(J) + 'static,
+) {
+    cancel(pending);
+    let job = Job { job, advance: Box::new(advance), shown: Box::new(shown), finished: Box::new(finished) };
+    slice(Rc::downgrade(pending), job);
+}
+
+fn slice<J: 'static>(pending: Weak<RefCell<Option<Timeout>>>, mut job: Job<J>) {
+    let Some(cell) = pending.upgrade() else { return };
+    let start = now_ms();
+    loop {
+        if (job.advance)(&mut job.job) {
+            cell.borrow_mut().take();
+            (job.finished)(job.job);
+            return;
+        }
+        if now_ms() - start >= SLICE_MS {
+            break;
+        }
+    }
+    (job.shown)(&job.job);
+    let next = pending.clone();
+    *cell.borrow_mut() = Some(Timeout::new(0, move || slice(next, job)));
+}
