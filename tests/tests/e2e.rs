@@ -291,13 +291,16 @@ fn frame_time_and_first_render_probe() {
     let probe = b.find("#frame-probe");
     let events: u64 = b.attribute(&probe, "data-throughput-events").unwrap_or_default().parse().unwrap_or(0);
     let wasm_ms: f64 = b.attribute(&probe, "data-throughput-ms").unwrap_or_default().parse().unwrap_or(0.0);
-    let native = {
-        let mut run = playground_core::lab::start(&playground_core::labs::network::throughput_workload()).unwrap();
-        let started = std::time::Instant::now();
-        run.run_until(10_000_000);
-        assert_eq!(run.processed(), events, "the same workload in both");
-        started.elapsed().as_secs_f64() * 1e3
-    };
+    // Best of five here too, as in the page.
+    let native = (0..5)
+        .map(|_| {
+            let mut run = playground_core::lab::start(&playground_core::labs::network::throughput_workload()).unwrap();
+            let started = std::time::Instant::now();
+            run.run_until(10_000_000);
+            assert_eq!(run.processed(), events, "the same workload in both");
+            started.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::MAX, f64::min);
     let (wasm_rate, native_rate) = (events as f64 / wasm_ms * 1e3, events as f64 / native * 1e3);
     println!(
         "BUDGET simulator throughput on the bench workload (10 s virtual, {events} events): wasm32 {wasm_rate:.0} events/s, \

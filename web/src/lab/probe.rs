@@ -53,14 +53,21 @@ fn publish(samples: &Samples) {
 }
 
 /// Runs the throughput workload (the one `cargo bench` runs natively) for 10 s of virtual
-/// time in wasm32 and returns (events processed, milliseconds taken). Only `?probe=throughput`
+/// time in wasm32, five times, and returns (events processed, milliseconds of the fastest
+/// run): as the native bench, best of five, which also leaves out the first runs on the
+/// browser's baseline compiler before it has optimized the module. Only `?probe=throughput`
 /// asks for it, once.
 pub fn throughput() -> (u64, f64) {
     let scenario = playground_core::labs::network::throughput_workload();
-    let Ok(mut run) = playground_core::lab::start(&scenario) else { return (0, 0.0) };
-    let started = dom::now_ms();
-    run.run_until(10 * playground_core::time::MICROS_PER_SEC);
-    (run.processed(), dom::now_ms() - started)
+    let (mut events, mut best) = (0, f64::MAX);
+    for _ in 0..5 {
+        let Ok(mut run) = playground_core::lab::start(&scenario) else { return (0, 0.0) };
+        let started = dom::now_ms();
+        run.run_until(10 * playground_core::time::MICROS_PER_SEC);
+        best = best.min(dom::now_ms() - started);
+        events = run.processed();
+    }
+    (events, best)
 }
 
 /// Runs the animation loop while the component lives. `busy` (playing, or still reaching a
