@@ -18,8 +18,14 @@ use alloc::format;
 
 use super::{Answer, Call, History, Outcome, Val};
 
-/// Judges read `read` of `h`; `None` if it is fresh (or is not a completed read).
+/// Judges read `read` of `h`; `None` if it is fresh (or is not a completed read). Times are
+/// written as the history has them (a file's nanoseconds or line numbers).
 pub fn check_read(h: &History, read: usize) -> Option<Answer> {
+    check_read_timed(h, read, &|t| format!("{t}"))
+}
+
+/// As [`check_read`], writing times with `time` (a lab's microseconds as seconds).
+pub fn check_read_timed(h: &History, read: usize, time: &dyn Fn(u64) -> alloc::string::String) -> Option<Answer> {
     let r = h.ops.get(read)?;
     if r.call != Call::Read || r.outcome != Outcome::Ok {
         return None;
@@ -44,7 +50,7 @@ pub fn check_read(h: &History, read: usize) -> Option<Answer> {
         ops.insert(0, w1);
     }
     let what = match source {
-        Some((_, w)) => format!("the value of a write that completed at {}", w.end()),
+        Some((_, w)) => format!("the value of a write that completed at {}", time(w.end())),
         None => "the initial value".into(),
     };
     Some(Answer::Violated {
@@ -55,8 +61,8 @@ pub fn check_read(h: &History, read: usize) -> Option<Answer> {
             r.key,
             r.value,
             newer.written().cloned().unwrap_or(Val::Nil),
-            newer.end(),
-            r.invoke
+            time(newer.end()),
+            time(r.invoke)
         ),
     })
 }

@@ -401,7 +401,9 @@ impl ReplicationLab {
         if let (Family::Leaderless, Some(stale)) = (self.family, stale) {
             // The judge's sentence, naming the writes, when the read is in the history.
             let recorded = self.judge.last_completed().filter(|&i| self.judge.completion(i) == Some((at, seq)));
-            let reason = match recorded.and_then(|i| recency::check_read(&self.judge.history, i)) {
+            let reason = match recorded
+                .and_then(|i| recency::check_read_timed(&self.judge.history, i, &crate::time::format_time))
+            {
                 Some(Answer::Violated { reason, .. }) => reason,
                 _ => format!(
                     "a read returned a value that an acknowledged write had overwritten {} before the read began",

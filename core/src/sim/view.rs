@@ -82,6 +82,17 @@ impl Standing {
             Standing::Follower => "follower",
         }
     }
+
+    /// What the standing means in words every lab shares (a Paxos proposer is no
+    /// "candidate", but it does ask for promises).
+    pub fn words(self) -> &'static str {
+        match self {
+            Standing::Plain => "",
+            Standing::Leader => "leading",
+            Standing::Candidate => "asking for votes or promises",
+            Standing::Follower => "following",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -192,7 +192,7 @@ pub fn node_label(node: &NodeView, status_line: &str, cut_off: bool) -> String {
     }
     parts.push(format!("a {}", node.role.label()));
     if node.glyph.standing != Standing::Plain {
-        parts.push(node.glyph.standing.label().to_string());
+        parts.push(node.glyph.standing.words().to_string());
     }
     if cut_off {
         parts.push("cut off by a partition".into());
@@ -250,8 +250,10 @@ pub fn Legend(props: &LegendProps) -> Html {
         }
     }
     sort::ascending(&mut roles);
-    let standings: BTreeSet<&'static str> =
-        nodes.iter().filter(|n| n.glyph.standing != Standing::Plain).map(|n| n.glyph.standing.label()).collect();
+    let mut standings: Vec<Standing> =
+        nodes.iter().map(|n| n.glyph.standing).filter(|s| *s != Standing::Plain).collect();
+    sort::by_key(&mut standings, |s| s.label());
+    standings.dedup();
     let marks: BTreeSet<&'static str> = nodes.iter().filter_map(|n| n.glyph.mark.map(|(what, _)| what)).collect();
     let timers = nodes.iter().any(|n| n.glyph.timer.is_some());
     let mut items: Vec<Html> = roles
@@ -259,14 +261,14 @@ pub fn Legend(props: &LegendProps) -> Html {
         .map(|(shape, names)| html! { <li>{ swatch(html! { <g class="node">{ outline(*shape, 1.0) }</g> }) }{ names.join(" or ") }</li> })
         .collect();
     for standing in standings {
-        let class = format!("node standing-{standing}");
-        let words = match standing {
-            "leader" => "thick outline and a star: leader",
-            "candidate" => "dashed outline: candidate",
-            _ => "thin outline: follower",
+        let class = format!("node standing-{}", standing.label());
+        let outline = match standing {
+            Standing::Leader => "thick outline and a star",
+            Standing::Candidate => "dashed outline",
+            _ => "thin outline",
         };
-        let star = (standing == "leader").then(|| star(2.0));
-        items.push(html! { <li>{ swatch(html! { <g class={class}><circle class="shape" r="22" />{ for star }</g> }) }{ words }</li> });
+        let star = (standing == Standing::Leader).then(|| star(2.0));
+        items.push(html! { <li>{ swatch(html! { <g class={class}><circle class="shape" r="22" />{ for star }</g> }) }{ format!("{outline}: {}", standing.words()) }</li> });
     }
     if !marks.is_empty() {
         let what = marks.into_iter().collect::<Vec<_>>().join(" or ");
