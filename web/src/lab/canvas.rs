@@ -267,10 +267,16 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let ((x1, y1), (x2, y2)) = rim(at(d.from), at(d.to));
         let (x, y) = lerp((x1, y1), (x2, y2), where_on_link);
         let age = (now - d.at) as f64 / props.mark_span.max(1) as f64;
+        // A node that is down already says so under its name; its drops' reasons would pile
+        // up over that line, so they keep only the cross (the reason is in its tooltip).
+        let said_by_node = d.reason == DropReason::NodeDown;
         html! {
             <g class="drop-mark" style={format!("--age: {age:.2}")}>
+                <title>{ format!("dropped: {}", d.reason.label()) }</title>
                 <text x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)}>{"✕"}</text>
-                <text class="drop-reason" x={format!("{x:.1}")} y={format!("{:.1}", y + 18.0)}>{ d.reason.label() }</text>
+                if !said_by_node {
+                    <text class="drop-reason" x={format!("{x:.1}")} y={format!("{:.1}", y + 18.0)}>{ d.reason.label() }</text>
+                }
             </g>
         }
     });
