@@ -217,6 +217,9 @@ fn key_line(v: &PartitioningView) -> Html {
 }
 
 /// Keys and requests per node.
+/// The width of the busiest node's bar.
+const BAR_REM: f64 = 5.0;
+
 fn load_bars(v: &PartitioningView) -> Html {
     let most_keys = v.nodes.iter().map(|n| n.keys).max().unwrap_or(0).max(1);
     let most_served = v.nodes.iter().map(|n| n.served).max().unwrap_or(0).max(1);
@@ -229,8 +232,10 @@ fn load_bars(v: &PartitioningView) -> Html {
     }
     let hidden = v.nodes.len() - shown.len();
     let rows = shown.into_iter().map(|n| {
-        let keys = 100.0 * f64::from(n.keys) / f64::from(most_keys);
-        let served = 100.0 * n.served as f64 / most_served as f64;
+        // Bars in rem, a full one 5 rem: a width in % would follow the column's width and
+        // be cut at the bar's maximum, so a node with a sixth of the load looked as busy.
+        let keys = BAR_REM * f64::from(n.keys) / f64::from(most_keys);
+        let served = BAR_REM * n.served as f64 / most_served as f64;
         let state = match (n.up, n.in_map) {
             (false, _) => " (down)",
             (true, false) => " (not in the map)",
@@ -239,8 +244,8 @@ fn load_bars(v: &PartitioningView) -> Html {
         html! {
             <tr class={classes!((!n.up).then_some("part-down"))}>
                 <th><span class="swatch" style={format!("background:{}", colour(Some(n.node)))}></span>{ format!("{}{state}", n.name) }</th>
-                <td><span class="bar" style={format!("width:{keys:.0}%")}></span>{ n.keys }</td>
-                <td><span class="bar heat" style={format!("width:{served:.0}%")}></span>{ n.served }</td>
+                <td><span class="bar" style={format!("width:{keys:.2}rem")}></span>{ n.keys }</td>
+                <td><span class="bar heat" style={format!("width:{served:.2}rem")}></span>{ n.served }</td>
             </tr>
         }
     });
