@@ -191,7 +191,7 @@ pub fn clock_bars(space: &SpaceTime, names: &[String]) -> Html {
     });
     html! {
         <div class="clock-bars">
-            <p class="truetime-source">{ "The simulated processes' TrueTime comes from the simulated clock model; this machine's real clock is below." }</p>
+            <p class="help truetime-source">{ "The simulated processes' clocks. For TrueTime on this machine's real clock, see “TrueTime on this machine's clock” below." }</p>
             <p class="help">{ "Each clock's reading (dot) and TrueTime interval (bar) against true time (the line). The line must stay inside every bar." }</p>
             { for rows }
         </div>
