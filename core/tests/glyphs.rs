@@ -78,3 +78,30 @@ fn every_lab_sorts_its_knobs_into_groups() {
         assert!(groups.contains(&ParamGroup::Protocol), "{}: so are the protocol's", info.name);
     }
 }
+
+#[test]
+fn flp_draws_the_climbing_round_then_the_decided_value() {
+    // The deterministic protocol under the adversary: rounds climb, nobody decides.
+    let early = view_at("flp", 1, 1, "");
+    let late = view_at("flp", 1, 3, "");
+    for (a, b) in early.nodes.iter().zip(&late.nodes) {
+        let (what, first) = a.glyph.mark.expect("a process shows its round");
+        let (_, later) = b.glyph.mark.expect("a process shows its round");
+        assert_eq!(what, "round");
+        assert!(later > first, "{}: round {first} at 1 s, {later} at 3 s", a.name);
+        assert!(b.detail[0].contains(&format!("round {later}")), "the mark is the round the details give");
+    }
+    // With a coin, the processes decide; a decided process shows the value it decided.
+    let mut scenario = Scenario::new("flp", 1);
+    scenario.set_param("variant", "randomized");
+    let mut run = lab::start(&scenario).expect("the lab starts");
+    run.run_until(30 * MICROS_PER_SEC);
+    let view = run.view();
+    let decided: Vec<_> =
+        view.nodes.iter().filter(|n| n.glyph.mark.is_some_and(|(w, _)| w == "decided value")).collect();
+    assert!(!decided.is_empty(), "with a coin someone decides within 30 s");
+    for node in decided {
+        let (_, value) = node.glyph.mark.unwrap();
+        assert!(node.detail[1].starts_with(&format!("decided {value} ")), "{}: {:?}", node.name, node.detail);
+    }
+}

@@ -292,4 +292,14 @@ impl Process for State {
             },
         ]
     }
+
+    /// The round, climbing while the adversary keeps the processes undecided; once decided,
+    /// the value decided.
+    fn glyph(&self) -> crate::sim::Glyph {
+        let mark = match self.decided {
+            Some((value, _)) => ("decided value", u64::from(value)),
+            None => ("round", u64::from(self.round)),
+        };
+        crate::sim::Glyph { mark: Some(mark), ..crate::sim::Glyph::default() }
+    }
 }
