@@ -36,6 +36,9 @@ pub struct VerdictReport {
     pub name: &'static str,
     pub statement: &'static str,
     pub holds: bool,
+    /// Why a guarantee with no violation seen is not judged yet, if it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_judged: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub violation: Option<Violation>,
 }
@@ -62,7 +65,8 @@ pub fn verdict_report(verdict: &Verdict, culprits: &BTreeMap<u64, String>) -> Ve
             count: *count,
         }),
     };
-    VerdictReport { name: verdict.name, statement: verdict.statement, holds: verdict.holds(), violation }
+    let not_judged = verdict.pending.clone().filter(|_| violation.is_none());
+    VerdictReport { name: verdict.name, statement: verdict.statement, holds: verdict.holds(), not_judged, violation }
 }
 
 pub fn print_text(report: &Report) {
@@ -88,7 +92,10 @@ pub fn print_text(report: &Report) {
     say!("\nguarantees:");
     for v in &report.verdicts {
         match &v.violation {
-            None => say!("  holds     {}: {}", v.name, v.statement),
+            None => match &v.not_judged {
+                Some(why) => say!("  not yet   {}: {} ({why})", v.name, v.statement),
+                None => say!("  holds     {}: {}", v.name, v.statement),
+            },
             Some(violation) => {
                 say!("  VIOLATED  {}: {}", v.name, v.statement);
                 say!(

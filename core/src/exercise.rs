@@ -140,7 +140,14 @@ impl Exercise {
                 Some(VerdictStatus::Violated { at, event, detail, .. }) if at <= deadline => {
                     Status::Missed { at, event: Some(event), why: format!("“{guarantee}” broke: {detail}") }
                 }
-                Some(_) if now >= deadline => Status::Met { at: deadline, event: None },
+                Some(_) if now >= deadline => match run.verdict(guarantee).and_then(|v| v.pending.clone()) {
+                    Some(why) => Status::Missed {
+                        at: deadline,
+                        event: None,
+                        why: format!("“{guarantee}” was not judged by the deadline: {why}"),
+                    },
+                    None => Status::Met { at: deadline, event: None },
+                },
                 Some(_) => Status::Open,
             },
             Goal::Reach { counter, value } => match run.metrics().counter(counter) {

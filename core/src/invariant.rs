@@ -31,11 +31,22 @@ pub struct Verdict {
     pub name: &'static str,
     pub statement: &'static str,
     pub status: Status,
+    /// While no violation is seen: why the guarantee is not judged yet, if it is not (a
+    /// property of a finished history, a search out of its budget). Shown instead of
+    /// "holds"; it changes no outcome.
+    pub pending: Option<String>,
 }
 
 impl Verdict {
     pub fn new(name: &'static str, statement: &'static str) -> Self {
-        Verdict { name, statement, status: Status::Holds }
+        Verdict { name, statement, status: Status::Holds, pending: None }
+    }
+
+    /// Says the guarantee is not judged yet, and why; `None` once it is.
+    pub fn set_pending(&mut self, why: Option<&str>) {
+        if self.pending.as_deref() != why {
+            self.pending = why.map(String::from);
+        }
     }
 
     pub fn holds(&self) -> bool {

@@ -92,7 +92,10 @@ impl Expect {
         match *self {
             Expect::Holds(name) => match verdict(name)? {
                 VerdictStatus::Violated { detail, .. } => Err(format!("“{name}” broke: {detail}")),
-                _ => Ok(()),
+                _ => match run.verdict(name).and_then(|v| v.pending.clone()) {
+                    Some(why) => Err(format!("“{name}” is not judged yet: {why}")),
+                    None => Ok(()),
+                },
             },
             Expect::Broken(name) => match verdict(name)? {
                 VerdictStatus::Violated { .. } => Ok(()),

@@ -158,3 +158,17 @@ fn the_live_judge_stays_bounded_on_what_the_fuzzer_found() {
         }
     }
 }
+
+/// Convergence is a property of a finished history: while clients still write, the guarantee
+/// says it is not judged yet (the page and the CLI show so) rather than "holds"; once every
+/// key is read a last time it is judged, and the models judged all along are never pending.
+#[test]
+fn convergence_is_not_judged_before_the_workload_ends() {
+    let early = run(&[], "", 1, 2);
+    let convergent = early.verdict("convergent").expect("the linearizable store promises convergence");
+    assert!(convergent.holds());
+    assert!(convergent.pending.as_deref().is_some_and(|why| why.contains("workload")), "{:?}", convergent.pending);
+    assert!(early.verdict("linearizable").unwrap().pending.is_none(), "judged as operations complete");
+    let late = run(&[], "", 1, 13);
+    assert_eq!(late.verdict("convergent").unwrap().pending, None, "judged after the final reads");
+}

@@ -274,6 +274,16 @@ impl ConsistencyLab {
             }
         }
         self.driver.sim.recycle_observed(observations);
+        // A model the judge has not decided (convergence before the workload ends, a search
+        // out of its budget) is shown as not judged yet, not as holding.
+        for (model, answer) in self.judge.answers.iter().enumerate() {
+            if let Some(verdict) = self.verdicts.iter_mut().find(|v| v.name == MODELS[model]) {
+                verdict.set_pending(match answer {
+                    Answer::Unknown { reason } => Some(reason),
+                    _ => None,
+                });
+            }
+        }
     }
 
     /// Reapplies the live knobs to the running nodes and network.

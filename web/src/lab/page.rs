@@ -80,8 +80,14 @@ fn comparison(original: &Picture, branch: &Picture) -> Html {
         .iter()
         .zip(branch.verdicts.iter())
         .map(|(a, b)| {
-            let word =
-                |v: &playground_core::invariant::Verdict| if v.holds() { "holds" } else { "VIOLATED" }.to_string();
+            let word = |v: &playground_core::invariant::Verdict| {
+                match (v.holds(), &v.pending) {
+                    (false, _) => "VIOLATED",
+                    (true, Some(_)) => "not judged yet",
+                    (true, None) => "holds",
+                }
+                .to_string()
+            };
             (a.name.to_string(), word(a), word(b))
         })
         .collect();

@@ -19,6 +19,13 @@ pub struct VerdictsProps {
 #[function_component]
 pub fn Verdicts(props: &VerdictsProps) -> Html {
     let rows = props.verdicts.iter().map(|v| match &v.status {
+        Status::Holds if v.pending.is_some() => html! {
+            <li class="verdict pending" data-verdict={v.name}>
+                <span class="badge" aria-hidden="true">{"?"}</span>
+                <div><strong>{ v.name }</strong>{" not judged yet"}<p>{ v.statement }</p>
+                    <p class="detail">{ v.pending.clone() }</p></div>
+            </li>
+        },
         Status::Holds => html! {
             <li class="verdict holds" data-verdict={v.name}>
                 <span class="badge" aria-hidden="true">{"✓"}</span>
