@@ -33,8 +33,11 @@ use crate::tools::path_with_tools;
 /// in all; not measured apart): 775 KB, on purpose a fifth time. The rest of the course issue
 /// (guided tours with their texts, one per lab; trace, SVG and PNG exports; the instructor's
 /// authoring panel, about 20 KB uncompressed by itself; ten more exercises; the event goal)
-/// added 33 KB gzip (800.7 KB in all): 810 KB, on purpose a sixth time.
-pub const LIMIT_BYTES: u64 = 810 * 1024;
+/// added 33 KB gzip (800.7 KB in all): 810 KB, on purpose a sixth time. Then one compiled
+/// sort (`core::sort`, instead of a copy of the standard library's per element type and
+/// comparator: 170 KB of wasm before compression down to 37 KB) took 27 KB gzip off, and the
+/// ceiling came down with it to 790 KB (779.8 KB in all with long work moved off the click).
+pub const LIMIT_BYTES: u64 = 790 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")
