@@ -338,6 +338,16 @@ impl Grading {
         None
     }
 
+    /// For a goal that keeps a guarantee holding: why that guarantee is not judged yet in the
+    /// run as it stands (after [`Grading::advance`] decided, at the deadline). A goal no
+    /// student can meet, since nothing judges it by the deadline.
+    pub fn unjudged(&self) -> Option<String> {
+        match &self.exercise.goal {
+            Goal::Hold { guarantee } => self.run.verdict(guarantee)?.pending.clone(),
+            _ => None,
+        }
+    }
+
     /// How far the run has come toward the deadline, from 0 to 1.
     pub fn progress(&self) -> f64 {
         (self.run.now() as f64 / self.exercise.limits.deadline.max(1) as f64).min(1.0)

@@ -246,13 +246,15 @@ pub struct TraceExport {
     count: u64,
     until: Micros,
     max_events: u64,
+    /// The run had nothing more to do though its next event was due (it stopped itself).
+    stopped: bool,
 }
 
 impl TraceExport {
     pub fn start(scenario: &Scenario, until: Micros, max_events: u64) -> Result<TraceExport, String> {
         let run = crate::lab::start(scenario).map_err(|e| alloc::string::ToString::to_string(&e))?;
         let (exporter, header) = Exporter::new(run.as_ref(), scenario);
-        let mut export = TraceExport { run, exporter, out: header, count: 0, until, max_events };
+        let mut export = TraceExport { run, exporter, out: header, count: 0, until, max_events, stopped: false };
         export.out.push('\n');
         export.take_lines();
         Ok(export)
@@ -270,7 +272,7 @@ impl TraceExport {
     }
 
     fn done(&self) -> bool {
-        self.count >= self.max_events || self.run.next_time().is_none_or(|t| t > self.until)
+        self.stopped || self.count >= self.max_events || self.run.next_time().is_none_or(|t| t > self.until)
     }
 
     /// Processes up to `events` more events; true once the export is complete.
@@ -280,6 +282,7 @@ impl TraceExport {
                 break;
             }
             if !self.run.step() {
+                self.stopped = true;
                 break;
             }
             self.take_lines();

@@ -33,7 +33,8 @@ pub struct Verdict {
     pub status: Status,
     /// While no violation is seen: why the guarantee is not judged yet, if it is not (a
     /// property of a finished history, a search out of its budget). Shown instead of
-    /// "holds"; it changes no outcome.
+    /// "holds"; a run's status is unchanged by it, but an exercise's goal to keep the
+    /// guarantee is not met, nor a tour's claim that it holds, while it is pending.
     pub pending: Option<String>,
 }
 

@@ -2,7 +2,7 @@
 //!
 //! `slice::sort_by` and its relatives are generic: every element type and every comparator
 //! gets its own copy of the standard library's driftsort or ipnsort, 4 to 6 KB of wasm each.
-//! With some forty call sites across ten labs, their judges and the page, those copies were
+//! With some fifty call sites across ten labs, their judges and the page, those copies were
 //! about 170 KB of the browser bundle before compression. The functions here sort a slice of
 //! `u32` positions instead, through one comparator behind a `dyn` reference, so the sorting
 //! routine exists once; the elements are then moved into that order in place. Short slices
@@ -10,8 +10,9 @@
 //!
 //! Every function here is stable: elements that compare equal keep their order. The standard
 //! library's unstable sorts are deterministic too, but not stable; the call sites that used
-//! them sort values whose equal elements are identical (integers, tuples of them), so the
-//! result is the same either way, and the golden traces pin it.
+//! them sort whole values whose equal elements are identical (integers, tuples of them) or
+//! by a key that is unique per element, so the result is the same either way, and the
+//! golden traces pin it.
 
 use alloc::vec::Vec;
 use core::cmp::Ordering;

@@ -128,3 +128,33 @@ fn bad_exercise_links_are_refused_with_a_reason() {
         bytes[i] = keep;
     }
 }
+
+/// A goal to keep a guarantee that nothing judges by the deadline (convergence, judged only
+/// after the workload ends) is missed, and the grading says why, so the authoring panel can
+/// tell the instructor that no student could meet it; a later deadline can be met.
+#[test]
+fn a_hold_goal_judged_after_the_deadline_cannot_be_met() {
+    use playground_core::exercise::Limits;
+    use playground_core::scenario::Scenario;
+    let exercise = |deadline_s: u64| Exercise {
+        title: "Keep the replicas agreeing".into(),
+        text: "Keep them agreeing.".into(),
+        start: Scenario::new("consistency", 1),
+        goal: Goal::Hold { guarantee: "convergent".into() },
+        limits: Limits { deadline: deadline_s * 1_000_000, knobs: Vec::new(), actions: Vec::new(), max_actions: 0 },
+    };
+    let early = exercise(10);
+    let mut grading = early.start_grading(&early.start).unwrap();
+    let status = loop {
+        if let Some(status) = grading.advance(100) {
+            break status;
+        }
+    };
+    assert!(matches!(&status, Status::Missed { why, .. } if why.contains("not judged")), "{status:?}");
+    assert!(grading.unjudged().is_some_and(|why| why.contains("workload")));
+    let late = exercise(20);
+    assert!(matches!(late.grade(&late.start), Ok(Status::Met { .. })));
+    let mut grading = late.start_grading(&late.start).unwrap();
+    while grading.advance(100).is_none() {}
+    assert_eq!(grading.unjudged(), None);
+}

@@ -108,6 +108,16 @@ pub fn Author(props: &AuthorProps) -> Html {
     // While the start is being checked, how far it has run; the next slice waits in `pending`.
     let checking = use_state(|| None::<f64>);
     let pending: Pending = use_mut_ref(|| None);
+    {
+        // A check belongs to one draft and one start: a change to either stops it and
+        // forgets what it said.
+        let (checked, checking, pending) = (checked.clone(), checking.clone(), pending.clone());
+        use_effect_with(((*draft).clone(), props.scenario.clone()), move |_| {
+            sliced::cancel(&pending);
+            checking.set(None);
+            checked.set(None);
+        });
+    }
     let edit = |change: fn(&mut Draft, String)| {
         let draft = draft.clone();
         Callback::from(move |value: String| {
@@ -228,9 +238,16 @@ pub fn Author(props: &AuthorProps) -> Html {
                         }
                         None => false,
                     };
-                    let finished = move |_: Grading| {
+                    let finished = move |grading: Grading| {
                         done.set(None);
-                        checked.set(status.take().map(|s| (draft, said(Ok(s)))));
+                        let said = match grading.unjudged() {
+                            // Missed, but no student could do better: nothing judges it in time.
+                            Some(why) => Some(format!(
+                                "No student can meet this goal: the guarantee is not judged by the deadline ({why}). Move the deadline later."
+                            )),
+                            None => status.take().map(|s| said(Ok(s))),
+                        };
+                        checked.set(said.map(|said| (draft, said)));
                     };
                     sliced::run(&pending, grading, advance, move |g| shown.set(Some(g.progress())), finished);
                 })

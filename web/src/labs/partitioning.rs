@@ -216,10 +216,10 @@ fn key_line(v: &PartitioningView) -> Html {
     }
 }
 
-/// Keys and requests per node.
 /// The width of the busiest node's bar.
 const BAR_REM: f64 = 5.0;
 
+/// Keys and requests per node.
 fn load_bars(v: &PartitioningView) -> Html {
     let most_keys = v.nodes.iter().map(|n| n.keys).max().unwrap_or(0).max(1);
     let most_served = v.nodes.iter().map(|n| n.served).max().unwrap_or(0).max(1);
