@@ -272,11 +272,8 @@ pub fn Author(props: &AuthorProps) -> Html {
                         <a href={link} target="_blank" rel="noopener">{ "Try it ↗" }</a>
                     </div>
                     if let Some(fraction) = *checking {
-                        <p class="checking" role="status">
-                            <progress max="1" value={format!("{fraction:.3}")} aria-label="Checking the start"></progress>
-                            { format!(" Running the start to the deadline: {:.0} % ", fraction * 100.0) }
-                            <button id="author-check-cancel" onclick={stop}>{ "Cancel" }</button>
-                        </p>
+                        <p><sliced::Progress label="Checking the start" text={format!("Running the start to the deadline: {:.0} %", fraction * 100.0)}
+                            {fraction} cancel_id="author-check-cancel" on_cancel={stop} /></p>
                     } else if let Some(said) = verdict { <p id="author-verdict" role="status">{ said }</p> }
                 </div>
             }

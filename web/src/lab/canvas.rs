@@ -217,6 +217,18 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     let labelled = view.flights.len() <= 16;
     let tailed = view.flights.len() <= 48;
     let name = |id: NodeId| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
+    // Labels already placed, as boxes: a label that would overlap one is left out (messages
+    // waiting at one sender sit at one point; their names would print over each other).
+    let placed: std::cell::RefCell<Vec<(f64, f64, f64)>> = std::cell::RefCell::new(Vec::new());
+    let room_for_label = |x: f64, y: f64, text: &str| {
+        let width = 6.5 * text.len() as f64;
+        let mut placed = placed.borrow_mut();
+        let free = placed.iter().all(|&(px, py, pw)| x + width < px || px + pw < x || (py - y).abs() >= 12.0);
+        if free {
+            placed.push((x, y, width));
+        }
+        free
+    };
     let flights = view.flights.iter().map(|f| {
         let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
         let queued = now < f.departs;
@@ -251,7 +263,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
                     <title>{ title }</title>
                 </circle>
-                if labelled || props.ring {
+                if (labelled || props.ring) && room_for_label(x + 8.0, y - 6.0, f.kind) {
                     <text class="flight-label" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y - 6.0)} aria-hidden="true">{ f.kind }</text>
                 }
             </g>

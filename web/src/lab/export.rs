@@ -215,11 +215,8 @@ pub fn Exports(props: &ExportsProps) -> Html {
             <span>{ "Export: " }</span>
             <button id="export-trace" onclick={trace} disabled={exporting.is_some()} title="Every event of this run up to now, one JSON object per line (schema in docs/TRACE.md)">{ "Trace (JSON lines)" }</button>
             if let Some(fraction) = *exporting {
-                <span class="exporting" role="status">
-                    <progress max="1" value={format!("{fraction:.3}")} aria-label="Exporting the trace"></progress>
-                    { format!(" {:.0} % ", fraction * 100.0) }
-                    <button id="export-cancel" onclick={stop}>{ "Cancel" }</button>
-                </span>
+                <sliced::Progress label="Exporting the trace" text={format!("{:.0} %", fraction * 100.0)} {fraction}
+                    cancel_id="export-cancel" on_cancel={stop} />
             }
             <button id="export-svg" onclick={svg} title="The picture as on screen, self-contained">{ "Picture (SVG)" }</button>
             <button id="export-png" onclick={png}>{ "Picture (PNG)" }</button>

@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
+use yew::prelude::*;
 
 use crate::dom;
 
@@ -62,4 +63,27 @@ fn slice<J: 'static>(pending: Weak<RefCell<Option<Timeout>>>, mut job: Job<J>) {
     (job.shown)(&job.job);
     let next = pending.clone();
     *cell.borrow_mut() = Some(Timeout::new(0, move || slice(next, job)));
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ProgressProps {
+    /// What the job is, for screen readers ("Exporting the trace").
+    pub label: AttrValue,
+    /// The words beside the bar.
+    pub text: AttrValue,
+    pub fraction: f64,
+    pub cancel_id: AttrValue,
+    pub on_cancel: Callback<MouseEvent>,
+}
+
+/// A job's progress while it runs: a bar, a few words and Cancel.
+#[function_component]
+pub fn Progress(props: &ProgressProps) -> Html {
+    html! {
+        <span class="job-progress" role="status">
+            <progress max="1" value={format!("{:.3}", props.fraction)} aria-label={props.label.clone()}></progress>
+            { format!(" {} ", props.text) }
+            <button id={props.cancel_id.clone()} onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
+        </span>
+    }
 }

@@ -210,10 +210,9 @@ pub fn OpenHistory() -> Html {
         Phase::Idle => picker,
         Phase::Failed(why) => html! { <>{ picker }<p class="open-error" role="alert">{ why }</p></> },
         Phase::Judging { name, fraction, what } => html! {
-            <div class="open-history judging" aria-live="polite">
-                <progress max="1" value={format!("{fraction:.3}")} aria-label={format!("Judging {name}")}></progress>
-                <span>{ format!(" Judging {name}: {what}… ") }</span>
-                <button onclick={stop}>{ "Cancel" }</button>
+            <div class="open-history judging">
+                <sliced::Progress label={format!("Judging {name}")} text={format!("Judging {name}: {what}…")}
+                    fraction={*fraction} cancel_id="open-cancel" on_cancel={stop} />
             </div>
         },
         Phase::Done { title, view, end } => html! {
