@@ -160,12 +160,21 @@ impl Exercise {
                 },
                 Some(_) => Status::Open,
             },
-            Goal::Happen { event, value } => match run.trace().happened(event).unwrap_or(0) {
-                count if count >= *value && now <= deadline => Status::Met { at: now, event: None },
-                count if now >= deadline => Status::Missed {
+            Goal::Happen { event, value } => match run.trace().happened(event) {
+                Some(count) if count >= *value && now <= deadline => Status::Met { at: now, event: None },
+                Some(count) if now >= deadline => Status::Missed {
                     at: deadline,
                     event: None,
                     why: format!("“{event}” happened {count} of {value} times by the deadline"),
+                },
+                // Neither an event kind nor a message kind this run sent: perhaps misspelt.
+                None if now >= deadline => Status::Missed {
+                    at: deadline,
+                    event: None,
+                    why: format!(
+                        "no “{event}” happened by the deadline: it is not a kind of event, and no message of that kind was sent (kinds sent: {})",
+                        run.trace().sent_kinds().iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    ),
                 },
                 _ => Status::Open,
             },

@@ -158,3 +158,24 @@ fn a_hold_goal_judged_after_the_deadline_cannot_be_met() {
     while grading.advance(100).is_none() {}
     assert_eq!(grading.unjudged(), None);
 }
+
+/// A goal naming something that is neither an event kind nor a message kind the run sent
+/// (a misspelt link) says so at the deadline and lists the kinds sent, not "0 times".
+#[test]
+fn a_misspelt_happen_goal_says_what_was_sent() {
+    use playground_core::exercise::Limits;
+    use playground_core::scenario::Scenario;
+    let exercise = Exercise {
+        title: "Replicate".into(),
+        text: "Make an append happen.".into(),
+        start: Scenario::new("raft", 1),
+        goal: Goal::Happen { event: "AppendEntrie".into(), value: 1 },
+        limits: Limits { deadline: 2_000_000, knobs: Vec::new(), actions: Vec::new(), max_actions: 0 },
+    };
+    match exercise.grade(&exercise.start) {
+        Ok(Status::Missed { why, .. }) => {
+            assert!(why.contains("not a kind of event") && why.contains("AppendEntries"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
