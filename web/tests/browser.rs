@@ -10,6 +10,7 @@ use playground_core::scenario::Scenario;
 use playground_core::time::parse_duration;
 use playground_web::lab::LabPage;
 use playground_web::lab::LabPageProps;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, MouseEvent, MouseEventInit};
 
@@ -117,6 +118,36 @@ async fn controls_change_the_state() {
     settle().await;
     assert_eq!(root.query_selector_all("figure.canvas").unwrap().length(), 2, "a fork shows both runs side by side");
     find(&root, "table.comparison");
+}
+
+/// Messages waiting at one sender sit at one point: their names are not printed over each
+/// other. The FLP lab at 3 s holds seven messages, several at each process.
+#[wasm_bindgen_test]
+async fn message_labels_never_overlap() {
+    let mut scenario = Scenario::new("flp", 1);
+    scenario.at = 3_000_000;
+    let root = mount(scenario);
+    for _ in 0..100 {
+        settle().await;
+        if find(&root, "#clock").text_content().unwrap() == "3.000000s" {
+            break;
+        }
+    }
+    settle().await;
+    let flights = root.query_selector_all("g.flight").unwrap().length();
+    let labels = root.query_selector_all(".flight-label").unwrap();
+    let boxes: Vec<web_sys::DomRect> = (0..labels.length())
+        .map(|i| labels.item(i).unwrap().dyn_into::<Element>().unwrap().get_bounding_client_rect())
+        .collect();
+    assert!(flights >= 4 && boxes.len() >= 2, "{flights} messages, {} labels", boxes.len());
+    assert!((boxes.len() as u32) < flights, "labels at a shared point were left out");
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let apart =
+                a.right() <= b.left() || b.right() <= a.left() || a.bottom() <= b.top() || b.bottom() <= a.top();
+            assert!(apart, "labels overlap: {:?} and {:?}", (a.x(), a.y(), a.width()), (b.x(), b.y(), b.width()));
+        }
+    }
 }
 
 /// A frame exactly as the bridge writes it parses in the browser, nanoseconds intact (they
