@@ -50,7 +50,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         { if props.forked { "Close branch" } else { "Fork from here" } }
                     </button>
                     <button id="scheduler" aria-pressed={props.manual.to_string()} onclick={toggle_scheduler}
-                        title="Hold every message until you deliver it (the FLP adversary's power)">
+                        title="Hold every message until you deliver it (the power of an adversary that schedules the network)">
                         { if props.manual { "Release: network delivers" } else { "Hold messages (manual scheduler)" } }
                     </button>
                     <button id="share" onclick={share} title="Copy a link to this exact moment (S)">{ "Share link" }</button>

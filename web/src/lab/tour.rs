@@ -68,7 +68,7 @@ fn focus_selector(focus: Focus) -> &'static str {
         Focus::Timeline => "main.lab .timebar",
         Focus::Guarantees => "main.lab .invariants",
         Focus::Knobs => "main.lab .knobs",
-        Focus::Panel => "main.lab .lab-panels > *, main.lab .clocks-panel",
+        Focus::Panel => "main.lab .lab-panels > *, main.lab .stage-panel",
         Focus::Metrics => "main.lab .metrics",
         Focus::Log => "main.lab .log",
     }

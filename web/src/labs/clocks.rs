@@ -90,7 +90,7 @@ pub fn ClocksStage(props: &ClocksStageProps) -> Html {
                     picked={ui.picked.clone()} label={ui.label} on_pick={on_pick} dispatch={props.dispatch.clone()} />
             </div>
             if !props.embed {
-            <section class="panel clocks-panel" aria-labelledby="clocks-h">
+            <section class="panel clocks-panel stage-panel" aria-labelledby="clocks-h">
                 <h2 id="clocks-h">{ "Clocks side by side" }</h2>
                 <div class="label-picker" role="group" aria-label="Label events with">{ "Label events with: " }{ for labels }</div>
                 { relation_panel(space, &ui.picked, &props.names) }
