@@ -140,11 +140,17 @@ fn the_trace_and_the_picture_are_downloaded_and_read_back() {
     b.goto(&format!("{}?s={}", site.base, long.encode()));
     b.until("the link's moment", || clock(&b) == "30.000000s");
     b.click(&b.find("#export-trace"));
-    let shown = b.script("return document.querySelector('progress[aria-label=\"Exporting the trace\"]') !== null");
-    assert_eq!(shown, serde_json::json!(true), "the export's progress is shown while it runs");
-    assert!(b.exists("#export-trace[disabled]"), "one export at a time");
-    b.click(&b.find("#export-cancel"));
-    assert!(!b.exists("#export-cancel"));
+    // Looked at and cancelled in one script, so no slice of the export runs in between.
+    let shown = b.script(
+        "const bar = document.querySelector('progress[aria-label=\"Exporting the trace\"]'); \
+         const busy = document.querySelector('#export-trace').disabled; \
+         const cancel = document.querySelector('#export-cancel'); \
+         if (!bar || !cancel) return 'no progress shown'; \
+         if (!busy) return 'a second export could start'; \
+         cancel.click(); return 'cancelled';",
+    );
+    assert_eq!(shown, serde_json::json!("cancelled"), "the export's progress is shown while it runs, one at a time");
+    b.until("the cancelled export's progress goes", || !b.exists("#export-cancel"));
     std::thread::sleep(std::time::Duration::from_secs(2));
     let network_files = std::fs::read_dir(&folder)
         .unwrap()
