@@ -2,7 +2,6 @@
 //! from the lab's own guarantees and counters, set the limits, check that the start alone does
 //! not already meet the goal (run to the deadline a slice per frame, with its progress), and copy the exercise's link or its iframe snippet.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use playground_core::exercise::{Exercise, Goal, Grading, Limits, Status};
@@ -17,6 +16,22 @@ use crate::dom;
 
 /// The kinds of action a student may be allowed to add.
 const ACTIONS: &[&str] = &["crash", "restart", "pause", "partition", "heal", "cut", "slow", "join", "leave", "do"];
+
+/// What checking the start found: a start that already meets the goal gives students nothing
+/// to do, and a guarantee nothing judges by the deadline cannot be kept by anyone.
+fn check_words(status: Status, unjudged: Option<String>) -> String {
+    match (status, unjudged) {
+        (_, Some(why)) => format!(
+            "No student can meet this goal: the guarantee is not judged by the deadline ({why}). Move the deadline later."
+        ),
+        (Status::Met { at, .. }, None) => format!(
+            "The start alone meets the goal at {}: students would have nothing to do. Change the start or the goal.",
+            format_time(at)
+        ),
+        (Status::Missed { why, .. }, None) => format!("Good: the start alone misses the goal ({why})."),
+        (Status::Open, None) => "The start leaves the goal open at the deadline.".to_string(),
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct AuthorProps {
@@ -212,44 +227,26 @@ pub fn Author(props: &AuthorProps) -> Html {
                 let (checked, checking, pending) = (checked.clone(), checking.clone(), pending.clone());
                 let (draft, exercise) = ((*draft).clone(), exercise.clone());
                 Callback::from(move |_: MouseEvent| {
-                    let said = |status: Result<Status, String>| {
-                        match status {
-                        Ok(Status::Met { at, .. }) => format!(
-                            "The start alone meets the goal at {}: students would have nothing to do. Change the start or the goal.",
-                            format_time(at)
-                        ),
-                        Ok(Status::Missed { why, .. }) => format!("Good: the start alone misses the goal ({why})."),
-                        Ok(Status::Open) => "The start leaves the goal open at the deadline.".to_string(),
-                        Err(e) => format!("The start cannot be graded: {e}."),
-                    }
-                    };
                     let grading = match exercise.start_grading(&exercise.start) {
                         Ok(grading) => grading,
-                        Err(e) => return checked.set(Some((draft.clone(), said(Err(e))))),
+                        Err(e) => {
+                            return checked.set(Some((draft.clone(), format!("The start cannot be graded: {e}."))))
+                        }
                     };
                     checking.set(Some(0.0));
-                    let status = Rc::new(Cell::new(None));
-                    let (decided, shown, done, checked, draft) =
-                        (status.clone(), checking.clone(), checking.clone(), checked.clone(), draft.clone());
-                    let advance = move |grading: &mut Grading| match grading.advance(20) {
-                        Some(found) => {
-                            decided.set(Some(found));
-                            true
-                        }
-                        None => false,
+                    let (shown, done, checked, draft) =
+                        (checking.clone(), checking.clone(), checked.clone(), draft.clone());
+                    // The job: the grading, and its status once decided.
+                    let advance = |(grading, status): &mut (Grading, Option<Status>)| {
+                        *status = grading.advance(20);
+                        status.is_some()
                     };
-                    let finished = move |grading: Grading| {
+                    let finished = move |(grading, status): (Grading, Option<Status>)| {
                         done.set(None);
-                        let said = match grading.unjudged() {
-                            // Missed, but no student could do better: nothing judges it in time.
-                            Some(why) => Some(format!(
-                                "No student can meet this goal: the guarantee is not judged by the deadline ({why}). Move the deadline later."
-                            )),
-                            None => status.take().map(|s| said(Ok(s))),
-                        };
-                        checked.set(said.map(|said| (draft, said)));
+                        checked.set(status.map(|s| (draft, check_words(s, grading.unjudged()))));
                     };
-                    sliced::run(&pending, grading, advance, move |g| shown.set(Some(g.progress())), finished);
+                    let show = move |(grading, _): &(Grading, Option<Status>)| shown.set(Some(grading.progress()));
+                    sliced::run(&pending, (grading, None), advance, show, finished);
                 })
             };
             let stop = {
