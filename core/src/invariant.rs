@@ -97,6 +97,13 @@ impl Promises {
         let i = self.checked.iter().position(|&c| c == g)?;
         self.verdicts[i].violation_event(at, event, detail)
     }
+
+    /// Says guarantee `g`, if promised, is not judged yet and why; `None` once it is.
+    pub fn set_pending(&mut self, g: usize, why: Option<&str>) {
+        if let Some(i) = self.checked.iter().position(|&c| c == g) {
+            self.verdicts[i].set_pending(why);
+        }
+    }
 }
 
 #[cfg(test)]

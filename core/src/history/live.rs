@@ -96,6 +96,15 @@ impl Default for Judge {
 }
 
 impl Judge {
+    /// Why model `model` is not decided yet (convergence before the final reads, a search
+    /// out of its budget), while it is not; for the lab's guarantee to say "not judged yet".
+    pub fn undecided(&self, model: usize) -> Option<&str> {
+        match self.answers.get(model)? {
+            Answer::Unknown { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn invoke(
         &mut self,

@@ -248,6 +248,7 @@ impl ConsistencyLab {
         let verdicts = promised(mode).iter().map(|&m| Verdict::new(MODELS[m], STATEMENTS[m])).collect();
         let mut lab = ConsistencyLab { driver, params, verdicts, judge: Judge::default(), mode, replicas, clients };
         lab.collect();
+        lab.note_undecided();
         Ok(lab)
     }
 
@@ -269,20 +270,21 @@ impl ConsistencyLab {
                             }
                         }
                     }
+                    self.note_undecided();
                 }
                 Obs::Leader { .. } => {}
             }
         }
         self.driver.sim.recycle_observed(observations);
-        // A model the judge has not decided (convergence before the workload ends, a search
-        // out of its budget) is shown as not judged yet, not as holding.
-        for (model, answer) in self.judge.answers.iter().enumerate() {
-            if let Some(verdict) = self.verdicts.iter_mut().find(|v| v.name == MODELS[model]) {
-                verdict.set_pending(match answer {
-                    Answer::Unknown { reason } => Some(reason),
-                    _ => None,
-                });
-            }
+    }
+
+    /// A model the judge has not decided (convergence before the workload ends, a search out
+    /// of its budget) is shown as not judged yet, not as holding. The judge decides only on a
+    /// completion, so this runs at the start and after each one.
+    fn note_undecided(&mut self) {
+        for verdict in &mut self.verdicts {
+            let model = MODELS.iter().position(|&m| m == verdict.name);
+            verdict.set_pending(model.and_then(|m| self.judge.undecided(m)));
         }
     }
 
