@@ -332,3 +332,19 @@ fn a_restarted_monitor_learns_the_epoch_and_a_lease_fences_a_one_way_cut() {
         }
     }
 }
+
+/// Convergence is judged from the final reads: before the workload ends every family says it
+/// is not judged yet rather than "holds", and after the final reads it is judged.
+#[test]
+fn convergence_is_not_judged_before_the_final_reads() {
+    // The configurations that promise convergence (multi-leader registers with LWW).
+    for (family, conflicts) in [("single-leader", "siblings"), ("multi-leader", "lww"), ("leaderless", "siblings")] {
+        let params = [("family", family), ("conflicts", conflicts)];
+        let early = run(&params, "", 1, 5);
+        let pending = early.verdict("convergent").and_then(|v| v.pending.clone());
+        assert!(pending.is_some_and(|why| why.contains("workload")), "{family}: not judged at 5 s");
+        let late = run(&params, "", 1, 20);
+        let verdict = late.verdict("convergent").expect("every family promises convergence");
+        assert_eq!(verdict.pending, None, "{family}: judged after the final reads");
+    }
+}

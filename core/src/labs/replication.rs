@@ -256,7 +256,15 @@ impl ReplicationLab {
             last_merkle: None,
         };
         lab.collect();
+        lab.note_undecided();
         Ok(lab)
+    }
+
+    /// Convergence is judged from the final reads: until then it is not judged yet, not
+    /// holding. The judge decides only on a completion, so this runs at the start and after
+    /// each one.
+    fn note_undecided(&mut self) {
+        self.promises.set_pending(CONVERGENT, self.judge.undecided(CONVERGENT_MODEL));
     }
 
     /// Marks guarantee `g` violated at trace event `seq`, if the configuration promises it.
@@ -391,6 +399,7 @@ impl ReplicationLab {
                 }
             }
         }
+        self.note_undecided();
         for (guarantee, which) in [(RYW, 0), (MONOTONIC, 1)] {
             if let Answer::Violated { culprit, reason, .. } = self.judge.session(which) {
                 let (at, seq) = self.judge.completion(*culprit).unwrap_or((at, seq));
