@@ -22,6 +22,7 @@ pub mod export;
 pub mod fault;
 pub mod hardware_time;
 pub mod history;
+pub mod idmap;
 pub mod invariant;
 pub mod lab;
 pub mod labs;

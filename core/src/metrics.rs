@@ -3,8 +3,9 @@
 //! The histogram keeps 16 sub-buckets per power of two (about 6 % relative error), so a
 //! one-hour run costs a few hundred counters, never one entry per sample.
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
+use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::time::Micros;
@@ -15,7 +16,9 @@ const SUB_BUCKETS: u64 = 1 << SUB_BUCKET_BITS;
 /// A histogram of microsecond values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Histogram {
-    buckets: BTreeMap<u16, u64>,
+    /// Counts by bucket index, up to the largest bucket seen: a few hundred counters at most
+    /// (values up to an hour), and an array index per sample.
+    buckets: Vec<u64>,
     count: u64,
     sum: u128,
     max: Micros,
@@ -42,7 +45,11 @@ fn bucket_floor(bucket: u16) -> Micros {
 
 impl Histogram {
     pub fn record(&mut self, value: Micros) {
-        *self.buckets.entry(bucket_of(value)).or_insert(0) += 1;
+        let bucket = usize::from(bucket_of(value));
+        if bucket >= self.buckets.len() {
+            self.buckets.resize(bucket + 1, 0);
+        }
+        self.buckets[bucket] += 1;
         self.count += 1;
         self.sum += u128::from(value);
         self.max = self.max.max(value);
@@ -72,10 +79,10 @@ impl Histogram {
         }
         let rank = (self.count * u64::from(per_mille.min(1000))).div_ceil(1000).max(1);
         let mut seen = 0;
-        for (&bucket, &n) in &self.buckets {
+        for (bucket, &n) in self.buckets.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                return bucket_floor(bucket).min(self.max);
+                return bucket_floor(bucket as u16).min(self.max);
             }
         }
         self.max
@@ -83,7 +90,7 @@ impl Histogram {
 
     /// (lower edge, count) for every non-empty bucket, for drawing.
     pub fn buckets(&self) -> impl Iterator<Item = (Micros, u64)> + '_ {
-        self.buckets.iter().map(|(&b, &n)| (bucket_floor(b), n))
+        self.buckets.iter().enumerate().filter(|(_, &n)| n > 0).map(|(b, &n)| (bucket_floor(b as u16), n))
     }
 
     pub fn summary(&self) -> HistogramSummary {

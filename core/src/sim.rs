@@ -250,7 +250,8 @@ pub struct Sim<P: Process> {
     /// Armed timers per node, with the generation that a due `Timer` event must match.
     /// A node has a handful, so a short list beats a map.
     timers: Vec<Vec<(P::Timer, u64)>>,
-    flights: BTreeMap<MsgId, Flight>,
+    /// Messages on their way, by id; the view sorts them.
+    flights: crate::idmap::IdMap<MsgId, Flight>,
     network: Network,
     trace: Trace,
     /// Briefs of recent sends and observations by event sequence number, as many as the trace
@@ -302,7 +303,7 @@ impl<P: Process> Sim<P> {
             slots,
             members: Vec::new(),
             timers: alloc::vec![Vec::new(); count],
-            flights: BTreeMap::new(),
+            flights: crate::idmap::new(),
             network: Network::new(params, region_of),
             trace: Trace::with_window(DEFAULT_WINDOW),
             details: VecDeque::new(),

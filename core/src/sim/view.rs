@@ -136,7 +136,7 @@ impl<P: Process> Sim<P> {
                 glyph: slot.process.as_ref().map(P::glyph).unwrap_or_default(),
             })
             .collect();
-        let flights: Vec<FlightView> = self
+        let mut flights: Vec<FlightView> = self
             .flights
             .iter()
             .map(|(&msg, f)| FlightView {
@@ -152,6 +152,7 @@ impl<P: Process> Sim<P> {
                 fate: f.fate,
             })
             .collect();
+        crate::sort::by_key(&mut flights, |f| f.msg);
         let mut waiting = alloc::collections::BTreeMap::new();
         for f in flights.iter().filter(|f| f.departs > now) {
             *waiting.entry((f.from, f.to)).or_insert(0u32) += 1;

@@ -48,7 +48,7 @@ pub struct ClientStats {
 pub struct Checks {
     pub verdicts: Vec<Verdict>,
     pub stats: ClientStats,
-    requests: BTreeMap<(NodeId, u32), RequestRecord>,
+    requests: crate::idmap::IdMap<(NodeId, u32), RequestRecord>,
     /// Requests in the order they were issued, for forgetting the oldest first.
     issue_order: VecDeque<(Micros, NodeId, u32)>,
     /// Per client: requests below this id were forgotten by the horizon.
@@ -78,7 +78,7 @@ impl Checks {
                 latency: Histogram::default(),
                 acked_per_second: Series::new("acked", MICROS_PER_SEC, 600),
             },
-            requests: BTreeMap::new(),
+            requests: crate::idmap::new(),
             issue_order: VecDeque::new(),
             forgotten_below: BTreeMap::new(),
             horizon,
