@@ -35,7 +35,8 @@ pub struct TraceSummary {
 pub struct VerdictReport {
     pub name: &'static str,
     pub statement: &'static str,
-    pub holds: bool,
+    /// `true` or `false` once judged; `null` in JSON while the guarantee is not judged yet.
+    pub holds: Option<bool>,
     /// Why a guarantee with no violation seen is not judged yet, if it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_judged: Option<String>,
@@ -66,7 +67,8 @@ pub fn verdict_report(verdict: &Verdict, culprits: &BTreeMap<u64, String>) -> Ve
         }),
     };
     let not_judged = verdict.pending.clone().filter(|_| violation.is_none());
-    VerdictReport { name: verdict.name, statement: verdict.statement, holds: verdict.holds(), not_judged, violation }
+    let holds = if not_judged.is_some() { None } else { Some(violation.is_none()) };
+    VerdictReport { name: verdict.name, statement: verdict.statement, holds, not_judged, violation }
 }
 
 pub fn print_text(report: &Report) {

@@ -413,3 +413,22 @@ fn tours_replay_their_stories_and_name_a_missing_one() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("there is no tour “nope”"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_guarantee_not_judged_yet_is_neither_true_nor_false_in_json() {
+    // Convergence is judged after the final reads: at 2 s it is not judged yet.
+    let early = playground(&["run", "consistency", "--until", "2s", "--json"]);
+    assert_eq!(early.status.code(), Some(0), "nothing was violated: {}", stdout(&early));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&early)).expect("JSON");
+    let verdicts = report["verdicts"].as_array().expect("verdicts");
+    let convergent = verdicts.iter().find(|v| v["name"] == "convergent").expect("convergent");
+    assert!(convergent["holds"].is_null(), "{convergent}");
+    assert!(convergent["not_judged"].as_str().is_some_and(|why| !why.is_empty()), "{convergent}");
+    assert!(verdicts.iter().any(|v| v["holds"] == true), "the others are judged: {report}");
+    assert!(stdout(&playground(&["run", "consistency", "--until", "2s"])).contains("not yet   convergent"));
+    // Once the final reads are in, it is judged.
+    let late = playground(&["run", "consistency", "--until", "13s", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&late)).expect("JSON");
+    let convergent = report["verdicts"].as_array().expect("verdicts").iter().find(|v| v["name"] == "convergent");
+    assert_eq!(convergent.expect("convergent")["holds"], true, "{report}");
+}
