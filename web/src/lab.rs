@@ -9,6 +9,7 @@ pub(crate) mod explain;
 mod export;
 mod glyph;
 mod keys;
+mod label_room;
 mod knobs;
 mod log;
 mod page;

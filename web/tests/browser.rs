@@ -141,11 +141,23 @@ async fn message_labels_never_overlap() {
         .collect();
     assert!(flights >= 4 && boxes.len() >= 2, "{flights} messages, {} labels", boxes.len());
     assert!((boxes.len() as u32) < flights, "labels at a shared point were left out");
+    let apart = |a: &web_sys::DomRect, b: &web_sys::DomRect| {
+        a.right() <= b.left() || b.right() <= a.left() || a.bottom() <= b.top() || b.bottom() <= a.top()
+    };
     for (i, a) in boxes.iter().enumerate() {
         for b in &boxes[i + 1..] {
-            let apart =
-                a.right() <= b.left() || b.right() <= a.left() || a.bottom() <= b.top() || b.bottom() <= a.top();
-            assert!(apart, "labels overlap: {:?} and {:?}", (a.x(), a.y(), a.width()), (b.x(), b.y(), b.width()));
+            assert!(apart(a, b), "labels overlap: {:?} and {:?}", (a.x(), a.y(), a.width()), (b.x(), b.y(), b.width()));
+        }
+    }
+    // Nor do they cover a node: its shape, its name or its status line.
+    // (In the canvas itself: the legend draws shapes too.)
+    let parts = root.query_selector_all(".canvas > svg :is(.node .shape, .node-name, .node-status)").unwrap();
+    let nodes = root.query_selector_all(".canvas > svg g.node").unwrap().length();
+    assert!(nodes >= 3 && parts.length() >= 2 * nodes, "{nodes} nodes, {} parts", parts.length());
+    for i in 0..parts.length() {
+        let part = parts.item(i).unwrap().dyn_into::<Element>().unwrap().get_bounding_client_rect();
+        for b in &boxes {
+            assert!(apart(&part, b), "a label covers a node: {:?} and {:?}", (part.x(), part.y()), (b.x(), b.y()));
         }
     }
 }

@@ -12,6 +12,7 @@ use playground_core::trace::{DropReason, NodeId};
 use yew::prelude::*;
 
 use super::glyph::{class_css, node_classes, node_glyph, node_label, status_text, Legend, NODE_RADIUS};
+use super::label_room::LabelRoom;
 use super::state::{Action, Menu};
 
 pub const WIDTH: f64 = 800.0;
@@ -217,18 +218,14 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     let labelled = view.flights.len() <= 16;
     let tailed = view.flights.len() <= 48;
     let name = |id: NodeId| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
-    // Labels already placed, as boxes: a label that would overlap one is left out (messages
-    // waiting at one sender sit at one point; their names would print over each other).
-    let placed: std::cell::RefCell<Vec<(f64, f64, f64)>> = std::cell::RefCell::new(Vec::new());
-    let room_for_label = |x: f64, y: f64, text: &str| {
-        let width = 6.5 * text.len() as f64;
-        let mut placed = placed.borrow_mut();
-        let free = placed.iter().all(|&(px, py, pw)| x + width < px || px + pw < x || (py - y).abs() >= 12.0);
-        if free {
-            placed.push((x, y, width));
-        }
-        free
-    };
+    // Show protocol versions only when nodes run different ones (heterogeneity).
+    let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
+    // A message's name goes where it covers no node and no other name, or is left out
+    // (messages waiting at one sender sit at one point; their names would print over each other).
+    let status_lines: Vec<String> = view.nodes.iter().map(|n| status_line(n, mixed_versions)).collect();
+    let room = std::cell::RefCell::new(LabelRoom::around(
+        view.nodes.iter().zip(&status_lines).map(|(n, status)| (at(n.id), n.name.as_str(), status.as_str())),
+    ));
     let flights = view.flights.iter().map(|f| {
         let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
         let queued = now < f.departs;
@@ -263,8 +260,8 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
                     <title>{ title }</title>
                 </circle>
-                if (labelled || props.ring) && room_for_label(x + 8.0, y - 6.0, f.kind) {
-                    <text class="flight-label" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y - 6.0)} aria-hidden="true">{ f.kind }</text>
+                if let Some((lx, ly)) = (labelled || props.ring).then(|| room.borrow_mut().place((x, y), f.kind)).flatten() {
+                    <text class="flight-label" x={format!("{lx:.1}")} y={format!("{ly:.1}")} aria-hidden="true">{ f.kind }</text>
                 }
             </g>
         }
@@ -293,8 +290,6 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         }
     });
 
-    // Show protocol versions only when nodes run different ones (heterogeneity).
-    let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
     let cut_off = |id: NodeId| {
         let mine: Vec<&LinkView> = view.links.iter().filter(|l| l.from == id || l.to == id).collect();
         !mine.is_empty() && mine.iter().all(|l| l.partitioned)
@@ -310,15 +305,8 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         class.push(classes!(picked.then_some("node-picked"), selected.then_some("node-selected")));
         let action =
             if props.pick.is_some() { Action::PartitionToggle(id) } else { Action::OpenMenu(Some(Menu::Node(id))) };
-        // Only what differs is written under a node: a status other than up, a version.
-        let status = status_text(n.status);
-        let status_line = match (n.status == playground_core::sim::NodeStatus::Up, mixed_versions) {
-            (true, false) => String::new(),
-            (true, true) => format!("v{}", n.version),
-            (false, false) => status.to_string(),
-            (false, true) => format!("{status} · v{}", n.version),
-        };
-        let label = node_label(n, &status_line, cut);
+        let status_line = &status_lines[usize::from(n.id)];
+        let label = node_label(n, status_line, cut);
         let onkeydown = props.interactive.then(|| {
             let (dispatch, action) = (props.dispatch.clone(), action.clone());
             Callback::from(move |e: KeyboardEvent| {
@@ -333,7 +321,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         html! {
             <g class={class} transform={format!("translate({x:.1} {y:.1})")} tabindex={props.interactive.then_some("0")}
                 role="button" aria-label={label} data-node={n.name.clone()} onclick={onclick} onkeydown={onkeydown}>
-                { node_glyph(n, now, cut, &status_line) }
+                { node_glyph(n, now, cut, status_line) }
                 { node_card(n, (x, y)) }
             </g>
         }
@@ -351,6 +339,18 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             </svg>
             <Legend view={props.view.clone()} partitioned={partitioned} />
         </figure>
+    }
+}
+
+/// What is written under a node: only what differs, a status other than up, a version when
+/// nodes run different ones.
+fn status_line(node: &NodeView, mixed_versions: bool) -> String {
+    let status = status_text(node.status);
+    match (node.status == playground_core::sim::NodeStatus::Up, mixed_versions) {
+        (true, false) => String::new(),
+        (true, true) => format!("v{}", node.version),
+        (false, false) => status.to_string(),
+        (false, true) => format!("{status} · v{}", node.version),
     }
 }
 
