@@ -92,8 +92,9 @@ pub trait Message: Clone + Serialize + DeserializeOwned {
     }
 }
 
-/// A timer name. Setting a timer that is already set re-arms it.
-pub trait TimerName: Clone + Ord {
+/// A timer name. Setting a timer that is already set re-arms it. Hashed: a node may have many
+/// armed (a client's retry timer per open request), and the simulator finds one per event.
+pub trait TimerName: Clone + Ord + core::hash::Hash {
     fn label(&self) -> &'static str;
 }
 

@@ -247,9 +247,9 @@ pub struct Sim<P: Process> {
     auth_key: u64,
     slots: Vec<Slot<P>>,
     members: Vec<Member>,
-    /// Armed timers per node, with the generation that a due `Timer` event must match.
-    /// A node has a handful, so a short list beats a map.
-    timers: Vec<Vec<(P::Timer, u64)>>,
+    /// Armed timers per node, with the generation that a due `Timer` event must match. A
+    /// client may have one per open request, so a map: it is only looked up, never listed.
+    timers: Vec<crate::idmap::IdMap<P::Timer, u64>>,
     /// Messages on their way, by id; the view sorts them.
     flights: crate::idmap::IdMap<MsgId, Flight>,
     network: Network,
@@ -302,7 +302,7 @@ impl<P: Process> Sim<P> {
             auth_key,
             slots,
             members: Vec::new(),
-            timers: alloc::vec![Vec::new(); count],
+            timers: (0..count).map(|_| crate::idmap::new()).collect(),
             flights: crate::idmap::new(),
             network: Network::new(params, region_of),
             trace: Trace::with_window(DEFAULT_WINDOW),
@@ -618,14 +618,12 @@ impl<P: Process> Sim<P> {
 
     /// The generation of `timer` at `node`, if it is armed.
     fn armed(&self, node: NodeId, timer: &P::Timer) -> Option<u64> {
-        self.timers.get(usize::from(node))?.iter().find(|(t, _)| t == timer).map(|(_, g)| *g)
+        self.timers.get(usize::from(node))?.get(timer).copied()
     }
 
     fn disarm(&mut self, node: NodeId, timer: &P::Timer) {
         if let Some(armed) = self.timers.get_mut(usize::from(node)) {
-            if let Some(index) = armed.iter().position(|(t, _)| t == timer) {
-                armed.swap_remove(index);
-            }
+            armed.remove(timer);
         }
     }
 
@@ -667,11 +665,7 @@ impl<P: Process> Sim<P> {
                 Effect::SetTimer { timer, after } => {
                     let generation = self.next_generation;
                     self.next_generation += 1;
-                    let armed = &mut self.timers[usize::from(node)];
-                    match armed.iter_mut().find(|(t, _)| *t == timer) {
-                        Some(slot) => slot.1 = generation,
-                        None => armed.push((timer.clone(), generation)),
-                    }
+                    self.timers[usize::from(node)].insert(timer.clone(), generation);
                     self.schedule(self.now + after, Pending::Timer { node, timer, generation });
                 }
                 Effect::CancelTimer(timer) => {

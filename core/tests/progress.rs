@@ -148,7 +148,7 @@ impl Message for Never {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Spin;
 impl TimerName for Spin {
     fn label(&self) -> &'static str {

@@ -84,7 +84,7 @@ impl Durable for Stable {
     fn apply(&mut self, _change: ()) {}
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Timer {
     Patience,
 }

@@ -51,8 +51,9 @@ pub struct Stable {
     pub next_req: u32,
     /// Server: balance per account.
     pub balances: BTreeMap<u16, i64>,
-    /// Server: the deduplication table, (client, request) to the balance it produced.
-    pub applied: BTreeMap<(NodeId, u32), i64>,
+    /// Server: the deduplication table, (client, request) to the balance it produced. Looked
+    /// up for every request, never listed: a hash map.
+    pub applied: crate::idmap::IdMap<(NodeId, u32), i64>,
     /// Server: per client, ids below this were forgotten; a late copy of one is refused,
     /// never applied.
     pub floor: BTreeMap<NodeId, u32>,
@@ -82,17 +83,24 @@ impl Durable for Stable {
             }
             Change::Forget { client, below } => {
                 let floor = self.floor.entry(client).or_insert(0);
+                let from = *floor;
                 *floor = (*floor).max(below);
-                let done: Vec<_> = self.applied.range((client, 0)..(client, below)).map(|(&k, _)| k).collect();
-                for key in done {
-                    self.applied.remove(&key);
+                // Nothing is applied below the floor (such a request is refused), so only ids
+                // from the old floor up can be held: removed one by one, unless there are
+                // fewer keys in all than ids in that range.
+                if below.saturating_sub(from) as usize <= self.applied.len() {
+                    for req in from..below {
+                        self.applied.remove(&(client, req));
+                    }
+                } else {
+                    self.applied.retain(|&(c, req), _| c != client || req >= below);
                 }
             }
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Timer {
     NextRequest,
     Retry(u32),
@@ -175,8 +183,8 @@ impl State {
     /// The account's home server among the servers discovery lists, with the frame version
     /// to speak to it.
     fn route(&self, ctx: &Ctx) -> Option<(NodeId, u8)> {
-        let live: Vec<_> = ctx.members.iter().filter(|m| self.config.servers.contains(&m.id)).collect();
-        let home = live.get(usize::from(self.account()) % live.len().max(1))?;
+        let live = || ctx.members.iter().filter(|m| self.config.servers.contains(&m.id));
+        let home = live().nth(usize::from(self.account()) % live().count().max(1))?;
         let version = if self.config.negotiate { self.config.version.min(home.version) } else { self.config.version };
         Some((home.id, version))
     }

@@ -199,7 +199,7 @@ impl Durable for Stable {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Timer {
     /// Client: the next operation; storage: the next report to the coordinator;
     /// coordinator: the next look at membership and progress.
