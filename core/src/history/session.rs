@@ -103,6 +103,13 @@ struct Sessions<'h> {
     processes: Vec<Vec<usize>>,
     /// For each read that returned a written value, the write.
     source: Vec<Option<usize>>,
+    /// Each operation's key as a number (its rank among the history's keys).
+    key_id: Vec<u32>,
+    /// Per process: (key, position in its session) of each completed read, sorted, so the
+    /// reads of one key after a point in a session are a binary search away.
+    reads: Vec<Vec<(u32, u32)>>,
+    /// Per write: (process, position) of the reads that returned its value, in session order.
+    readers: Vec<Vec<(u32, u32)>>,
 }
 
 impl<'h> Sessions<'h> {
@@ -121,18 +128,45 @@ impl<'h> Sessions<'h> {
                 list
             })
             .collect();
-        let source = (0..h.ops.len())
+        let n = h.ops.len();
+        let mut by_key: Vec<usize> = (0..n).collect();
+        sort::by(&mut by_key, |&a, &b| h.ops[a].key.cmp(&h.ops[b].key));
+        let mut key_id = vec![0u32; n];
+        for pair in by_key.windows(2) {
+            let step = u32::from(h.ops[pair[0]].key != h.ops[pair[1]].key);
+            key_id[pair[1]] = key_id[pair[0]] + step;
+        }
+        // The writes by (key, value), first written first: a read's source is the first.
+        let mut writes: Vec<usize> =
+            (0..n).filter(|&w| h.ops[w].counts() && !h.ops[w].call.is_read() && h.ops[w].written().is_some()).collect();
+        sort::by_key(&mut writes, |&w| (key_id[w], h.ops[w].written(), w));
+        let source: Vec<Option<usize>> = (0..n)
             .map(|r| {
                 let o = &h.ops[r];
                 if !(o.call.is_read() && o.known()) {
                     return None;
                 }
-                h.ops
-                    .iter()
-                    .position(|w| w.key == o.key && w.counts() && !w.call.is_read() && w.written() == Some(&o.value))
+                let wanted = (key_id[r], Some(&o.value));
+                let first = writes.partition_point(|&w| (key_id[w], h.ops[w].written()) < wanted);
+                writes.get(first).copied().filter(|&w| (key_id[w], h.ops[w].written()) == wanted)
             })
             .collect();
-        Sessions { h, processes, source }
+        let mut reads = Vec::with_capacity(processes.len());
+        let mut readers = vec![Vec::new(); n];
+        for (p, list) in processes.iter().enumerate() {
+            let mut mine: Vec<(u32, u32)> = Vec::new();
+            for (at, &i) in list.iter().enumerate() {
+                if h.ops[i].call.is_read() && h.ops[i].known() {
+                    mine.push((key_id[i], at as u32));
+                }
+                if let Some(w) = source[i] {
+                    readers[w].push((p as u32, at as u32));
+                }
+            }
+            sort::by_key(&mut mine, |&(key, _)| key);
+            reads.push(mine);
+        }
+        Sessions { h, processes, source, key_id, reads, readers }
     }
 
     /// `a` is older than `b`: it completed before `b` began, or its process did it first.
@@ -141,13 +175,17 @@ impl<'h> Sessions<'h> {
         (x.known() && x.complete.is_some_and(|t| t < y.invoke)) || (x.process == y.process && x.invoke < y.invoke)
     }
 
-    /// A completed read of `key` returning the initial value, or a value older than `w`.
-    fn behind(&self, r: usize, w: usize) -> bool {
-        let o = &self.h.ops[r];
-        o.call.is_read()
-            && o.known()
-            && o.key == self.h.ops[w].key
-            && self.source[r].map_or(o.value == Val::Nil, |s| s != w && self.older(s, w))
+    /// The first read in process `p`'s session after position `at` that is behind `w`: a
+    /// completed read of `w`'s key returning the initial value, or a value older than `w`.
+    fn first_behind(&self, p: usize, at: usize, w: usize) -> Option<usize> {
+        let key = self.key_id[w];
+        let reads = &self.reads[p];
+        let start = reads.partition_point(|&(k, pos)| (k, pos as usize) <= (key, at));
+        reads[start..]
+            .iter()
+            .take_while(|&&(k, _)| k == key)
+            .map(|&(_, pos)| self.processes[p][pos as usize])
+            .find(|&r| self.source[r].map_or(self.h.ops[r].value == Val::Nil, |s| s != w && self.older(s, w)))
     }
 
     fn is_write(&self, i: usize) -> bool {
@@ -155,9 +193,9 @@ impl<'h> Sessions<'h> {
     }
 
     fn read_your_writes(&self) -> Option<(Vec<usize>, alloc::string::String)> {
-        for list in &self.processes {
+        for (p, list) in self.processes.iter().enumerate() {
             for (at, &w) in list.iter().enumerate().filter(|(_, &i)| self.is_write(i)) {
-                if let Some(&r) = list[at + 1..].iter().find(|&&r| self.behind(r, w)) {
+                if let Some(r) = self.first_behind(p, at, w) {
                     let reason = format!("{} does not see the session's own earlier {}", self.h.ops[r], self.h.ops[w]);
                     return Some((vec![w, r], reason));
                 }
@@ -167,10 +205,10 @@ impl<'h> Sessions<'h> {
     }
 
     fn monotonic_reads(&self) -> Option<(Vec<usize>, alloc::string::String)> {
-        for list in &self.processes {
+        for (p, list) in self.processes.iter().enumerate() {
             for (at, &r1) in list.iter().enumerate() {
                 let Some(w1) = self.source[r1] else { continue };
-                if let Some(&r2) = list[at + 1..].iter().find(|&&r2| self.behind(r2, w1)) {
+                if let Some(r2) = self.first_behind(p, at, w1) {
                     let reason = format!("{} goes back in time after {}", self.h.ops[r2], self.h.ops[r1]);
                     return Some((vec![r1, r2], reason));
                 }
@@ -181,16 +219,10 @@ impl<'h> Sessions<'h> {
 
     /// Someone reads `later`'s value and afterwards something behind `earlier`.
     fn seen_out_of_order(&self, later: usize, earlier: usize) -> Option<(usize, usize)> {
-        for list in &self.processes {
-            for (at, &r1) in list.iter().enumerate() {
-                if self.source[r1] == Some(later) {
-                    if let Some(&r2) = list[at + 1..].iter().find(|&&r2| self.behind(r2, earlier)) {
-                        return Some((r1, r2));
-                    }
-                }
-            }
-        }
-        None
+        self.readers[later].iter().find_map(|&(p, at)| {
+            let (p, at) = (p as usize, at as usize);
+            self.first_behind(p, at, earlier).map(|r2| (self.processes[p][at], r2))
+        })
     }
 
     fn monotonic_writes(&self) -> Option<(Vec<usize>, alloc::string::String)> {
@@ -234,6 +266,182 @@ impl<'h> Sessions<'h> {
 mod tests {
     use super::*;
     use crate::history::Outcome;
+
+    /// The guarantees as first written: the same search, scanning whole sessions. The index
+    /// above must give exactly its answers.
+    mod reference {
+        use super::super::*;
+
+        pub struct Sessions<'h> {
+            h: &'h History,
+            processes: Vec<Vec<usize>>,
+            source: Vec<Option<usize>>,
+        }
+
+        pub fn check(h: &History, which: usize) -> Answer {
+            let fast = super::super::Sessions::new(h);
+            let s = Sessions { h, processes: fast.processes.clone(), source: slow_source(h) };
+            let found = match which {
+                0 => s.read_your_writes(),
+                1 => s.monotonic_reads(),
+                2 => s.monotonic_writes(),
+                _ => s.writes_follow_reads(),
+            };
+            match found {
+                Some((ops, reason)) => Answer::Violated { culprit: *ops.last().unwrap_or(&0), ops, reason },
+                None => Answer::Holds { witness: Vec::new() },
+            }
+        }
+
+        fn slow_source(h: &History) -> Vec<Option<usize>> {
+            (0..h.ops.len())
+                .map(|r| {
+                    let o = &h.ops[r];
+                    if !(o.call.is_read() && o.known()) {
+                        return None;
+                    }
+                    h.ops.iter().position(|w| {
+                        w.key == o.key && w.counts() && !w.call.is_read() && w.written() == Some(&o.value)
+                    })
+                })
+                .collect()
+        }
+
+        impl Sessions<'_> {
+            fn older(&self, a: usize, b: usize) -> bool {
+                let (x, y) = (&self.h.ops[a], &self.h.ops[b]);
+                (x.known() && x.complete.is_some_and(|t| t < y.invoke))
+                    || (x.process == y.process && x.invoke < y.invoke)
+            }
+            fn behind(&self, r: usize, w: usize) -> bool {
+                let o = &self.h.ops[r];
+                o.call.is_read()
+                    && o.known()
+                    && o.key == self.h.ops[w].key
+                    && self.source[r].map_or(o.value == Val::Nil, |s| s != w && self.older(s, w))
+            }
+            fn is_write(&self, i: usize) -> bool {
+                !matches!(self.h.ops[i].call, Call::Read)
+            }
+            fn read_your_writes(&self) -> Option<(Vec<usize>, alloc::string::String)> {
+                for list in &self.processes {
+                    for (at, &w) in list.iter().enumerate().filter(|(_, &i)| self.is_write(i)) {
+                        if let Some(&r) = list[at + 1..].iter().find(|&&r| self.behind(r, w)) {
+                            let reason =
+                                format!("{} does not see the session's own earlier {}", self.h.ops[r], self.h.ops[w]);
+                            return Some((vec![w, r], reason));
+                        }
+                    }
+                }
+                None
+            }
+            fn monotonic_reads(&self) -> Option<(Vec<usize>, alloc::string::String)> {
+                for list in &self.processes {
+                    for (at, &r1) in list.iter().enumerate() {
+                        let Some(w1) = self.source[r1] else { continue };
+                        if let Some(&r2) = list[at + 1..].iter().find(|&&r2| self.behind(r2, w1)) {
+                            let reason = format!("{} goes back in time after {}", self.h.ops[r2], self.h.ops[r1]);
+                            return Some((vec![r1, r2], reason));
+                        }
+                    }
+                }
+                None
+            }
+            fn seen_out_of_order(&self, later: usize, earlier: usize) -> Option<(usize, usize)> {
+                for list in &self.processes {
+                    for (at, &r1) in list.iter().enumerate() {
+                        if self.source[r1] == Some(later) {
+                            if let Some(&r2) = list[at + 1..].iter().find(|&&r2| self.behind(r2, earlier)) {
+                                return Some((r1, r2));
+                            }
+                        }
+                    }
+                }
+                None
+            }
+            fn monotonic_writes(&self) -> Option<(Vec<usize>, alloc::string::String)> {
+                for list in &self.processes {
+                    let writes: Vec<usize> = list.iter().copied().filter(|&i| self.is_write(i)).collect();
+                    for (at, &w1) in writes.iter().enumerate() {
+                        for &w2 in &writes[at + 1..] {
+                            if let Some((r1, r2)) = self.seen_out_of_order(w2, w1) {
+                                let reason = format!(
+                                    "{} sees {} but then {} does not see the earlier {}",
+                                    self.h.ops[r1], self.h.ops[w2], self.h.ops[r2], self.h.ops[w1]
+                                );
+                                return Some((vec![w1, w2, r1, r2], reason));
+                            }
+                        }
+                    }
+                }
+                None
+            }
+            fn writes_follow_reads(&self) -> Option<(Vec<usize>, alloc::string::String)> {
+                for list in &self.processes {
+                    for (at, &r) in list.iter().enumerate() {
+                        let Some(w1) = self.source[r] else { continue };
+                        for &w2 in list[at + 1..].iter().filter(|&&i| self.is_write(i)) {
+                            if let Some((r1, r2)) = self.seen_out_of_order(w2, w1) {
+                                let reason = format!(
+                                    "{} sees {} (written after reading {}) but then {} does not see it",
+                                    self.h.ops[r1], self.h.ops[w2], self.h.ops[w1], self.h.ops[r2]
+                                );
+                                return Some((vec![w1, r, w2, r1, r2], reason));
+                            }
+                        }
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_gives_the_straightforward_searchs_answers() {
+        let mut rng = crate::rng::Rng::seeded(11);
+        let mut violated = [0; 4];
+        for round in 0..400 {
+            // Three or four processes on two or three keys, overlapping in time; reads return
+            // the initial value or a value written so far (or any value written at all, to
+            // make reads that see the future), some operations fail or stay open.
+            let mut h = History::new();
+            let (processes, keys) = (3 + rng.below(2), 2 + rng.below(2));
+            let mut written: Vec<(i64, i64)> = Vec::new();
+            let mut next_value = 1;
+            for step in 0..(20 + rng.below(40)) {
+                let p = rng.below(processes);
+                let key = rng.below(keys) as i64;
+                let start = step * 10 + rng.below(25);
+                let end = start + 1 + rng.below(30);
+                let i = if rng.below(3) == 0 {
+                    next_value += 1;
+                    written.push((key, next_value));
+                    h.invoke(p, Val::Int(key), Call::Write(Val::Int(next_value)), start)
+                } else {
+                    h.invoke(p, Val::Int(key), Call::Read, start)
+                };
+                let on_key: Vec<i64> = written.iter().filter(|(k, _)| *k == key).map(|&(_, v)| v).collect();
+                let value = match rng.below(4) {
+                    0 => Val::Nil,
+                    _ if on_key.is_empty() => Val::Nil,
+                    _ => Val::Int(on_key[rng.below(on_key.len() as u64) as usize]),
+                };
+                let value = if matches!(h.ops[i].call, Call::Read) { value } else { Val::Nil };
+                match rng.below(12) {
+                    0 => {}
+                    1 => h.complete(i, Outcome::Fail, Val::Nil, end),
+                    2 => h.complete(i, Outcome::Info, Val::Nil, end),
+                    _ => h.complete(i, Outcome::Ok, value, end),
+                }
+            }
+            for (which, count) in violated.iter_mut().enumerate() {
+                let expected = reference::check(&h, which);
+                assert_eq!(check(&h, which), expected, "round {round}, guarantee {which}");
+                *count += usize::from(expected.violated());
+            }
+        }
+        assert!(violated.iter().all(|&n| n >= 20), "each guarantee is broken in some rounds: {violated:?}");
+    }
 
     fn op(h: &mut History, p: u64, call: Call, value: Option<i64>, t: (u64, u64)) -> usize {
         let i = h.invoke(p, Val::Int(0), call, t.0);
