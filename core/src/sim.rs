@@ -216,6 +216,32 @@ struct Flight {
     fate: FlightFate,
 }
 
+/// Messages on their way, by id. The methods are not generic and not inlined, so the map's
+/// code is compiled once, not into every protocol's copy of the simulator.
+#[derive(Clone, Default)]
+struct Flights(crate::idmap::IdMap<MsgId, Flight>);
+
+impl Flights {
+    #[inline(never)]
+    fn insert(&mut self, msg: MsgId, flight: Flight) {
+        self.0.insert(msg, flight);
+    }
+    #[inline(never)]
+    fn remove(&mut self, msg: &MsgId) -> Option<Flight> {
+        self.0.remove(msg)
+    }
+    #[inline(never)]
+    fn get_mut(&mut self, msg: &MsgId) -> Option<&mut Flight> {
+        self.0.get_mut(msg)
+    }
+    fn get(&self, msg: &MsgId) -> Option<&Flight> {
+        self.0.get(msg)
+    }
+    fn iter(&self) -> impl Iterator<Item = (&MsgId, &Flight)> {
+        self.0.iter()
+    }
+}
+
 /// The typed content of a send or an observation, kept for display beside the trace window.
 #[derive(Clone)]
 enum Detail<P: Process> {
@@ -251,7 +277,7 @@ pub struct Sim<P: Process> {
     /// client may have one per open request, so a map: it is only looked up, never listed.
     timers: Vec<crate::idmap::IdMap<P::Timer, u64>>,
     /// Messages on their way, by id; the view sorts them.
-    flights: crate::idmap::IdMap<MsgId, Flight>,
+    flights: Flights,
     network: Network,
     trace: Trace,
     /// Briefs of recent sends and observations by event sequence number, as many as the trace
@@ -303,7 +329,7 @@ impl<P: Process> Sim<P> {
             slots,
             members: Vec::new(),
             timers: (0..count).map(|_| crate::idmap::new()).collect(),
-            flights: crate::idmap::new(),
+            flights: Flights::default(),
             network: Network::new(params, region_of),
             trace: Trace::with_window(DEFAULT_WINDOW),
             details: VecDeque::new(),
