@@ -196,3 +196,27 @@ fn bad_commands_are_refused_with_a_sentence() {
     s.faults = playground_core::fault::parse_script("1s do svc poll").expect("parses");
     assert!(playground_core::lab::start(&s).is_err(), "there is no svc in 2PC");
 }
+
+#[test]
+fn the_lock_chart_covers_its_whole_window_and_every_lock_held() {
+    use playground_core::labs::transactions::{LOCK_BARS_KEPT, LOCK_WINDOW};
+    // The defaults: hundreds of locks in the chart's window, all kept. (At most 400 were
+    // kept once, so the window's first second was blank.)
+    let v = view(&*run(&[], "", 1, 9));
+    let start = v.now - LOCK_WINDOW;
+    assert!(v.locks.len() > 400, "a busy window: {} bars", v.locks.len());
+    let earliest = v.locks.iter().map(|l| l.to.unwrap_or(v.now)).min().expect("bars");
+    assert!(earliest < start + MICROS_PER_SEC / 10, "bars from the window's start on: the first ends at {earliest}");
+    assert!(v.locks_complete_from <= start, "complete: {}", v.locks_complete_from);
+    let locked = |v: &TransactionsView| v.banks.iter().flat_map(|b| &b.accounts).filter(|a| a.2.is_some()).count();
+    assert_eq!(v.locks.iter().filter(|l| l.to.is_none()).count(), locked(&v), "every lock held has its bar");
+    // Busier still (five banks of eight accounts, clients barely pausing): more locks end
+    // within the window than are kept, and the view says from when its bars are complete.
+    let params = [("clients", "8"), ("think_ms", "1"), ("participants", "5"), ("accounts", "8"), ("workload_s", "20")];
+    let v = view(&*run(&params, "", 1, 9));
+    let start = v.now - LOCK_WINDOW;
+    assert!(v.locks_complete_from > start && v.locks_complete_from < v.now, "{}", v.locks_complete_from);
+    assert!(v.locks.len() <= LOCK_BARS_KEPT + locked(&v), "{} bars", v.locks.len());
+    assert!(v.locks.iter().any(|l| l.to.is_some_and(|to| to <= v.locks_complete_from + MICROS_PER_SEC / 10)));
+    assert_eq!(v.locks.iter().filter(|l| l.to.is_none()).count(), locked(&v), "every lock held has its bar");
+}

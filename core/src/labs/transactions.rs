@@ -33,7 +33,7 @@ mod view;
 
 pub use node::{By, Command, Config, Obs, Pattern, Publish, State};
 pub use params::{PARAMS, PRESETS};
-pub use view::{BankView, LockBar, OutboxView, SagaRow, TransactionsView};
+pub use view::{BankView, LockBar, OutboxView, SagaRow, TransactionsView, LOCK_BARS_KEPT, LOCK_WINDOW};
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
@@ -82,8 +82,6 @@ fn promised(pattern: Pattern) -> Vec<usize> {
     }
 }
 
-/// Lock bars kept for the view.
-const BARS_KEPT: usize = 400;
 /// Saga rows the view shows.
 const SAGA_ROWS: usize = 14;
 /// Balance of every account at the start.
@@ -110,6 +108,9 @@ pub struct TransactionsLab {
     /// When each participant went in doubt about a transaction, until it decided.
     doubt_at: BTreeMap<(NodeId, u32), Micros>,
     bars: VecDeque<(NodeId, LockBar)>,
+    /// Every lock held after this instant has its bar: earlier ones may have been forgotten
+    /// to keep [`LOCK_BARS_KEPT`].
+    bars_complete_from: Micros,
     counts: BTreeMap<&'static str, u64>,
 }
 
@@ -235,6 +236,7 @@ impl TransactionsLab {
             successes: Series::new("successes per second", MICROS_PER_SEC, 600),
             doubt_at: BTreeMap::new(),
             bars: VecDeque::new(),
+            bars_complete_from: 0,
             counts: BTreeMap::new(),
         };
         lab.collect();
@@ -292,10 +294,8 @@ impl TransactionsLab {
             Obs::Locked { tx, account } => {
                 let open = self.bars.iter().any(|(n, b)| *n == node && b.tx == tx && b.to.is_none());
                 if !open {
-                    if self.bars.len() == BARS_KEPT {
-                        self.bars.pop_front();
-                    }
                     self.bars.push_back((node, LockBar { account, tx, from: at, to: None, in_doubt: false }));
+                    self.forget_bars(at);
                 }
             }
             Obs::Unlocked { tx, .. } => {
@@ -390,6 +390,30 @@ impl TransactionsLab {
     }
 
     /// The workload has ended and had time to finish: what never did is checked now.
+    /// Forgets lock bars that ended before the chart's window, oldest first. A lock still
+    /// held stays however old (a lock held in doubt is what the chart is for): it moves to
+    /// the back, so the closed bars behind it can go.
+    fn forget_bars(&mut self, now: Micros) {
+        let horizon = now.saturating_sub(LOCK_WINDOW);
+        let mut moved = 0;
+        while let Some((_, front)) = self.bars.front() {
+            match front.to {
+                Some(to) if to < horizon => {
+                    self.bars.pop_front();
+                }
+                Some(to) if self.bars.len() > LOCK_BARS_KEPT => {
+                    self.bars_complete_from = self.bars_complete_from.max(to);
+                    self.bars.pop_front();
+                }
+                None if moved < self.bars.len() => {
+                    self.bars.rotate_left(1);
+                    moved += 1;
+                }
+                _ => break,
+            }
+        }
+    }
+
     fn settle(&mut self, at: Micros, seq: u64) {
         match self.pattern {
             Pattern::Saga => {

@@ -7,8 +7,10 @@ use playground_core::sort;
 use std::rc::Rc;
 
 use playground_core::labs::transactions::msg::{saga, tx, write, Account, COMPENSATIONS, STEPS};
-use playground_core::labs::transactions::{LockBar, OutboxView, TransactionsView};
-use playground_core::time::{format_duration, Micros, MICROS_PER_SEC};
+use playground_core::labs::transactions::{
+    LockBar, OutboxView, TransactionsView, LOCK_BARS_KEPT, LOCK_WINDOW as WINDOW,
+};
+use playground_core::time::{format_duration, format_time, Micros};
 use yew::prelude::*;
 
 use crate::lab::explain::panel;
@@ -109,9 +111,6 @@ fn banks(v: &TransactionsView) -> Html {
     }
 }
 
-/// The window of time the lock bars show.
-const WINDOW: Micros = 4 * MICROS_PER_SEC;
-
 fn lock_bars(v: &TransactionsView) -> Html {
     let start = v.now.saturating_sub(WINDOW);
     let mut accounts: Vec<u8> = v.banks.iter().flat_map(|b| b.accounts.iter().map(|a| a.0)).collect();
@@ -119,11 +118,18 @@ fn lock_bars(v: &TransactionsView) -> Html {
     sort::ascending(&mut accounts);
     accounts.dedup();
     let (left, width, row) = (34.0, 560.0, 14.0);
-    let x = |t: Micros| left + (t.saturating_sub(start)) as f64 / WINDOW as f64 * width;
+    // Bars are drawn against a fixed origin and slide left together as time passes (one
+    // transform, under a clip to the plot), so a closed bar's element never changes and a
+    // frame updates only the open bars. The origin moves once a window, keeping coordinates
+    // small.
+    let origin = start / WINDOW * WINDOW;
+    let scale = width / WINDOW as f64;
+    let x = |t: Micros| t.saturating_sub(origin) as f64 * scale;
+    let shift = left - x(start);
     let y = |a: u8| accounts.iter().position(|&x| x == a).unwrap_or(0) as f64 * row + 4.0;
     let shown: Vec<&LockBar> = v.locks.iter().filter(|l| l.to.is_none_or(|to| to >= start)).collect();
     let bars = shown.iter().map(|l| {
-        let (x0, x1) = (x(l.from.max(start)), x(l.to.unwrap_or(v.now)));
+        let (x0, x1) = (x(l.from.max(origin)), x(l.to.unwrap_or(v.now)));
         let class = classes!("tx-bar", l.in_doubt.then_some("doubt"), l.to.is_none().then_some("open"));
         let title = format!(
             "{} held {} by {} for {}{}",
@@ -134,7 +140,7 @@ fn lock_bars(v: &TransactionsView) -> Html {
             if l.in_doubt { ", in doubt" } else { "" }
         );
         html! {
-            <rect class={class} x={format!("{x0:.1}")} y={format!("{:.1}", y(l.account))} width={format!("{:.1}", (x1 - x0).max(1.5))} height="10">
+            <rect key={format!("{:?}-{}-{}", l.tx, l.account, l.from)} class={class} x={format!("{x0:.1}")} y={format!("{:.1}", y(l.account))} width={format!("{:.1}", (x1 - x0).max(1.5))} height="10">
                 <title>{ title }</title>
             </rect>
         }
@@ -144,16 +150,38 @@ fn lock_bars(v: &TransactionsView) -> Html {
     });
     let height = accounts.len() as f64 * row + 18.0;
     let open = v.locks.iter().filter(|l| l.to.is_none()).count();
+    // So many locks ended within the window that the oldest were not kept: the part of the
+    // window they leave blank is shaded and said to be incomplete, not shown as idle.
+    let gap_end = v.locks_complete_from.clamp(start, v.now);
+    let gap = (gap_end > start).then(|| {
+        let gap_width = (gap_end - start) as f64 * scale;
+        html! {
+            <rect class="tx-gap" x={left.to_string()} y="0" width={format!("{gap_width:.1}")} height={format!("{:.1}", height - 14.0)}>
+                <title>{ format!("Not every lock before {} is kept", format_time(gap_end)) }</title>
+            </rect>
+        }
+    });
+    let caption = match gap {
+        Some(_) => format!(
+            "Locks held, per account, over the last four seconds: a bar for each transaction holding one; orange and hatched while its bank was in doubt. Only the latest {LOCK_BARS_KEPT} locks are kept: before {} (shaded) some are missing.",
+            format_time(gap_end)
+        ),
+        None => "Locks held, per account, over the last four seconds: a bar for each transaction holding one; orange and hatched while its bank was in doubt.".to_string(),
+    };
     html! {
         <figure class="tx-locks">
             <svg viewBox={format!("0 0 {} {height:.0}", left + width + 4.0)} role="img"
                 aria-label={format!("Locks held over the last {}: {open} held now", format_duration(WINDOW))}>
+                <clipPath id="tx-locks-plot"><rect x={left.to_string()} y="0" width={width.to_string()} height={format!("{height:.0}")} /></clipPath>
                 { for labels }
-                { for bars }
+                { for gap }
+                <g clip-path="url(#tx-locks-plot)">
+                    <g transform={format!("translate({shift:.1} 0)")}>{ for bars }</g>
+                </g>
                 <text x={left.to_string()} y={format!("{:.0}", height - 2.0)}>{ format!("−{}", format_duration(WINDOW)) }</text>
                 <text x={format!("{:.0}", left + width)} y={format!("{:.0}", height - 2.0)} text-anchor="end">{ "now" }</text>
             </svg>
-            <figcaption>{ "Locks held, per account, over the last four seconds: a bar for each transaction holding one; orange and hatched while its bank was in doubt." }</figcaption>
+            <figcaption>{ caption }</figcaption>
         </figure>
     }
 }

@@ -68,12 +68,22 @@ pub struct OutboxView {
     pub duplicates: u64,
 }
 
+/// How far back the lock chart looks: the lab keeps every lock bar that ended within it, and
+/// every lock still held, however old.
+pub const LOCK_WINDOW: Micros = 4 * crate::time::MICROS_PER_SEC;
+/// Lock bars kept at most: memory's bound when more locks than this ended within the window
+/// (the view then says from when its bars are complete).
+pub const LOCK_BARS_KEPT: usize = 600;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TransactionsView {
     pub pattern: &'static str,
     pub now: Micros,
     pub banks: Vec<BankView>,
     pub locks: Vec<LockBar>,
+    /// Every lock held after this instant is in `locks`; before it, only the latest
+    /// [`LOCK_BARS_KEPT`] were kept.
+    pub locks_complete_from: Micros,
     /// The coordinator: transactions under way, logged decisions awaiting acknowledgement.
     pub coordinator: Option<(usize, usize)>,
     /// Money in committed state, and in transfers committed at one bank only so far.
@@ -141,6 +151,7 @@ impl TransactionsLab {
             (o.phantoms, o.duplicates) = (self.events.phantoms, self.events.duplicates);
         }
         view.locks = self.bars.iter().map(|(_, b)| b.clone()).collect();
+        view.locks_complete_from = self.bars_complete_from;
         let logged: Vec<(u32, u8, bool)> = match sim.process(self.hub).map(|p| &p.role) {
             Some(Role::Orchestrator(o)) => o.running(),
             _ => Vec::new(),
