@@ -2,9 +2,10 @@
 //!
 //! A `BTreeMap` costs a walk down the tree per lookup; the simulator looks up an in-flight
 //! message, a request record or a dedup key several times per event. [`IdMap`] is hashbrown's
-//! map with [`IdHasher`], a fixed (unseeded) hasher, so the same run lays out the same table on
-//! every target. Its iteration order is still arbitrary: code that shows or records what a map
-//! holds sorts it first, and nothing that reaches the trace depends on that order.
+//! map with [`IdHasher`], a fixed (unseeded) hasher. Its iteration order is arbitrary, and it
+//! differs between targets (hashbrown probes in groups of 16 slots on x86_64 and 8 on wasm32),
+//! so code that shows, exports or records what such a map holds sorts it first, and nothing
+//! that reaches the trace, a verdict or the view may depend on that order.
 
 use core::hash::{BuildHasherDefault, Hasher};
 

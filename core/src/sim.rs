@@ -14,6 +14,7 @@
 //! them waits), and join or leave the service-discovery registry.
 
 mod faults;
+mod flights;
 mod manual;
 mod stats;
 mod view;
@@ -33,6 +34,7 @@ use crate::process::{Ctx, Durable, Effect, Member, Message, MsgClass, ObsClass, 
 use crate::rng::Rng;
 use crate::time::Micros;
 use crate::trace::{DropReason, EventKind, MsgId, NodeId, Trace, DEFAULT_WINDOW};
+use flights::Flights;
 
 /// How a node is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,32 +216,6 @@ struct Flight {
     departs: Micros,
     arrives: Micros,
     fate: FlightFate,
-}
-
-/// Messages on their way, by id. The methods are not generic and not inlined, so the map's
-/// code is compiled once, not into every protocol's copy of the simulator.
-#[derive(Clone, Default)]
-struct Flights(crate::idmap::IdMap<MsgId, Flight>);
-
-impl Flights {
-    #[inline(never)]
-    fn insert(&mut self, msg: MsgId, flight: Flight) {
-        self.0.insert(msg, flight);
-    }
-    #[inline(never)]
-    fn remove(&mut self, msg: &MsgId) -> Option<Flight> {
-        self.0.remove(msg)
-    }
-    #[inline(never)]
-    fn get_mut(&mut self, msg: &MsgId) -> Option<&mut Flight> {
-        self.0.get_mut(msg)
-    }
-    fn get(&self, msg: &MsgId) -> Option<&Flight> {
-        self.0.get(msg)
-    }
-    fn iter(&self) -> impl Iterator<Item = (&MsgId, &Flight)> {
-        self.0.iter()
-    }
 }
 
 /// The typed content of a send or an observation, kept for display beside the trace window.

@@ -407,16 +407,18 @@ mod tests {
             let mut h = History::new();
             let (processes, keys) = (3 + rng.below(2), 2 + rng.below(2));
             let mut written: Vec<(i64, i64)> = Vec::new();
-            let mut next_value = 1;
+            // Values are unique per key, and the same values recur on every key, so a read's
+            // source must be found by key and value.
+            let mut next_value = [0i64; 3];
             for step in 0..(20 + rng.below(40)) {
                 let p = rng.below(processes);
                 let key = rng.below(keys) as i64;
                 let start = step * 10 + rng.below(25);
                 let end = start + 1 + rng.below(30);
                 let i = if rng.below(3) == 0 {
-                    next_value += 1;
-                    written.push((key, next_value));
-                    h.invoke(p, Val::Int(key), Call::Write(Val::Int(next_value)), start)
+                    next_value[key as usize] += 1;
+                    written.push((key, next_value[key as usize]));
+                    h.invoke(p, Val::Int(key), Call::Write(Val::Int(next_value[key as usize])), start)
                 } else {
                     h.invoke(p, Val::Int(key), Call::Read, start)
                 };

@@ -389,7 +389,6 @@ impl TransactionsLab {
         }
     }
 
-    /// The workload has ended and had time to finish: what never did is checked now.
     /// Forgets lock bars that ended before the chart's window, oldest first. A lock still
     /// held stays however old (a lock held in doubt is what the chart is for): it moves to
     /// the back, so the closed bars behind it can go.
@@ -414,6 +413,7 @@ impl TransactionsLab {
         }
     }
 
+    /// The workload has ended and had time to finish: what never did is checked now.
     fn settle(&mut self, at: Micros, seq: u64) {
         match self.pattern {
             Pattern::Saga => {

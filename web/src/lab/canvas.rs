@@ -12,7 +12,7 @@ use playground_core::trace::{DropReason, NodeId};
 use yew::prelude::*;
 
 use super::glyph::{class_css, node_classes, node_glyph, node_label, status_text, Legend, NODE_RADIUS};
-use super::label_room::LabelRoom;
+use super::label_room::{FontSizes, LabelRoom};
 use super::state::{Action, Menu};
 
 pub const WIDTH: f64 = 800.0;
@@ -40,6 +40,9 @@ pub struct CanvasProps {
     /// Servers talk to each other (consensus): place them on a ring and link every pair.
     #[prop_or_default]
     pub ring: bool,
+    /// In an embedded page (larger type), so labels keep clear of larger names.
+    #[prop_or_default]
+    pub embedded: bool,
     pub dispatch: Callback<Action>,
 }
 
@@ -223,8 +226,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     // A message's name goes where it covers no node and no other name, or is left out
     // (messages waiting at one sender sit at one point; their names would print over each other).
     let status_lines: Vec<String> = view.nodes.iter().map(|n| status_line(n, mixed_versions)).collect();
+    let fonts = if props.embedded { FontSizes::EMBEDDED } else { FontSizes::PAGE };
     let room = std::cell::RefCell::new(LabelRoom::around(
         view.nodes.iter().zip(&status_lines).map(|(n, status)| (at(n.id), n.name.as_str(), status.as_str())),
+        fonts,
     ));
     let flights = view.flights.iter().map(|f| {
         let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));

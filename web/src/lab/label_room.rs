@@ -3,11 +3,25 @@
 
 use super::glyph::NODE_RADIUS;
 
-/// Width of one character of a canvas label, in canvas units (the labels' font is small).
-const CHAR_WIDTH: f64 = 6.5;
-/// A label's box around its baseline: this far up, and this far down.
-const ASCENT: f64 = 10.0;
-const DESCENT: f64 = 3.0;
+/// Font sizes on the canvas, in canvas units, as `static/style.css` sets them (`.flight-label`,
+/// `.node-name`, `.node-status`; larger under `.lab.embed`): keep them in step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FontSizes {
+    pub label: f64,
+    pub name: f64,
+    pub status: f64,
+}
+
+impl FontSizes {
+    pub const PAGE: FontSizes = FontSizes { label: 9.0, name: 13.0, status: 12.0 };
+    pub const EMBEDDED: FontSizes = FontSizes { label: 14.0, name: 19.0, status: 16.0 };
+}
+
+/// A character's width, and a line's extent above and below its baseline, per unit of font
+/// size (generous: a name is bold, a label has a halo).
+const CHAR_WIDTH: f64 = 0.75;
+const ASCENT: f64 = 1.1;
+const DESCENT: f64 = 0.3;
 /// How far a message's name sits from the message's dot.
 const GAP: f64 = 8.0;
 
@@ -18,41 +32,48 @@ fn overlaps(a: Rect, b: Rect) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
+/// The box of `text` centred on `x` with its baseline at `y`, in a font of `size`.
+fn centred(text: &str, (x, y): (f64, f64), size: f64) -> Rect {
+    let half = CHAR_WIDTH * size * text.chars().count() as f64 / 2.0;
+    (x - half, y - ASCENT * size, x + half, y + DESCENT * size)
+}
+
 /// The room left for labels, filled as labels are placed.
 pub struct LabelRoom {
     taken: Vec<Rect>,
+    label_size: f64,
 }
 
 impl LabelRoom {
     /// A canvas with nodes at these centres, each with its name and its status line (empty
     /// when it has none): a node takes its shape (up to 1.3 radii for a triangle), its name
     /// above it and its status line below it.
-    pub fn around<'a>(nodes: impl Iterator<Item = ((f64, f64), &'a str, &'a str)>) -> Self {
+    pub fn around<'a>(nodes: impl Iterator<Item = ((f64, f64), &'a str, &'a str)>, fonts: FontSizes) -> Self {
         let mut taken = Vec::new();
         for ((x, y), name, status) in nodes {
             let shape = NODE_RADIUS * 1.3;
             taken.push((x - shape, y - shape, x + shape, y + shape));
-            let half = CHAR_WIDTH * name.chars().count() as f64 / 2.0;
-            taken.push((x - half, y - 28.0 - ASCENT, x + half, y - 28.0 + DESCENT));
+            taken.push(centred(name, (x, y - 28.0), fonts.name));
             if !status.is_empty() {
-                let half = CHAR_WIDTH * (status.chars().count() + 1) as f64 / 2.0;
-                taken.push((x - half, y + 40.0 - ASCENT, x + half, y + 40.0 + DESCENT));
+                // Drawn with a leading space.
+                taken.push(centred(&format!(" {status}"), (x, y + 40.0), fonts.status));
             }
         }
-        LabelRoom { taken }
+        LabelRoom { taken, label_size: fonts.label }
     }
 
     /// Where `text` can go beside a message at (x, y): the first free spot of right above,
-    /// left above, right below and left below, as the text's start and baseline. `None` when
-    /// all four would cover something; the spot is then taken.
+    /// left above, right below and left below, as the text's start and baseline; the spot
+    /// is then taken. `None` when each of the four would cover something.
     pub fn place(&mut self, (x, y): (f64, f64), text: &str) -> Option<(f64, f64)> {
-        let width = CHAR_WIDTH * text.chars().count() as f64;
-        let spots = [(x + GAP, y - 6.0), (x - GAP - width, y - 6.0), (x + GAP, y + 16.0), (x - GAP - width, y + 16.0)];
-        let spot = spots.into_iter().find(|&(left, baseline)| {
-            let rect = (left, baseline - ASCENT, left + width, baseline + DESCENT);
-            !self.taken.iter().any(|&other| overlaps(rect, other))
-        })?;
-        self.taken.push((spot.0, spot.1 - ASCENT, spot.0 + width, spot.1 + DESCENT));
+        let size = self.label_size;
+        let width = CHAR_WIDTH * size * text.chars().count() as f64;
+        let (above, below) = (y - 6.0, y + 6.0 + ASCENT * size);
+        let spots = [(x + GAP, above), (x - GAP - width, above), (x + GAP, below), (x - GAP - width, below)];
+        let rect =
+            |(left, baseline): (f64, f64)| (left, baseline - ASCENT * size, left + width, baseline + DESCENT * size);
+        let spot = spots.into_iter().find(|&spot| !self.taken.iter().any(|&other| overlaps(rect(spot), other)))?;
+        self.taken.push(rect(spot));
         Some(spot)
     }
 }
@@ -61,28 +82,42 @@ impl LabelRoom {
 mod tests {
     use super::*;
 
+    fn at(spot: Option<(f64, f64)>, x: f64, y: f64) -> bool {
+        spot.is_some_and(|(sx, sy)| (sx - x).abs() < 1e-9 && (sy - y).abs() < 1e-9)
+    }
+
     #[test]
     fn a_name_keeps_off_a_nodes_shape_name_and_status_line() {
-        let mut room = LabelRoom::around([((100.0, 100.0), "n1", "crashed")].into_iter());
+        let mut room = LabelRoom::around([((100.0, 100.0), "n1", "crashed")].into_iter(), FontSizes::PAGE);
         // A message leaving the node's top: each of the four spots would cover its shape.
-        let top = room.place((100.0, 78.0), "Ping");
-        assert_eq!(top, None, "every spot beside the node's top covers it");
+        assert_eq!(room.place((100.0, 78.0), "Ping"), None, "every spot beside the node's top covers it");
         // At the node's right rim: the usual spot, clear of the shape.
         let right = room.place((122.0, 100.0), "Ping").expect("a free spot");
         assert!(right.0 >= 100.0 + NODE_RADIUS * 1.3, "{right:?}");
         // Below the node, a name's usual spot would cover the status line: it goes below.
-        assert_eq!(room.place((110.0, 150.0), "Vote"), Some((118.0, 166.0)));
-        let mut bare = LabelRoom::around([((100.0, 100.0), "n1", "")].into_iter());
-        assert_eq!(bare.place((110.0, 150.0), "Vote"), Some((118.0, 144.0)), "no status line, no detour");
+        let below = 150.0 + 6.0 + ASCENT * 9.0;
+        assert!(at(room.place((110.0, 150.0), "Vote"), 118.0, below));
+        let mut bare = LabelRoom::around([((100.0, 100.0), "n1", "")].into_iter(), FontSizes::PAGE);
+        assert!(at(bare.place((110.0, 150.0), "Vote"), 118.0, 144.0), "no status line, no detour");
+    }
+
+    #[test]
+    fn an_embedded_canvas_reserves_its_larger_text() {
+        let node = || [((100.0, 100.0), "client-1", "")].into_iter();
+        // Beside a long name: room in the page's small type, none in the embedded page's.
+        assert!(at(LabelRoom::around(node(), FontSizes::PAGE).place((140.0, 95.0), "Ping"), 148.0, 89.0));
+        let embedded = LabelRoom::around(node(), FontSizes::EMBEDDED).place((140.0, 95.0), "Ping");
+        assert!(embedded.is_some_and(|spot| spot != (148.0, 89.0)), "{embedded:?}");
     }
 
     #[test]
     fn names_at_one_point_take_the_four_spots_then_give_up() {
-        let mut room = LabelRoom::around(core::iter::empty());
-        assert_eq!(room.place((300.0, 300.0), "Ping"), Some((308.0, 294.0)));
-        assert_eq!(room.place((300.0, 300.0), "Pong"), Some((300.0 - GAP - 4.0 * CHAR_WIDTH, 294.0)));
-        assert_eq!(room.place((300.0, 300.0), "Ack"), Some((308.0, 316.0)));
-        assert_eq!(room.place((300.0, 300.0), "Nack"), Some((300.0 - GAP - 4.0 * CHAR_WIDTH, 316.0)));
+        let mut room = LabelRoom::around(core::iter::empty(), FontSizes::PAGE);
+        let (word, below) = (4.0 * CHAR_WIDTH * 9.0, 300.0 + 6.0 + ASCENT * 9.0);
+        assert!(at(room.place((300.0, 300.0), "Ping"), 308.0, 294.0));
+        assert!(at(room.place((300.0, 300.0), "Pong"), 300.0 - GAP - word, 294.0));
+        assert!(at(room.place((300.0, 300.0), "Ack"), 308.0, below));
+        assert!(at(room.place((300.0, 300.0), "Nack"), 300.0 - GAP - word, below));
         assert_eq!(room.place((300.0, 300.0), "More"), None, "all four spots are taken");
     }
 }

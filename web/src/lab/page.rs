@@ -309,10 +309,10 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             <Canvas view={original.view.clone()} drops={original.drops.clone()} mark_span={mark_span}
                 pick={if branch.is_none() { state.partition_pick.clone() } else { None }}
                 menu={if branch.is_none() { state.menu } else { None }}
-                title={if branch.is_some() { "Original run" } else { "Simulation: click a node or a link to break it" }} interactive={branch.is_none()} ring={ring} dispatch={dispatch.clone()} />
+                title={if branch.is_some() { "Original run" } else { "Simulation: click a node or a link to break it" }} interactive={branch.is_none()} ring={ring} embedded={props.embed} dispatch={dispatch.clone()} />
             if let Some(b) = &branch {
                 <Canvas view={b.view.clone()} drops={b.drops.clone()} mark_span={mark_span} pick={state.partition_pick.clone()}
-                    menu={state.menu} title="Branch (your edits go here)" interactive=true ring={ring} dispatch={dispatch.clone()} />
+                    menu={state.menu} title="Branch (your edits go here)" interactive=true ring={ring} embedded={props.embed} dispatch={dispatch.clone()} />
             }
         </div>
         }

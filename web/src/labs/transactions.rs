@@ -161,13 +161,16 @@ fn lock_bars(v: &TransactionsView) -> Html {
             </rect>
         }
     });
-    let caption = match gap {
-        Some(_) => format!(
-            "Locks held, per account, over the last four seconds: a bar for each transaction holding one; orange and hatched while its bank was in doubt. Only the latest {LOCK_BARS_KEPT} locks are kept: before {} (shaded) some are missing.",
+    let mut caption = format!(
+        "Locks held, per account, over the last {}: a bar for each transaction holding one; orange and hatched while its bank was in doubt.",
+        format_duration(WINDOW)
+    );
+    if gap.is_some() {
+        caption += &format!(
+            " So many ended that only {LOCK_BARS_KEPT} closed bars are kept: before {} (shaded) some are missing.",
             format_time(gap_end)
-        ),
-        None => "Locks held, per account, over the last four seconds: a bar for each transaction holding one; orange and hatched while its bank was in doubt.".to_string(),
-    };
+        );
+    }
     html! {
         <figure class="tx-locks">
             <svg viewBox={format!("0 0 {} {height:.0}", left + width + 4.0)} role="img"

@@ -77,7 +77,10 @@ impl Durable for Stable {
             Change::NextRequest(next) => self.next_req = next,
             Change::Applied { account, balance, key } => {
                 self.balances.insert(account, balance);
-                if let Some(key) = key {
+                // A key below its client's floor is never looked up (such a request is
+                // refused first), and Forget would never reach it: it is not kept. Only a
+                // tampered frame (a `done_below` above its own id) gets here.
+                if let Some(key) = key.filter(|&(client, req)| req >= self.floor.get(&client).copied().unwrap_or(0)) {
                     self.applied.insert(key, balance);
                 }
             }
@@ -85,9 +88,9 @@ impl Durable for Stable {
                 let floor = self.floor.entry(client).or_insert(0);
                 let from = *floor;
                 *floor = (*floor).max(below);
-                // Nothing is applied below the floor (such a request is refused), so only ids
-                // from the old floor up can be held: removed one by one, unless there are
-                // fewer keys in all than ids in that range.
+                // No key below the floor is kept (see `Applied`), so only ids from the old
+                // floor up can be held: removed one by one, unless there are fewer keys in
+                // all than ids in that range.
                 if below.saturating_sub(from) as usize <= self.applied.len() {
                     for req in from..below {
                         self.applied.remove(&(client, req));

@@ -71,8 +71,9 @@ pub struct OutboxView {
 /// How far back the lock chart looks: the lab keeps every lock bar that ended within it, and
 /// every lock still held, however old.
 pub const LOCK_WINDOW: Micros = 4 * crate::time::MICROS_PER_SEC;
-/// Lock bars kept at most: memory's bound when more locks than this ended within the window
-/// (the view then says from when its bars are complete).
+/// Closed lock bars kept at most, besides every lock held: memory's (and drawing's) bound
+/// when more than this ended within the window. The oldest started go first, and the view
+/// says from when its bars are complete.
 pub const LOCK_BARS_KEPT: usize = 600;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,8 +82,9 @@ pub struct TransactionsView {
     pub now: Micros,
     pub banks: Vec<BankView>,
     pub locks: Vec<LockBar>,
-    /// Every lock held after this instant is in `locks`; before it, only the latest
-    /// [`LOCK_BARS_KEPT`] were kept.
+    /// Within the chart's window, every lock held after this instant has its bar in `locks`.
+    /// It rises only when more than [`LOCK_BARS_KEPT`] closed bars fall within the window
+    /// and the oldest are forgotten (bars that ended before the window go regardless).
     pub locks_complete_from: Micros,
     /// The coordinator: transactions under way, logged decisions awaiting acknowledgement.
     pub coordinator: Option<(usize, usize)>,
