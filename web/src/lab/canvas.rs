@@ -168,6 +168,17 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             pairs.push(key);
         }
     }
+    // Show protocol versions only when nodes run different ones (heterogeneity).
+    let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
+    // Words on the canvas go where they cover no node and no other words: a link's note
+    // somewhere along its link, a message's name beside it or not at all (messages waiting at
+    // one sender sit at one point; their names would print over each other).
+    let status_lines: Vec<String> = view.nodes.iter().map(|n| status_line(n, mixed_versions)).collect();
+    let fonts = if props.embedded { FontSizes::EMBEDDED } else { FontSizes::PAGE };
+    let room = std::cell::RefCell::new(LabelRoom::around(
+        view.nodes.iter().zip(&status_lines).map(|(n, status)| (at(n.id), n.name.as_str(), status.as_str())),
+        fonts,
+    ));
     let links = pairs.iter().map(|&(a, b)| {
         let (forward, backward) = (link_state(&view.links, a, b), link_state(&view.links, b, a));
         let cut = forward.is_some_and(|l| l.cut) || backward.is_some_and(|l| l.cut);
@@ -176,7 +187,6 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let queued: u32 = forward.map_or(0, |l| l.queued) + backward.map_or(0, |l| l.queued);
         let class = classes!("link", cut.then_some("link-cut"), partitioned.then_some("link-partitioned"), (slow > 1).then_some("link-slow"), (queued > 0).then_some("link-queued"));
         let ((x1, y1), (x2, y2)) = rim(at(a), at(b));
-        let (mx, my) = lerp((x1, y1), (x2, y2), 0.5);
         let mut notes = Vec::new();
         if cut {
             let one_way = match (forward.is_some_and(|l| l.cut), backward.is_some_and(|l| l.cut)) {
@@ -197,18 +207,33 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let names = (view.nodes[usize::from(a)].name.clone(), view.nodes[usize::from(b)].name.clone());
         let label = format!("link {}–{}{}", names.0, names.1, if notes.is_empty() { String::new() } else { format!(": {}", notes.join(", ")) });
         let onclick = props.interactive.then(|| props.dispatch.reform(move |_: MouseEvent| Action::OpenMenu(Some(Menu::Link(a, b)))));
+        // Beside a steep link, above a flat one: at its middle if that is clear, else nearer
+        // one end, else at the middle anyway (a cut or a partition must be said).
+        let steep = (y2 - y1).abs() > (x2 - x1).abs();
+        let note = notes.join(" · ");
+        let spot = |t: f64| {
+            let (mx, my) = lerp((x1, y1), (x2, y2), t);
+            if steep { (mx + 8.0, my + 4.0) } else { (mx, my - 6.0) }
+        };
+        let note_at = (!notes.is_empty()).then(|| {
+            let mut room = room.borrow_mut();
+            [0.5, 0.35, 0.65, 0.2, 0.8]
+                .into_iter()
+                .map(spot)
+                .find(|&at| room.take_note(&note, at, !steep))
+                .unwrap_or_else(|| spot(0.5))
+        });
         html! {
             <g class={class}>
                 <line class="link-line" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
                 <line class="link-hit" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} onclick={onclick}>
                     <title>{ label.clone() }</title>
                 </line>
-                if !notes.is_empty() {
-                    // Beside a steep link, above a flat one, so it never sits on a node's name.
-                    if (y2 - y1).abs() > (x2 - x1).abs() {
-                        <text class="link-note link-note-side" x={format!("{:.1}", mx + 8.0)} y={format!("{:.1}", my + 4.0)}>{ notes.join(" · ") }</text>
+                if let Some((nx, ny)) = note_at {
+                    if steep {
+                        <text class="link-note link-note-side" x={format!("{nx:.1}")} y={format!("{ny:.1}")}>{ note.clone() }</text>
                     } else {
-                        <text class="link-note" x={format!("{mx:.1}")} y={format!("{:.1}", my - 6.0)}>{ notes.join(" · ") }</text>
+                        <text class="link-note" x={format!("{nx:.1}")} y={format!("{ny:.1}")}>{ note.clone() }</text>
                     }
                 }
             </g>
@@ -221,16 +246,6 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     let labelled = view.flights.len() <= 16;
     let tailed = view.flights.len() <= 48;
     let name = |id: NodeId| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
-    // Show protocol versions only when nodes run different ones (heterogeneity).
-    let mixed_versions = view.nodes.windows(2).any(|w| w[0].version != w[1].version);
-    // A message's name goes where it covers no node and no other name, or is left out
-    // (messages waiting at one sender sit at one point; their names would print over each other).
-    let status_lines: Vec<String> = view.nodes.iter().map(|n| status_line(n, mixed_versions)).collect();
-    let fonts = if props.embedded { FontSizes::EMBEDDED } else { FontSizes::PAGE };
-    let room = std::cell::RefCell::new(LabelRoom::around(
-        view.nodes.iter().zip(&status_lines).map(|(n, status)| (at(n.id), n.name.as_str(), status.as_str())),
-        fonts,
-    ));
     let flights = view.flights.iter().map(|f| {
         let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
         let queued = now < f.departs;

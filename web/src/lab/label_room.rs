@@ -10,11 +10,13 @@ pub struct FontSizes {
     pub label: f64,
     pub name: f64,
     pub status: f64,
+    /// A link's note (`.link-note`).
+    pub note: f64,
 }
 
 impl FontSizes {
-    pub const PAGE: FontSizes = FontSizes { label: 9.0, name: 13.0, status: 12.0 };
-    pub const EMBEDDED: FontSizes = FontSizes { label: 14.0, name: 19.0, status: 16.0 };
+    pub const PAGE: FontSizes = FontSizes { label: 9.0, name: 13.0, status: 12.0, note: 11.0 };
+    pub const EMBEDDED: FontSizes = FontSizes { label: 14.0, name: 19.0, status: 16.0, note: 15.0 };
 }
 
 /// A character's width, and a line's extent above and below its baseline, per unit of font
@@ -33,7 +35,7 @@ fn overlaps(a: Rect, b: Rect) -> bool {
 }
 
 /// The box of `text` centred on `x` with its baseline at `y`, in a font of `size`.
-fn centred(text: &str, (x, y): (f64, f64), size: f64) -> Rect {
+fn centred_box(text: &str, (x, y): (f64, f64), size: f64) -> Rect {
     let half = CHAR_WIDTH * size * text.chars().count() as f64 / 2.0;
     (x - half, y - ASCENT * size, x + half, y + DESCENT * size)
 }
@@ -42,6 +44,7 @@ fn centred(text: &str, (x, y): (f64, f64), size: f64) -> Rect {
 pub struct LabelRoom {
     taken: Vec<Rect>,
     label_size: f64,
+    note_size: f64,
 }
 
 impl LabelRoom {
@@ -53,13 +56,28 @@ impl LabelRoom {
         for ((x, y), name, status) in nodes {
             let shape = NODE_RADIUS * 1.3;
             taken.push((x - shape, y - shape, x + shape, y + shape));
-            taken.push(centred(name, (x, y - 28.0), fonts.name));
+            taken.push(centred_box(name, (x, y - 28.0), fonts.name));
             if !status.is_empty() {
                 // Drawn with a leading space.
-                taken.push(centred(&format!(" {status}"), (x, y + 40.0), fonts.status));
+                taken.push(centred_box(&format!(" {status}"), (x, y + 40.0), fonts.status));
             }
         }
-        LabelRoom { taken, label_size: fonts.label }
+        LabelRoom { taken, label_size: fonts.label, note_size: fonts.note }
+    }
+
+    /// Takes the room for a link's note at `at` (its middle when `centred`, else its start,
+    /// and its baseline) if it is free; says whether it was.
+    pub fn take_note(&mut self, text: &str, at: (f64, f64), centred: bool) -> bool {
+        let mut rect = centred_box(text, at, self.note_size);
+        if !centred {
+            let width = rect.2 - rect.0;
+            (rect.0, rect.2) = (at.0, at.0 + width);
+        }
+        let free = !self.taken.iter().any(|&other| overlaps(rect, other));
+        if free {
+            self.taken.push(rect);
+        }
+        free
     }
 
     /// Where `text` can go beside a message at (x, y): the first free spot of right above,
@@ -108,6 +126,20 @@ mod tests {
         assert!(at(LabelRoom::around(node(), FontSizes::PAGE).place((140.0, 95.0), "Ping"), 148.0, 89.0));
         let embedded = LabelRoom::around(node(), FontSizes::EMBEDDED).place((140.0, 95.0), "Ping");
         assert!(embedded.is_some_and(|spot| spot != (148.0, 89.0)), "{embedded:?}");
+    }
+
+    #[test]
+    fn a_links_note_takes_its_room_only_where_it_is_free() {
+        let mut room = LabelRoom::around([((100.0, 100.0), "s2", "")].into_iter(), FontSizes::PAGE);
+        assert!(!room.take_note("slow ×20", (100.0, 100.0), true), "on the node");
+        assert!(room.take_note("slow ×20", (100.0, 200.0), true), "clear of it");
+        assert!(!room.take_note("cut", (100.0, 200.0), true), "taken by the first note");
+        assert!(room.take_note("cut", (200.0, 200.0), false));
+        // A message's name keeps off the notes too.
+        assert!(
+            at(room.place((205.0, 205.0), "Ping"), 205.0 - GAP - 4.0 * CHAR_WIDTH * 9.0, 199.0),
+            "left, not on the note"
+        );
     }
 
     #[test]
