@@ -108,8 +108,8 @@ pub struct TransactionsLab {
     /// When each participant went in doubt about a transaction, until it decided.
     doubt_at: BTreeMap<(NodeId, u32), Micros>,
     bars: VecDeque<(NodeId, LockBar)>,
-    /// Every lock held after this instant has its bar: earlier ones may have been forgotten
-    /// to keep [`LOCK_BARS_KEPT`].
+    /// Within the chart's window, every lock held after this instant has its bar; earlier
+    /// closed ones may have been forgotten to keep [`LOCK_BARS_KEPT`].
     bars_complete_from: Micros,
     counts: BTreeMap<&'static str, u64>,
 }

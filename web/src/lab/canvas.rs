@@ -230,11 +230,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                     <title>{ label.clone() }</title>
                 </line>
                 if let Some((nx, ny)) = note_at {
-                    if steep {
-                        <text class="link-note link-note-side" x={format!("{nx:.1}")} y={format!("{ny:.1}")}>{ note.clone() }</text>
-                    } else {
-                        <text class="link-note" x={format!("{nx:.1}")} y={format!("{ny:.1}")}>{ note.clone() }</text>
-                    }
+                    <text class={classes!("link-note", steep.then_some("link-note-side"))} x={format!("{nx:.1}")} y={format!("{ny:.1}")}>{ note.clone() }</text>
                 }
             </g>
         }
