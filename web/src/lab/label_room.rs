@@ -34,9 +34,10 @@ fn overlaps(a: Rect, b: Rect) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
-/// The box of `text` centred on `x` with its baseline at `y`, in a font of `size`.
-fn centred_box(text: &str, (x, y): (f64, f64), size: f64) -> Rect {
-    let half = CHAR_WIDTH * size * text.chars().count() as f64 / 2.0;
+/// The box of `chars` characters centred on `x` with their baseline at `y`, in a font of
+/// `size`.
+fn centred_box(chars: usize, (x, y): (f64, f64), size: f64) -> Rect {
+    let half = CHAR_WIDTH * size * chars as f64 / 2.0;
     (x - half, y - ASCENT * size, x + half, y + DESCENT * size)
 }
 
@@ -56,10 +57,10 @@ impl LabelRoom {
         for ((x, y), name, status) in nodes {
             let shape = NODE_RADIUS * 1.3;
             taken.push((x - shape, y - shape, x + shape, y + shape));
-            taken.push(centred_box(name, (x, y - 28.0), fonts.name));
+            taken.push(centred_box(name.chars().count(), (x, y - 28.0), fonts.name));
             if !status.is_empty() {
                 // Drawn with a leading space.
-                taken.push(centred_box(&format!(" {status}"), (x, y + 40.0), fonts.status));
+                taken.push(centred_box(status.chars().count() + 1, (x, y + 40.0), fonts.status));
             }
         }
         LabelRoom { taken, label_size: fonts.label, note_size: fonts.note }
@@ -68,7 +69,7 @@ impl LabelRoom {
     /// Takes the room for a link's note at `at` (its middle when `centred`, else its start,
     /// and its baseline) if it is free; says whether it was.
     pub fn take_note(&mut self, text: &str, at: (f64, f64), centred: bool) -> bool {
-        let mut rect = centred_box(text, at, self.note_size);
+        let mut rect = centred_box(text.chars().count(), at, self.note_size);
         if !centred {
             let width = rect.2 - rect.0;
             (rect.0, rect.2) = (at.0, at.0 + width);
