@@ -7,6 +7,7 @@ mod controls;
 pub mod exercise;
 pub(crate) mod explain;
 mod export;
+mod flight_layer;
 mod glyph;
 mod keys;
 mod knobs;

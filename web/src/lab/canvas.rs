@@ -11,7 +11,8 @@ use playground_core::time::Micros;
 use playground_core::trace::{DropReason, NodeId};
 use yew::prelude::*;
 
-use super::glyph::{class_css, node_classes, node_glyph, node_label, status_text, Legend, NODE_RADIUS};
+use super::flight_layer::{FlightLayer, FlightMark};
+use super::glyph::{node_classes, node_glyph, node_label, status_text, Legend, NODE_RADIUS};
 use super::label_room::{FontSizes, LabelRoom};
 use super::state::{Action, Menu};
 
@@ -59,10 +60,25 @@ fn ring_layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
         let angle = std::f64::consts::TAU * i as f64 / servers.len().max(1) as f64 - std::f64::consts::FRAC_PI_2;
         positions[usize::from(node.id)] = (cx + radius * angle.cos(), cy + radius * angle.sin());
     }
-    for (i, node) in clients.iter().enumerate() {
-        positions[usize::from(node.id)] = (90.0, 60.0 + (HEIGHT - 100.0) * (i as f64 + 0.5) / clients.len() as f64);
+    for (node, (dx, y)) in clients.iter().zip(lane_spots(clients.len(), 60.0, HEIGHT - 100.0, 90.0)) {
+        positions[usize::from(node.id)] = (90.0 + dx, y);
     }
     positions
+}
+
+/// Down a lane this far apart or more, a node's name stays clear of the shape above it.
+const LANE_STEP: f64 = 68.0;
+
+/// Where `count` nodes of one lane go, from `top` over `span`: evenly down one column, or,
+/// where that would put a node's name against the shape above it, alternately left and right
+/// of the lane (within `room` of it) so that each node's neighbour above sits to one side.
+fn lane_spots(count: usize, top: f64, span: f64, room: f64) -> impl Iterator<Item = (f64, f64)> {
+    let step = span / count.max(1) as f64;
+    let offset = if step < LANE_STEP { (room * 0.35).min(32.0) } else { 0.0 };
+    (0..count).map(move |i| {
+        let side = if i % 2 == 0 { -offset } else { offset };
+        (side, top + step * (i as f64 + 0.5))
+    })
 }
 
 /// Where each node sits: regions side by side, clients left of servers within a region.
@@ -75,24 +91,14 @@ pub fn layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
         let roles: BTreeSet<NodeRole> = here.iter().map(|n| n.role).collect();
         for (lane, role) in roles.iter().enumerate() {
             let members: Vec<&&NodeView> = here.iter().filter(|n| n.role == *role).collect();
-            let x = column * region as f64 + column * (lane as f64 + 1.0) / (roles.len() as f64 + 1.0);
-            for (i, node) in members.iter().enumerate() {
-                let y = 50.0 + (HEIGHT - 80.0) * (i as f64 + 0.5) / members.len() as f64;
-                positions[usize::from(node.id)] = (x, y);
+            let gap = column / (roles.len() as f64 + 1.0);
+            let x = column * region as f64 + gap * (lane as f64 + 1.0);
+            for (node, (dx, y)) in members.iter().zip(lane_spots(members.len(), 50.0, HEIGHT - 80.0, gap)) {
+                positions[usize::from(node.id)] = (x + dx, y);
             }
         }
     }
     positions
-}
-
-fn fate_class(fate: FlightFate) -> &'static str {
-    match fate {
-        FlightFate::Arrives => "fate-arrives",
-        FlightFate::Lost => "fate-lost",
-        FlightFate::Duplicate => "fate-duplicate",
-        FlightFate::Tampered => "fate-tampered",
-        FlightFate::Replayed => "fate-replayed",
-    }
 }
 
 /// Where a frame is now, as a fraction of the link from its sender.
@@ -241,47 +247,25 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     // (hundreds of tails cost a frame its budget, and say little there).
     let labelled = view.flights.len() <= 16;
     let tailed = view.flights.len() <= 48;
-    let name = |id: NodeId| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
-    let flights = view.flights.iter().map(|f| {
-        let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
-        let queued = now < f.departs;
-        let (x, y) = if queued {
-            // Waiting in the sender's transmit queue: it sits at the sender's rim.
-            (x1, y1)
-        } else {
-            lerp((x1, y1), (x2, y2), progress(f, now))
-        };
-        // A short tail behind the message shows which way it travels.
-        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
-        let (tx, ty) = (x - (x2 - x1) / length * 14.0, y - (y2 - y1) / length * 14.0);
-        let title = format!(
-            "#{} {}: {} → {}, {} B, {}",
-            f.msg,
-            f.kind,
-            name(f.from),
-            name(f.to),
-            f.bytes,
-            // Fixed for the message's whole flight, so its text is not rewritten every frame.
-            match f.fate {
-                FlightFate::Lost => "will be lost".to_string(),
-                _ => format!("arrives at {}", playground_core::time::format_time(f.arrives)),
-            }
-        );
-        html! {
-            <g class="flight">
-                if !queued && tailed {
-                    <line class={classes!("msg-tail", class_css(f.class))} x1={format!("{tx:.1}")} y1={format!("{ty:.1}")} x2={format!("{x:.1}")} y2={format!("{y:.1}")} />
-                }
-                <circle class={classes!("msg", class_css(f.class), fate_class(f.fate), queued.then_some("msg-queued"))}
-                    cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6">
-                    <title>{ title }</title>
-                </circle>
-                if let Some((lx, ly)) = (labelled || props.ring).then(|| room.borrow_mut().place((x, y), f.kind)).flatten() {
-                    <text class="flight-label" x={format!("{lx:.1}")} y={format!("{ly:.1}")} aria-hidden="true">{ f.kind }</text>
-                }
-            </g>
-        }
-    });
+    let flights: Vec<FlightMark> = view
+        .flights
+        .iter()
+        .enumerate()
+        .map(|(index, f)| {
+            let ((x1, y1), (x2, y2)) = rim(at(f.from), at(f.to));
+            let queued = now < f.departs;
+            // Waiting in the sender's transmit queue, it sits at the sender's rim.
+            let (x, y) = if queued { (x1, y1) } else { lerp((x1, y1), (x2, y2), progress(f, now)) };
+            // A short tail behind the message shows which way it travels.
+            let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+            let tail = (!queued && tailed).then(|| (-(x2 - x1) / length * 14.0, -(y2 - y1) / length * 14.0));
+            let label = (labelled || props.ring)
+                .then(|| room.borrow_mut().place((x, y), f.kind))
+                .flatten()
+                .map(|(lx, ly)| (lx - x, ly - y));
+            FlightMark { index, at: (x, y), queued, tail, label }
+        })
+        .collect();
 
     let marks = props.drops.iter().filter(|d| d.at + props.mark_span >= now && d.at <= now).map(|d| {
         let where_on_link = match d.reason {
@@ -349,7 +333,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="group" aria-label={format!("{}: {} nodes, {} messages in flight", props.title, view.nodes.len(), view.flights.len())}>
                 { for region_boxes }
                 { for links }
-                { for flights }
+                <FlightLayer view={props.view.clone()} marks={Rc::new(flights)} />
                 { for marks }
                 { for nodes }
             </svg>
@@ -387,5 +371,68 @@ fn node_card(node: &NodeView, (x, y): (f64, f64)) -> Html {
                 <text x="8" y={format!("{:.1}", 17.0 + 15.0 * i as f64)} class={classes!((i == 0).then_some("node-card-head"))}>{ line.clone() }</text>
             }) }
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use playground_core::sim::{Glyph, NodeStatus};
+
+    fn node(id: NodeId, role: NodeRole, region: u8) -> NodeView {
+        let prefix = if role == NodeRole::Client { "c" } else { "s" };
+        NodeView {
+            id,
+            name: format!("{prefix}{id}"),
+            role,
+            region,
+            version: 0,
+            status: NodeStatus::Up,
+            cpu_busy: 0,
+            detail: Vec::new(),
+            glyph: Glyph::default(),
+        }
+    }
+
+    /// A node's shape (a little larger than its circle or square) and its name above it.
+    fn boxes(n: &NodeView, (x, y): (f64, f64)) -> [(f64, f64, f64, f64); 2] {
+        let shape = NODE_RADIUS * 1.1;
+        let half_name = 0.75 * 13.0 * n.name.len() as f64 / 2.0;
+        [(x - shape, y - shape, x + shape, y + shape), (x - half_name, y - 28.0 - 14.3, x + half_name, y - 28.0 + 3.9)]
+    }
+
+    fn clear(nodes: &[NodeView], positions: &[(f64, f64)]) -> Result<(), String> {
+        let overlaps =
+            |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
+        for (i, a) in nodes.iter().enumerate() {
+            for (j, b) in nodes.iter().enumerate().filter(|&(j, _)| j != i) {
+                let [a_shape, a_name] = boxes(a, positions[i]);
+                let [b_shape, _] = boxes(b, positions[j]);
+                if overlaps(a_shape, b_shape) || overlaps(a_name, b_shape) {
+                    return Err(format!("{} at {:?} against {} at {:?}", a.name, positions[i], b.name, positions[j]));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_crowded_lane_keeps_every_name_off_the_shapes_around_it() {
+        for clients in 1..=8u16 {
+            for (servers, regions, extra) in [(5, 1, Some(NodeRole::Coordinator)), (9, 1, None), (6, 3, None)] {
+                let mut nodes: Vec<NodeView> = (0..clients).map(|id| node(id, NodeRole::Client, 0)).collect();
+                for s in 0..servers {
+                    nodes.push(node(clients + s, NodeRole::Server, (s % regions) as u8));
+                }
+                if let Some(role) = extra {
+                    nodes.push(node(clients + servers, role, 0));
+                }
+                let positions = layout(&nodes);
+                clear(&nodes, &positions).unwrap_or_else(|e| panic!("{clients} clients, {servers} servers: {e}"));
+            }
+            let mut ring: Vec<NodeView> = (0..5).map(|id| node(id, NodeRole::Server, 0)).collect();
+            ring.extend((0..clients).map(|c| node(5 + c, NodeRole::Client, 0)));
+            clear(&ring, &ring_layout(&ring)).unwrap_or_else(|e| panic!("ring with {clients} clients: {e}"));
+        }
     }
 }

@@ -62,7 +62,7 @@ pub fn EventLog(props: &LogProps) -> Html {
         let selected = props.selected_seq == Some(seq);
         let onclick = props.dispatch.reform(move |_: MouseEvent| Action::SelectEvent(Some(seq)));
         html! {
-            <li class={classes!("log-row", format!("ev-{}", event.kind.name()), selected.then_some("selected"))}>
+            <li key={seq} class={classes!("log-row", format!("ev-{}", event.kind.name()), selected.then_some("selected"))}>
                 <button onclick={onclick} aria-pressed={selected.to_string()}>{ text.clone() }</button>
             </li>
         }

@@ -116,6 +116,42 @@ fn needs_details(focus: playground_core::tour::Focus) -> bool {
     matches!(focus, Focus::Panel | Focus::Metrics)
 }
 
+#[derive(Properties, PartialEq)]
+struct PresetsProps {
+    lab: &'static str,
+    dispatch: Callback<Action>,
+}
+
+/// The lab's preset scenarios, read when one is chosen. Drawn once: its props do not change.
+#[function_component]
+fn Presets(props: &PresetsProps) -> Html {
+    let Some(info) = lab::find(props.lab).filter(|i| !i.presets.is_empty()) else { return html! {} };
+    let buttons = info.presets.iter().map(|p| {
+        let lab = info.name;
+        let onclick = props.dispatch.reform(move |_: MouseEvent| match p.scenario(lab) {
+            Ok(s) => Action::Load(s),
+            Err(_) => Action::Notice(Some("This preset could not be read.".into())),
+        });
+        html! { <button class="preset" title={p.about} onclick={onclick}>{ p.name }</button> }
+    });
+    html! {
+        <div class="presets" role="group" aria-label="Preset scenarios">
+            <span>{ "Scenarios: " }</span>{ for buttons }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ExplainProps {
+    lab: &'static str,
+}
+
+/// The lab's explain panel: text that does not change while the run plays, so it is drawn once.
+#[function_component]
+fn Explain(props: &ExplainProps) -> Html {
+    crate::labs::find(props.lab).map_or_else(Html::default, |ui| (ui.explain)())
+}
+
 #[function_component]
 pub fn LabPage(props: &LabPageProps) -> Html {
     let start_error = use_state(|| None::<String>);
@@ -136,10 +172,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             }
         })
     };
-    let dispatch = {
-        let state = state.clone();
-        Callback::from(move |action: Action| state.dispatch(action))
-    };
+    // The same callback every frame, so a panel whose other props did not change is not
+    // drawn again.
+    let dispatch = state.dispatcher().to_callback();
     let share = use_state(|| None::<bool>);
     let busy = use_mut_ref(|| Rc::new(Cell::new(false)));
     let busy = (*busy.borrow()).clone();
@@ -286,21 +321,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             </section>
         }
     });
-    let presets = info.filter(|i| !i.presets.is_empty()).map(|i| {
-        let buttons = i.presets.iter().map(|p| {
-            let load = p.scenario(i.name).ok();
-            let onclick = dispatch.reform(move |_: MouseEvent| match &load {
-                Some(s) => Action::Load(s.clone()),
-                None => Action::Notice(Some("This preset could not be read.".into())),
-            });
-            html! { <button class="preset" title={p.about} onclick={onclick}>{ p.name }</button> }
-        });
-        html! {
-            <div class="presets" role="group" aria-label="Preset scenarios">
-                <span>{ "Scenarios: " }</span>{ for buttons }
-            </div>
-        }
-    });
+    let presets = info.map(|i| html! { <Presets lab={i.name} dispatch={dispatch.clone()} /> });
     let canvases = if let Some(stage) = stage {
         stage
     } else {
@@ -439,7 +460,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         };
     }
 
-    let explain = ui.map_or_else(|| html! {}, |ui| (ui.explain)());
+    let explain = ui.map(|ui| html! { <Explain lab={ui.name} /> });
     html! {
         <main class="lab" aria-label={title} data-focus={focus}>
             <header class="lab-header">
@@ -478,7 +499,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 </aside>
                 <MetricsPanel metrics={branch.as_ref().map_or(original.metrics.clone(), |b| b.metrics.clone())} />
                 <EventLog events={events} selected={selected} selected_seq={state.selected_event} names={names.clone()} dispatch={dispatch.clone()} />
-                { explain }
+                { for explain }
             </div>
             { for probe_element }
         </main>

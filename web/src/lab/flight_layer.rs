@@ -1,0 +1,248 @@
+//! Messages in flight, drawn straight into the canvas's DOM rather than through the virtual
+//! DOM. With two hundred messages moving, building and comparing their virtual nodes every
+//! frame cost more than the simulation: here each message keeps its elements from sending to
+//! arrival, its tooltip is written once, and a frame changes only what moved (one
+//! `transform` per message) or what it now shows (a tail once it leaves its sender's queue,
+//! a name beside it).
+//!
+//! The canvas still decides everything drawn (positions, tails, where a name goes); this
+//! layer only keeps the DOM in step with its list of [`FlightMark`]s.
+
+use std::cell::RefCell;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use playground_core::sim::{FlightFate, FlightView, SimView};
+use playground_core::trace::MsgId;
+use web_sys::{Document, Element};
+use yew::prelude::*;
+
+use super::glyph::class_css;
+
+const SVG: &str = "http://www.w3.org/2000/svg";
+
+/// One message as the canvas places it this frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlightMark {
+    /// Its index in the view's flights.
+    pub index: usize,
+    /// Where it is on the canvas.
+    pub at: (f64, f64),
+    /// Still in its sender's transmit queue (drawn faded, at the sender's rim).
+    pub queued: bool,
+    /// The far end of its direction tail, relative to it, when a tail is drawn.
+    pub tail: Option<(f64, f64)>,
+    /// Where its name goes, relative to it, when there is room for it.
+    pub label: Option<(f64, f64)>,
+}
+
+#[derive(Properties)]
+pub struct FlightLayerProps {
+    pub view: Rc<SimView>,
+    pub marks: Rc<Vec<FlightMark>>,
+}
+
+impl PartialEq for FlightLayerProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.view, &other.view) && Rc::ptr_eq(&self.marks, &other.marks)
+    }
+}
+
+fn fate_class(fate: FlightFate) -> &'static str {
+    match fate {
+        FlightFate::Arrives => "fate-arrives",
+        FlightFate::Lost => "fate-lost",
+        FlightFate::Duplicate => "fate-duplicate",
+        FlightFate::Tampered => "fate-tampered",
+        FlightFate::Replayed => "fate-replayed",
+    }
+}
+
+/// What a message's tooltip says: fixed for its whole flight.
+pub fn flight_title(f: &FlightView, view: &SimView) -> String {
+    let name = |id: u16| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
+    let fate = match f.fate {
+        FlightFate::Lost => "will be lost".to_string(),
+        _ => format!("arrives at {}", playground_core::time::format_time(f.arrives)),
+    };
+    format!("#{} {}: {} → {}, {} B, {fate}", f.msg, f.kind, name(f.from), name(f.to), f.bytes)
+}
+
+/// The elements of one message on the canvas, and what they show now.
+struct Drawn {
+    /// The message drawn: an id is used again by another run (after a reset or a seek), so
+    /// an element is reused only for the very same message.
+    flight: FlightView,
+    group: Element,
+    circle: Element,
+    tail: Option<Element>,
+    tail_at: Option<(f64, f64)>,
+    label: Option<Element>,
+    transform: String,
+    queued: bool,
+    label_at: Option<(f64, f64)>,
+    /// The last frame that still had this message.
+    frame: u64,
+}
+
+fn svg(document: &Document, tag: &str) -> Option<Element> {
+    document.create_element_ns(Some(SVG), tag).ok()
+}
+
+fn set(element: &Element, name: &str, value: &str) {
+    let _ = element.set_attribute(name, value);
+}
+
+fn circle_class(f: &FlightView, queued: bool) -> String {
+    let queued = if queued { " msg-queued" } else { "" };
+    format!("msg {} {}{queued}", class_css(f.class), fate_class(f.fate))
+}
+
+fn create(document: &Document, parent: &Element, f: &FlightView, mark: &FlightMark, view: &SimView) -> Option<Drawn> {
+    let group = svg(document, "g")?;
+    set(&group, "class", "flight");
+    let circle = svg(document, "circle")?;
+    set(&circle, "r", "6");
+    set(&circle, "class", &circle_class(f, mark.queued));
+    let title = svg(document, "title")?;
+    title.set_text_content(Some(&flight_title(f, view)));
+    circle.append_child(&title).ok()?;
+    group.append_child(&circle).ok()?;
+    parent.append_child(&group).ok()?;
+    Some(Drawn {
+        flight: f.clone(),
+        group,
+        circle,
+        tail: None,
+        tail_at: None,
+        label: None,
+        transform: String::new(),
+        queued: mark.queued,
+        label_at: None,
+        frame: 0,
+    })
+}
+
+/// Brings one message's elements in step with its mark.
+fn update(document: &Document, drawn: &mut Drawn, f: &FlightView, mark: &FlightMark) {
+    let transform = format!("translate({:.1} {:.1})", mark.at.0, mark.at.1);
+    if transform != drawn.transform {
+        set(&drawn.group, "transform", &transform);
+        drawn.transform = transform;
+    }
+    if mark.queued != drawn.queued {
+        set(&drawn.circle, "class", &circle_class(f, mark.queued));
+        drawn.queued = mark.queued;
+    }
+    if mark.tail != drawn.tail_at {
+        match (mark.tail, &drawn.tail) {
+            (Some((x, y)), existing) => {
+                let line = existing.clone().or_else(|| {
+                    let line = svg(document, "line")?;
+                    set(&line, "class", &format!("msg-tail {}", class_css(f.class)));
+                    set(&line, "x2", "0");
+                    set(&line, "y2", "0");
+                    // Under the message's circle.
+                    drawn.group.insert_before(&line, Some(&drawn.circle)).ok()?;
+                    Some(line)
+                });
+                if let Some(line) = &line {
+                    set(line, "x1", &format!("{x:.1}"));
+                    set(line, "y1", &format!("{y:.1}"));
+                }
+                drawn.tail = line;
+            }
+            (None, Some(line)) => {
+                line.remove();
+                drawn.tail = None;
+            }
+            (None, None) => {}
+        }
+        drawn.tail_at = mark.tail;
+    }
+    if mark.label != drawn.label_at {
+        match (mark.label, &drawn.label) {
+            (Some((x, y)), existing) => {
+                let text = existing.clone().or_else(|| {
+                    let text = svg(document, "text")?;
+                    set(&text, "class", "flight-label");
+                    set(&text, "aria-hidden", "true");
+                    text.set_text_content(Some(f.kind));
+                    drawn.group.append_child(&text).ok()?;
+                    Some(text)
+                });
+                if let Some(text) = &text {
+                    set(text, "x", &format!("{x:.1}"));
+                    set(text, "y", &format!("{y:.1}"));
+                }
+                drawn.label = text;
+            }
+            (None, Some(text)) => {
+                text.remove();
+                drawn.label = None;
+            }
+            (None, None) => {}
+        }
+        drawn.label_at = mark.label;
+    }
+}
+
+/// Keeps the group's children in step with the marks: new messages appended (so later ones
+/// lie on top, as they are sent), moved ones moved, arrived and lost ones removed.
+fn sync(parent: &Element, drawn: &mut HashMap<MsgId, Drawn>, frame: u64, view: &SimView, marks: &[FlightMark]) {
+    let Some(document) = parent.owner_document() else { return };
+    for mark in marks {
+        let Some(f) = view.flights.get(mark.index) else { continue };
+        let d = match drawn.entry(f.msg) {
+            Entry::Occupied(mut d) if d.get().flight != *f => match create(&document, parent, f, mark, view) {
+                Some(new) => {
+                    d.get().group.remove();
+                    d.insert(new);
+                    d.into_mut()
+                }
+                None => continue,
+            },
+            Entry::Occupied(d) => d.into_mut(),
+            Entry::Vacant(slot) => match create(&document, parent, f, mark, view) {
+                Some(new) => slot.insert(new),
+                None => continue,
+            },
+        };
+        update(&document, d, f, mark);
+        d.frame = frame;
+    }
+    drawn.retain(|_, d| {
+        let still = d.frame == frame;
+        if !still {
+            d.group.remove();
+        }
+        still
+    });
+}
+
+#[derive(Default)]
+struct Kept {
+    drawn: HashMap<MsgId, Drawn>,
+    frame: u64,
+}
+
+/// The messages in flight: a `<g>` whose children this component keeps itself.
+#[function_component]
+pub fn FlightLayer(props: &FlightLayerProps) -> Html {
+    let group = use_node_ref();
+    let kept = use_mut_ref(Kept::default);
+    {
+        let (group, kept, view, marks) = (group.clone(), kept.clone(), props.view.clone(), props.marks.clone());
+        use_effect(move || {
+            if let Some(parent) = group.cast::<Element>() {
+                let kept: &RefCell<Kept> = &kept;
+                let mut kept = kept.borrow_mut();
+                kept.frame += 1;
+                let frame = kept.frame;
+                sync(&parent, &mut kept.drawn, frame, &view, &marks);
+            }
+        });
+    }
+    html! { <g class="flights" ref={group} /> }
+}
