@@ -37,7 +37,10 @@ use crate::tools::path_with_tools;
 /// sort (`core::sort`, instead of a copy of the standard library's per element type and
 /// comparator: 170 KB of wasm before compression down to 37 KB) took 27 KB gzip off, and the
 /// ceiling came down with it to 790 KB (779.8 KB in all with long work moved off the click).
-pub const LIMIT_BYTES: u64 = 790 * 1024;
+/// Drawing messages in flight straight into the DOM (`web/src/lab/flight_layer.rs`: its own
+/// component and DOM calls, 6 KB uncompressed) took the bundle from 788.3 to 791.4 KB and the
+/// page's work per frame on the busy network probe from about 13 to 11 ms: 795 KB, on purpose.
+pub const LIMIT_BYTES: u64 = 795 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
     let out = Command::new("gzip")

@@ -8,13 +8,9 @@
 //! The canvas still decides everything drawn (positions, tails, where a name goes); this
 //! layer only keeps the DOM in step with its list of [`FlightMark`]s.
 
-use std::cell::RefCell;
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use playground_core::sim::{FlightFate, FlightView, SimView};
-use playground_core::trace::MsgId;
 use web_sys::{Document, Element};
 use yew::prelude::*;
 
@@ -82,8 +78,6 @@ struct Drawn {
     transform: String,
     queued: bool,
     label_at: Option<(f64, f64)>,
-    /// The last frame that still had this message.
-    frame: u64,
 }
 
 fn svg(document: &Document, tag: &str) -> Option<Element> {
@@ -120,7 +114,6 @@ fn create(document: &Document, parent: &Element, f: &FlightView, mark: &FlightMa
         transform: String::new(),
         queued: mark.queued,
         label_at: None,
-        frame: 0,
     })
 }
 
@@ -189,60 +182,57 @@ fn update(document: &Document, drawn: &mut Drawn, f: &FlightView, mark: &FlightM
 }
 
 /// Keeps the group's children in step with the marks: new messages appended (so later ones
-/// lie on top, as they are sent), moved ones moved, arrived and lost ones removed.
-fn sync(parent: &Element, drawn: &mut HashMap<MsgId, Drawn>, frame: u64, view: &SimView, marks: &[FlightMark]) {
+/// lie on top, as they are sent), moved ones moved, arrived and lost ones removed. The view
+/// lists flights by id, and `drawn` is kept in the same order, so one walk down both finds
+/// each message's elements.
+fn sync(parent: &Element, drawn: &mut Vec<Drawn>, view: &SimView, marks: &[FlightMark]) {
     let Some(document) = parent.owner_document() else { return };
+    let mut old = std::mem::take(drawn).into_iter().peekable();
     for mark in marks {
         let Some(f) = view.flights.get(mark.index) else { continue };
-        let d = match drawn.entry(f.msg) {
-            Entry::Occupied(mut d) if d.get().flight != *f => match create(&document, parent, f, mark, view) {
-                Some(new) => {
-                    d.get().group.remove();
-                    d.insert(new);
-                    d.into_mut()
-                }
-                None => continue,
-            },
-            Entry::Occupied(d) => d.into_mut(),
-            Entry::Vacant(slot) => match create(&document, parent, f, mark, view) {
-                Some(new) => slot.insert(new),
-                None => continue,
-            },
-        };
-        update(&document, d, f, mark);
-        d.frame = frame;
-    }
-    drawn.retain(|_, d| {
-        let still = d.frame == frame;
-        if !still {
-            d.group.remove();
+        while let Some(gone) = old.next_if(|d| d.flight.msg < f.msg) {
+            gone.group.remove();
         }
-        still
-    });
-}
-
-#[derive(Default)]
-struct Kept {
-    drawn: HashMap<MsgId, Drawn>,
-    frame: u64,
-}
-
-/// The messages in flight: a `<g>` whose children this component keeps itself.
-#[function_component]
-pub fn FlightLayer(props: &FlightLayerProps) -> Html {
-    let group = use_node_ref();
-    let kept = use_mut_ref(Kept::default);
-    {
-        let (group, kept, view, marks) = (group.clone(), kept.clone(), props.view.clone(), props.marks.clone());
-        use_effect(move || {
-            if let Some(parent) = group.cast::<Element>() {
-                let kept: &RefCell<Kept> = &kept;
-                let mut kept = kept.borrow_mut();
-                kept.frame += 1;
-                let frame = kept.frame;
-                sync(&parent, &mut kept.drawn, frame, &view, &marks);
+        let kept = match old.next_if(|d| d.flight.msg == f.msg) {
+            Some(same) if same.flight == *f => Some(same),
+            Some(reused) => {
+                reused.group.remove();
+                None
             }
-        });
+            None => None,
+        };
+        let Some(mut d) = kept.or_else(|| create(&document, parent, f, mark, view)) else { continue };
+        update(&document, &mut d, f, mark);
+        drawn.push(d);
     }
-    html! { <g class="flights" ref={group} /> }
+    for gone in old {
+        gone.group.remove();
+    }
+}
+
+/// The messages in flight: a `<g>` whose children this component keeps itself, after each
+/// render.
+pub struct FlightLayer {
+    group: NodeRef,
+    drawn: Vec<Drawn>,
+}
+
+impl Component for FlightLayer {
+    type Message = ();
+    type Properties = FlightLayerProps;
+
+    fn create(_: &Context<Self>) -> Self {
+        FlightLayer { group: NodeRef::default(), drawn: Vec::new() }
+    }
+
+    fn view(&self, _: &Context<Self>) -> Html {
+        html! { <g class="flights" ref={self.group.clone()} /> }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
+        if let Some(parent) = self.group.cast::<Element>() {
+            let props = ctx.props();
+            sync(&parent, &mut self.drawn, &props.view, &props.marks);
+        }
+    }
 }

@@ -116,42 +116,6 @@ fn needs_details(focus: playground_core::tour::Focus) -> bool {
     matches!(focus, Focus::Panel | Focus::Metrics)
 }
 
-#[derive(Properties, PartialEq)]
-struct PresetsProps {
-    lab: &'static str,
-    dispatch: Callback<Action>,
-}
-
-/// The lab's preset scenarios, read when one is chosen. Drawn once: its props do not change.
-#[function_component]
-fn Presets(props: &PresetsProps) -> Html {
-    let Some(info) = lab::find(props.lab).filter(|i| !i.presets.is_empty()) else { return html! {} };
-    let buttons = info.presets.iter().map(|p| {
-        let lab = info.name;
-        let onclick = props.dispatch.reform(move |_: MouseEvent| match p.scenario(lab) {
-            Ok(s) => Action::Load(s),
-            Err(_) => Action::Notice(Some("This preset could not be read.".into())),
-        });
-        html! { <button class="preset" title={p.about} onclick={onclick}>{ p.name }</button> }
-    });
-    html! {
-        <div class="presets" role="group" aria-label="Preset scenarios">
-            <span>{ "Scenarios: " }</span>{ for buttons }
-        </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct ExplainProps {
-    lab: &'static str,
-}
-
-/// The lab's explain panel: text that does not change while the run plays, so it is drawn once.
-#[function_component]
-fn Explain(props: &ExplainProps) -> Html {
-    crate::labs::find(props.lab).map_or_else(Html::default, |ui| (ui.explain)())
-}
-
 #[function_component]
 pub fn LabPage(props: &LabPageProps) -> Html {
     let start_error = use_state(|| None::<String>);
@@ -321,7 +285,22 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             </section>
         }
     });
-    let presets = info.map(|i| html! { <Presets lab={i.name} dispatch={dispatch.clone()} /> });
+    let presets = info.filter(|i| !i.presets.is_empty()).map(|i| {
+        let buttons = i.presets.iter().map(|p| {
+            // Read when chosen, not every frame.
+            let lab = i.name;
+            let onclick = dispatch.reform(move |_: MouseEvent| match p.scenario(lab) {
+                Ok(s) => Action::Load(s),
+                Err(_) => Action::Notice(Some("This preset could not be read.".into())),
+            });
+            html! { <button class="preset" title={p.about} onclick={onclick}>{ p.name }</button> }
+        });
+        html! {
+            <div class="presets" role="group" aria-label="Preset scenarios">
+                <span>{ "Scenarios: " }</span>{ for buttons }
+            </div>
+        }
+    });
     let canvases = if let Some(stage) = stage {
         stage
     } else {
@@ -460,7 +439,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         };
     }
 
-    let explain = ui.map(|ui| html! { <Explain lab={ui.name} /> });
+    let explain = ui.map(|ui| (ui.explain)());
     html! {
         <main class="lab" aria-label={title} data-focus={focus}>
             <header class="lab-header">
