@@ -6,11 +6,13 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
 mod open;
+mod ops;
 
 pub use open::OpenHistory;
+use ops::{OpChunk, CHUNK};
 
 use playground_core::history::view::{HistoryView, ModelView};
-use playground_core::history::{edn, Call, Op, Outcome, Val};
+use playground_core::history::{edn, Call, Op, Val};
 use playground_core::time::{format_duration, Micros, MICROS_PER_SEC};
 use yew::prelude::*;
 
@@ -50,6 +52,8 @@ const WITNESS: &str = "#E69F00";
 const WIDTH: f64 = 900.0;
 const LANE: f64 = 30.0;
 const LEFT: f64 = 40.0;
+/// While the timeline follows the clock, its bars' origin moves once in this much time.
+const ORIGIN_STEP: Micros = 16 * MICROS_PER_SEC;
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
@@ -88,8 +92,8 @@ fn label(op: &Op) -> String {
     }
 }
 
-fn time(view: &HistoryView, t: u64) -> String {
-    if view.micros {
+fn time(micros: bool, t: u64) -> String {
+    if micros {
         format_duration(t)
     } else {
         t.to_string()
@@ -147,7 +151,6 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let view = &props.view;
     let (t0, t1) = window(view, *selected, props.now);
     let scale = (WIDTH - LEFT - 10.0) / (t1 - t0).max(1) as f64;
-    let x = |t: Micros| LEFT + (t.clamp(t0, t1) - t0) as f64 * scale;
     let highlighted: Vec<usize> =
         (*selected).and_then(|m| view.models.iter().chain(&view.sessions).nth(m)).map_or(Vec::new(), |m| m.ops.clone());
     let culprit = highlighted.last().copied();
@@ -175,57 +178,24 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let y = LANE * i as f64 + LANE / 2.0;
         html! { <text class="lane-name" x="4" y={format!("{:.0}", y + 4.0)}>{ name }</text> }
     });
-    let bars = view.ops.iter().enumerate().filter(|(_, o)| o.op.complete.unwrap_or(props.now) >= t0 && o.op.invoke <= t1).map(|(i, shown)| {
-        let o = &shown.op;
-        let end = o.complete.unwrap_or(props.now);
-        let (a, b) = (x(o.invoke), x(end).max(x(o.invoke) + 2.0));
-        let y = LANE * f64::from(shown.lane) + 6.0;
-        let fill = if Some(i) == culprit {
-            CULPRIT
-        } else if highlighted.contains(&i) {
-            WITNESS
-        } else if o.known() {
-            OK
-        } else {
-            UNKNOWN
-        };
-        let stroke_width = if highlighted.contains(&i) { "3" } else { "1" };
-        let dash = (!o.known()).then_some("4 2");
-        let text = label(o);
-        let title = format!(
-            "{} {text} · p{} · {} → {}{}",
-            view.lanes.get(usize::from(shown.lane)).map_or("", String::as_str),
-            o.process,
-            time(view, o.invoke),
-            o.complete.map_or("open".to_string(), |t| time(view, t)),
-            match o.outcome {
-                Outcome::Ok => "",
-                Outcome::Fail => " · failed",
-                Outcome::Info => " · outcome unknown",
-            }
-        );
-        let point = shown.point.filter(|&p| p >= t0 && p <= t1).map(|p| {
-            let px = x(p);
-            html! { <line class="lin-point" x1={format!("{px:.1}")} x2={format!("{px:.1}")} y1={format!("{:.1}", y - 3.0)} y2={format!("{:.1}", y + LANE - 9.0)} /> }
-        });
+    // Bars keep coordinates from an origin that moves only every `ORIGIN_STEP` while the
+    // window follows the clock; the plot slides under them, clipped to the window.
+    let origin = if view.micros { t0 / ORIGIN_STEP * ORIGIN_STEP } else { t0 };
+    let shift = LEFT - ops::at(t0, origin, scale);
+    let fixed = |t: Micros| ops::at(t, origin, scale);
+    let highlights =
+        ops::Highlights { culprit, witnesses: Rc::new(highlighted.clone()), read_from: read_from.map(|(w, _)| w) };
+    let lanes_shown = Rc::new(view.lanes.clone());
+    let seen =
+        |o: &playground_core::history::view::OpView| o.op.complete.unwrap_or(props.now) >= t0 && o.op.invoke <= t1;
+    let chunks = view.ops.chunks(CHUNK).enumerate().filter(|(_, ops)| ops.iter().any(seen)).map(|(k, ops)| {
+        let open = ops.iter().any(|o| o.op.complete.is_none());
         html! {
-            <g class={classes!("op", (read_from.map(|(w, _)| w) == Some(i)).then_some("read-from"))} data-op={i.to_string()} data-culprit={(Some(i) == culprit).then_some("true")}
-                onmouseenter={let hovered = hovered.clone(); move |_: MouseEvent| hovered.set(Some(i))}
-                onmouseleave={let hovered = hovered.clone(); move |_: MouseEvent| hovered.set(None)}>
-                <title>{ title }</title>
-                <rect x={format!("{a:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", b - a)} height={format!("{:.0}", LANE - 12.0)}
-                    rx="3" fill={fill} stroke="#222" stroke-width={stroke_width} stroke-dasharray={dash} />
-                if b - a > 44.0 {
-                    <text class="op-label" x={format!("{:.1}", a + 3.0)} y={format!("{:.1}", y + 13.0)}>{ text }</text>
-                }
-                if Some(i) == culprit {
-                    <text class="op-cross" x={format!("{:.1}", b + 3.0)} y={format!("{:.1}", y + 13.0)}>{ "✗" }</text>
-                }
-                { for point }
-            </g>
+            <OpChunk key={k} first={k * CHUNK} ops={ops.to_vec()} now={if open { props.now } else { 0 }} origin={origin} scale={scale}
+                lanes={lanes_shown.clone()} micros={view.micros} highlights={highlights.clone()} hover={hovered.setter()} />
         }
     });
-    let axis = format!("{} – {}", time(view, t0), time(view, t1));
+    let axis = format!("{} – {}", time(view.micros, t0), time(view.micros, t1));
     let strongest = view
         .models
         .iter()
@@ -247,6 +217,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     };
     let heading = props.title.clone().unwrap_or_else(|| "History".into());
     let id = if props.title.is_some() { "file-timeline-h" } else { "timeline-h" };
+    let clip = format!("{id}-plot");
     html! {
         <section class={classes!("panel", "timeline", props.title.is_some().then_some("file"))} aria-labelledby={id}>
             <h2 id={id}>{ heading }</h2>
@@ -259,14 +230,19 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                         <path class="arrow-head" d="M 0 0 L 10 5 L 0 10 z" />
                     </marker>
                 </defs>
-                { for bars }
-                { for arrows.iter().filter_map(|&(a, b)| {
-                    let (from, to) = (view.ops.get(a)?, view.ops.get(b)?);
-                    let x1 = x(from.op.complete.unwrap_or(props.now).min(from.point.unwrap_or(u64::MAX)));
-                    let x2 = x(to.op.invoke.max(to.point.unwrap_or(0)));
-                    let (y1, y2) = (LANE * f64::from(from.lane) + LANE / 2.0, LANE * f64::from(to.lane) + LANE / 2.0);
-                    Some(html! { <line class="causal-arrow" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} marker-end="url(#timeline-arrow)" /> })
-                }) }
+                <clipPath id={clip.clone()}><rect x={format!("{:.0}", LEFT - 2.0)} y="0" width={format!("{:.0}", WIDTH - LEFT + 2.0)} height={format!("{height:.0}")} /></clipPath>
+                <g clip-path={format!("url(#{clip})")}>
+                    <g transform={format!("translate({shift:.1} 0)")}>
+                        { for chunks }
+                        { for arrows.iter().filter_map(|&(a, b)| {
+                            let (from, to) = (view.ops.get(a)?, view.ops.get(b)?);
+                            let x1 = fixed(from.op.complete.unwrap_or(props.now).min(from.point.unwrap_or(u64::MAX)));
+                            let x2 = fixed(to.op.invoke.max(to.point.unwrap_or(0)));
+                            let (y1, y2) = (LANE * f64::from(from.lane) + LANE / 2.0, LANE * f64::from(to.lane) + LANE / 2.0);
+                            Some(html! { <line class="causal-arrow" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} marker-end="url(#timeline-arrow)" /> })
+                        }) }
+                    </g>
+                </g>
                 <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 6.0)}>{ axis }</text>
             </svg>
             <ul class="models">
