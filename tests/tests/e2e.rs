@@ -251,6 +251,13 @@ fn knobs_are_grouped_and_a_changed_one_resets() {
     b.click(&reset);
     b.until("loss is back to 0", || b.property(&b.find("#knob-loss"), "value").as_str() == Some("0"));
     assert!(!b.exists(".knob-changed"), "and no longer marked");
+    // A value the run refuses: a notice says why, and the box goes back to the value in force.
+    b.script(
+        "const k = document.querySelector('#knob-loss'); k.value = '500'; k.dispatchEvent(new Event('change', {bubbles: true}));",
+    );
+    b.until("the refusal is said", || b.exists(".notice"));
+    assert_eq!(b.property(&b.find("#knob-loss"), "value").as_str(), Some("0"), "{}", b.text(&b.find(".notice")));
+    assert!(!b.exists(".knob-changed"), "nothing changed");
 }
 
 /// Budgets, measured and printed (timing goals live here as figures, not as assertions).

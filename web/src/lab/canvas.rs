@@ -66,7 +66,9 @@ fn ring_layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
     positions
 }
 
-/// Down a lane this far apart or more, a node's name stays clear of the shape above it.
+/// Down a lane this far apart or more, a node's name (in the page's type) stays clear of the
+/// shape above it. An embedded page's larger names sit closer; a lane of more than ten nodes
+/// is crowded even staggered.
 const LANE_STEP: f64 = 68.0;
 
 /// Where `count` nodes of one lane go, from `top` over `span`: evenly down one column, or,
@@ -185,7 +187,8 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         view.nodes.iter().zip(&status_lines).map(|(n, status)| (at(n.id), n.name.as_str(), status.as_str())),
         fonts,
     ));
-    let links = pairs.iter().map(|&(a, b)| {
+    // Links first: their notes claim their room before messages' names do.
+    let links: Vec<Html> = pairs.iter().map(|&(a, b)| {
         let (forward, backward) = (link_state(&view.links, a, b), link_state(&view.links, b, a));
         let cut = forward.is_some_and(|l| l.cut) || backward.is_some_and(|l| l.cut);
         let partitioned = forward.is_some_and(|l| l.partitioned);
@@ -240,7 +243,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 }
             </g>
         }
-    });
+    }).collect();
 
     let now = view.now;
     // Labels only when there is room for them; direction tails while the canvas is not a storm

@@ -39,6 +39,8 @@ pub struct FlightLayerProps {
     pub marks: Rc<Vec<FlightMark>>,
 }
 
+/// By pointer: the canvas makes new marks every frame, so the layer is drawn (and its DOM
+/// brought in step) every frame, without comparing two hundred marks first.
 impl PartialEq for FlightLayerProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.view, &other.view) && Rc::ptr_eq(&self.marks, &other.marks)
@@ -56,7 +58,7 @@ fn fate_class(fate: FlightFate) -> &'static str {
 }
 
 /// What a message's tooltip says: fixed for its whole flight.
-pub fn flight_title(f: &FlightView, view: &SimView) -> String {
+fn flight_title(f: &FlightView, view: &SimView) -> String {
     let name = |id: u16| view.nodes.get(usize::from(id)).map_or("?", |n| n.name.as_str());
     let fate = match f.fate {
         FlightFate::Lost => "will be lost".to_string(),
@@ -67,8 +69,8 @@ pub fn flight_title(f: &FlightView, view: &SimView) -> String {
 
 /// The elements of one message on the canvas, and what they show now.
 struct Drawn {
-    /// The message drawn: an id is used again by another run (after a reset or a seek), so
-    /// an element is reused only for the very same message.
+    /// The message drawn. Another run (a preset or a changed knob) numbers its messages from
+    /// the same ids, so an element is reused only for the very same message.
     flight: FlightView,
     group: Element,
     circle: Element,
@@ -93,7 +95,14 @@ fn circle_class(f: &FlightView, queued: bool) -> String {
     format!("msg {} {}{queued}", class_css(f.class), fate_class(f.fate))
 }
 
-fn create(document: &Document, parent: &Element, f: &FlightView, mark: &FlightMark, view: &SimView) -> Option<Drawn> {
+/// Draws a message, placed before `next` (the next message by id already drawn) or last.
+fn create(
+    document: &Document,
+    (parent, next): (&Element, Option<&Element>),
+    f: &FlightView,
+    mark: &FlightMark,
+    view: &SimView,
+) -> Option<Drawn> {
     let group = svg(document, "g")?;
     set(&group, "class", "flight");
     let circle = svg(document, "circle")?;
@@ -103,7 +112,7 @@ fn create(document: &Document, parent: &Element, f: &FlightView, mark: &FlightMa
     title.set_text_content(Some(&flight_title(f, view)));
     circle.append_child(&title).ok()?;
     group.append_child(&circle).ok()?;
-    parent.append_child(&group).ok()?;
+    parent.insert_before(&group, next.map(|n| n.as_ref())).ok()?;
     Some(Drawn {
         flight: f.clone(),
         group,
@@ -117,6 +126,42 @@ fn create(document: &Document, parent: &Element, f: &FlightView, mark: &FlightMa
     })
 }
 
+/// An optional part of a message (its tail, its name), where its mark wants it.
+struct Part<'a> {
+    element: &'a mut Option<Element>,
+    /// Where it was put last.
+    shown_at: &'a mut Option<(f64, f64)>,
+    /// The attributes that place it.
+    x: &'static str,
+    y: &'static str,
+}
+
+impl Part<'_> {
+    /// Puts the part at `at` (made by `make` the first time), or removes it when `at` is `None`.
+    fn place(self, at: Option<(f64, f64)>, make: impl FnOnce() -> Option<Element>) {
+        if at == *self.shown_at {
+            return;
+        }
+        match at {
+            Some((x, y)) => {
+                if self.element.is_none() {
+                    *self.element = make();
+                }
+                if let Some(element) = self.element.as_ref() {
+                    set(element, self.x, &format!("{x:.1}"));
+                    set(element, self.y, &format!("{y:.1}"));
+                }
+            }
+            None => {
+                if let Some(element) = self.element.take() {
+                    element.remove();
+                }
+            }
+        }
+        *self.shown_at = at;
+    }
+}
+
 /// Brings one message's elements in step with its mark.
 fn update(document: &Document, drawn: &mut Drawn, f: &FlightView, mark: &FlightMark) {
     let transform = format!("translate({:.1} {:.1})", mark.at.0, mark.at.1);
@@ -128,63 +173,32 @@ fn update(document: &Document, drawn: &mut Drawn, f: &FlightView, mark: &FlightM
         set(&drawn.circle, "class", &circle_class(f, mark.queued));
         drawn.queued = mark.queued;
     }
-    if mark.tail != drawn.tail_at {
-        match (mark.tail, &drawn.tail) {
-            (Some((x, y)), existing) => {
-                let line = existing.clone().or_else(|| {
-                    let line = svg(document, "line")?;
-                    set(&line, "class", &format!("msg-tail {}", class_css(f.class)));
-                    set(&line, "x2", "0");
-                    set(&line, "y2", "0");
-                    // Under the message's circle.
-                    drawn.group.insert_before(&line, Some(&drawn.circle)).ok()?;
-                    Some(line)
-                });
-                if let Some(line) = &line {
-                    set(line, "x1", &format!("{x:.1}"));
-                    set(line, "y1", &format!("{y:.1}"));
-                }
-                drawn.tail = line;
-            }
-            (None, Some(line)) => {
-                line.remove();
-                drawn.tail = None;
-            }
-            (None, None) => {}
-        }
-        drawn.tail_at = mark.tail;
-    }
-    if mark.label != drawn.label_at {
-        match (mark.label, &drawn.label) {
-            (Some((x, y)), existing) => {
-                let text = existing.clone().or_else(|| {
-                    let text = svg(document, "text")?;
-                    set(&text, "class", "flight-label");
-                    set(&text, "aria-hidden", "true");
-                    text.set_text_content(Some(f.kind));
-                    drawn.group.append_child(&text).ok()?;
-                    Some(text)
-                });
-                if let Some(text) = &text {
-                    set(text, "x", &format!("{x:.1}"));
-                    set(text, "y", &format!("{y:.1}"));
-                }
-                drawn.label = text;
-            }
-            (None, Some(text)) => {
-                text.remove();
-                drawn.label = None;
-            }
-            (None, None) => {}
-        }
-        drawn.label_at = mark.label;
-    }
+    let (group, circle) = (&drawn.group, &drawn.circle);
+    let tail = Part { element: &mut drawn.tail, shown_at: &mut drawn.tail_at, x: "x1", y: "y1" };
+    tail.place(mark.tail, || {
+        let line = svg(document, "line")?;
+        set(&line, "class", &format!("msg-tail {}", class_css(f.class)));
+        set(&line, "x2", "0");
+        set(&line, "y2", "0");
+        // Under the message's circle.
+        group.insert_before(&line, Some(circle)).ok()?;
+        Some(line)
+    });
+    let label = Part { element: &mut drawn.label, shown_at: &mut drawn.label_at, x: "x", y: "y" };
+    label.place(mark.label, || {
+        let text = svg(document, "text")?;
+        set(&text, "class", "flight-label");
+        set(&text, "aria-hidden", "true");
+        text.set_text_content(Some(f.kind));
+        group.append_child(&text).ok()?;
+        Some(text)
+    });
 }
 
-/// Keeps the group's children in step with the marks: new messages appended (so later ones
-/// lie on top, as they are sent), moved ones moved, arrived and lost ones removed. The view
-/// lists flights by id, and `drawn` is kept in the same order, so one walk down both finds
-/// each message's elements.
+/// Keeps the group's children in step with the marks: new messages drawn, moved ones moved,
+/// arrived and lost ones removed. The view lists flights by id, and `drawn` and the group's
+/// children are kept in the same order (later messages lie on top, as they were sent), so one
+/// walk down both finds each message's elements.
 fn sync(parent: &Element, drawn: &mut Vec<Drawn>, view: &SimView, marks: &[FlightMark]) {
     let Some(document) = parent.owner_document() else { return };
     let mut old = std::mem::take(drawn).into_iter().peekable();
@@ -201,7 +215,8 @@ fn sync(parent: &Element, drawn: &mut Vec<Drawn>, view: &SimView, marks: &[Fligh
             }
             None => None,
         };
-        let Some(mut d) = kept.or_else(|| create(&document, parent, f, mark, view)) else { continue };
+        let next = old.peek().map(|d| &d.group);
+        let Some(mut d) = kept.or_else(|| create(&document, (parent, next), f, mark, view)) else { continue };
         update(&document, &mut d, f, mark);
         drawn.push(d);
     }

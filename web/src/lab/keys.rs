@@ -38,6 +38,10 @@ fn action_for(key: &str) -> Option<Action> {
 
 #[hook]
 pub fn use_lab_keys(dispatch: Callback<Action>, on_share: Callback<()>) {
+    // The page's share callback copies the link of the render that made it: the listener,
+    // made once, calls the latest one.
+    let latest_share = use_mut_ref(|| on_share.clone());
+    *latest_share.borrow_mut() = on_share;
     use_effect_with((), move |_| {
         let listener = move |event: KeyboardEvent| {
             if event.ctrl_key() || event.meta_key() || event.alt_key() {
@@ -51,7 +55,8 @@ pub fn use_lab_keys(dispatch: Callback<Action>, on_share: Callback<()>) {
                 return;
             }
             if key == "s" || key == "S" {
-                on_share.emit(());
+                let share = latest_share.borrow().clone();
+                share.emit(());
                 return;
             }
             if let Some(action) = action_for(&key) {

@@ -26,10 +26,16 @@ pub struct KnobsProps {
 fn knob(spec: &'static ParamSpec, value: &str, locked: bool, dispatch: &Callback<Action>) -> Html {
     let id = format!("knob-{}", spec.key);
     let key = spec.key.to_string();
+    // Each control is put back to the value in force as it asks for the new one: if the run
+    // takes the new value, the knobs are drawn again with it; if it refuses it (a notice says
+    // why), they are not, and the control must not go on showing a value not in force.
     let set = |key: String| {
+        let in_force = value.to_string();
         dispatch.reform(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            Action::SetParam(key.clone(), input.value())
+            let asked = input.value();
+            input.set_value(&in_force);
+            Action::SetParam(key.clone(), asked)
         })
     };
     let control = match spec.kind {
@@ -53,15 +59,20 @@ fn knob(spec: &'static ParamSpec, value: &str, locked: bool, dispatch: &Callback
             let key = key.clone();
             let onchange = dispatch.reform(move |e: Event| {
                 let input: HtmlInputElement = e.target_unchecked_into();
-                Action::SetParam(key.clone(), if input.checked() { "on" } else { "off" }.into())
+                let asked = input.checked();
+                input.set_checked(on);
+                Action::SetParam(key.clone(), if asked { "on" } else { "off" }.into())
             });
             html! { <input id={id.clone()} type="checkbox" checked={on} onchange={onchange} disabled={locked} /> }
         }
         ParamKind::Choice(options) => {
             let key = key.clone();
+            let in_force = value.to_string();
             let onchange = dispatch.reform(move |e: Event| {
                 let select: HtmlSelectElement = e.target_unchecked_into();
-                Action::SetParam(key.clone(), select.value())
+                let asked = select.value();
+                select.set_value(&in_force);
+                Action::SetParam(key.clone(), asked)
             });
             html! {
                 <select id={id.clone()} onchange={onchange} disabled={locked}>

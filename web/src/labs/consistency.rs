@@ -11,7 +11,7 @@ mod ops;
 pub use open::OpenHistory;
 use ops::{OpChunk, CHUNK};
 
-use playground_core::history::view::{HistoryView, ModelView};
+use playground_core::history::view::{HistoryView, ModelView, OpView};
 use playground_core::history::{edn, Call, Op, Val};
 use playground_core::time::{format_duration, Micros, MICROS_PER_SEC};
 use yew::prelude::*;
@@ -52,7 +52,7 @@ const WITNESS: &str = "#E69F00";
 const WIDTH: f64 = 900.0;
 const LANE: f64 = 30.0;
 const LEFT: f64 = 40.0;
-/// While the timeline follows the clock, its bars' origin moves once in this much time.
+/// The timeline's bars are placed from an origin that moves once in this much of a run's time.
 const ORIGIN_STEP: Micros = 16 * MICROS_PER_SEC;
 
 #[derive(Properties, PartialEq)]
@@ -178,20 +178,21 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         let y = LANE * i as f64 + LANE / 2.0;
         html! { <text class="lane-name" x="4" y={format!("{:.0}", y + 4.0)}>{ name }</text> }
     });
-    // Bars keep coordinates from an origin that moves only every `ORIGIN_STEP` while the
-    // window follows the clock; the plot slides under them, clipped to the window.
+    // Bars keep coordinates from an origin that moves only every `ORIGIN_STEP` of a run's
+    // time; the plot slides under them, clipped to the window. (A file's times are in its own
+    // unit: its origin is the window's start.) A bar that began before the window shows only
+    // its part inside, and its label, written at its start, is cut off with the rest.
     let origin = if view.micros { t0 / ORIGIN_STEP * ORIGIN_STEP } else { t0 };
     let shift = LEFT - ops::at(t0, origin, scale);
     let fixed = |t: Micros| ops::at(t, origin, scale);
     let highlights =
         ops::Highlights { culprit, witnesses: Rc::new(highlighted.clone()), read_from: read_from.map(|(w, _)| w) };
     let lanes_shown = Rc::new(view.lanes.clone());
-    let seen =
-        |o: &playground_core::history::view::OpView| o.op.complete.unwrap_or(props.now) >= t0 && o.op.invoke <= t1;
-    let chunks = view.ops.chunks(CHUNK).enumerate().filter(|(_, ops)| ops.iter().any(seen)).map(|(k, ops)| {
-        let open = ops.iter().any(|o| o.op.complete.is_none());
+    let seen = |o: &OpView| o.op.complete.unwrap_or(props.now) >= t0 && o.op.invoke <= t1;
+    let chunks = view.ops.chunks(CHUNK).enumerate().filter(|(_, chunk)| chunk.iter().any(seen)).map(|(k, chunk)| {
+        let open = chunk.iter().any(|o| o.op.complete.is_none());
         html! {
-            <OpChunk key={k} first={k * CHUNK} ops={ops.to_vec()} now={if open { props.now } else { 0 }} origin={origin} scale={scale}
+            <OpChunk key={k} first={k * CHUNK} ops={chunk.to_vec()} now={if open { props.now } else { 0 }} origin={origin} scale={scale}
                 lanes={lanes_shown.clone()} micros={view.micros} highlights={highlights.clone()} hover={hovered.setter()} />
         }
     });
@@ -230,7 +231,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                         <path class="arrow-head" d="M 0 0 L 10 5 L 0 10 z" />
                     </marker>
                 </defs>
-                <clipPath id={clip.clone()}><rect x={format!("{:.0}", LEFT - 2.0)} y="0" width={format!("{:.0}", WIDTH - LEFT + 2.0)} height={format!("{height:.0}")} /></clipPath>
+                <clipPath id={clip.clone()}><rect x={format!("{LEFT:.0}")} y="0" width={format!("{:.0}", WIDTH - LEFT)} height={format!("{height:.0}")} /></clipPath>
                 <g clip-path={format!("url(#{clip})")}>
                     <g transform={format!("translate({shift:.1} 0)")}>
                         { for chunks }

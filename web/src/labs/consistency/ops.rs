@@ -1,8 +1,9 @@
 //! The timeline's operation bars, drawn in chunks. Bars keep fixed coordinates from an
 //! origin, and the plot slides under them as the clock moves; a chunk whose operations and
-//! highlights are as they were last frame is not drawn again. While a run plays, only the
-//! chunk holding the open operations changes (and, now and then, one entering or leaving the
-//! window), where every bar used to be moved and its tooltip rewritten every frame.
+//! highlights are as they were last frame is not drawn again. While a run plays, the chunks
+//! that change are those holding an open operation (whose bar grows with the clock), and now
+//! and then one entering or leaving the window; every bar used to be moved and its tooltip
+//! written again every frame.
 
 use std::rc::Rc;
 
@@ -44,7 +45,9 @@ pub struct OpChunkProps {
 
 /// The x of time `t` in a chunk's coordinates.
 pub fn at(t: Micros, origin: Micros, scale: f64) -> f64 {
-    (t as f64 - origin as f64) * scale
+    // Subtracted exactly first: a file's times can be large enough to lose their last digits
+    // as floats.
+    (i128::from(t) - i128::from(origin)) as f64 * scale
 }
 
 #[function_component]
