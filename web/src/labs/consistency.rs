@@ -52,6 +52,8 @@ const WITNESS: &str = "#E69F00";
 const WIDTH: f64 = 900.0;
 const LANE: f64 = 30.0;
 const LEFT: f64 = 40.0;
+/// An operation label's character width (`.op-label`: 11 px monospace).
+const LABEL_CHAR: f64 = 6.6;
 /// The timeline's bars are placed from an origin that moves once in this much of a run's time.
 const ORIGIN_STEP: Micros = 16 * MICROS_PER_SEC;
 
@@ -196,6 +198,22 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 lanes={lanes_shown.clone()} micros={view.micros} highlights={highlights.clone()} hover={hovered.setter()} />
         }
     });
+    // A bar that began before the window has its label at its start, slid out of view: once
+    // that label is wholly out, the bar's label is written again at the window's edge.
+    let edge_labels = view.ops.iter().filter(|o| seen(o)).filter_map(|shown| {
+        let o = &shown.op;
+        let start = fixed(o.invoke) + shift;
+        let end = fixed(o.complete.unwrap_or(props.now)) + shift;
+        if start >= LEFT || end - LEFT <= 44.0 {
+            return None;
+        }
+        let text = label(o);
+        let gone = start + 3.0 + text.chars().count() as f64 * LABEL_CHAR < LEFT;
+        let y = LANE * f64::from(shown.lane) + 19.0;
+        gone.then(
+            || html! { <text class="op-label" x={format!("{:.1}", LEFT + 3.0)} y={format!("{y:.1}")}>{ text }</text> },
+        )
+    });
     let axis = format!("{} – {}", time(view.micros, t0), time(view.micros, t1));
     let strongest = view
         .models
@@ -243,6 +261,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                             Some(html! { <line class="causal-arrow" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} marker-end="url(#timeline-arrow)" /> })
                         }) }
                     </g>
+                    { for edge_labels }
                 </g>
                 <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 6.0)}>{ axis }</text>
             </svg>
