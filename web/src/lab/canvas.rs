@@ -397,7 +397,9 @@ mod tests {
         }
     }
 
-    /// A node's shape (a little larger than its circle or square) and its name above it.
+    /// A node's shape (a little larger than its circle or square) and its name above it, measured
+    /// as `label_room` measures a name in the page's type (13 units: 0.75 wide, 1.1 up and 0.3
+    /// down per unit).
     fn boxes(n: &NodeView, (x, y): (f64, f64)) -> [(f64, f64, f64, f64); 2] {
         let shape = NODE_RADIUS * 1.1;
         let half_name = 0.75 * 13.0 * n.name.len() as f64 / 2.0;
