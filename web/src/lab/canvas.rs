@@ -51,7 +51,7 @@ pub struct CanvasProps {
 const MANY_NODES: usize = 24;
 
 /// Servers on a ring, clients in a column on the left.
-fn ring_layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
+fn ring_layout(nodes: &[NodeView], fonts: FontSizes) -> Vec<(f64, f64)> {
     let servers: Vec<&NodeView> = nodes.iter().filter(|n| n.role != NodeRole::Client).collect();
     let clients: Vec<&NodeView> = nodes.iter().filter(|n| n.role == NodeRole::Client).collect();
     let mut positions = vec![(0.0, 0.0); nodes.len()];
@@ -60,23 +60,26 @@ fn ring_layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
         let angle = std::f64::consts::TAU * i as f64 / servers.len().max(1) as f64 - std::f64::consts::FRAC_PI_2;
         positions[usize::from(node.id)] = (cx + radius * angle.cos(), cy + radius * angle.sin());
     }
-    for (node, (dx, y)) in clients.iter().zip(lane_spots(clients.len(), 60.0, HEIGHT - 100.0, 90.0)) {
+    for (node, (dx, y)) in clients.iter().zip(lane_spots(clients.len(), (60.0, HEIGHT - 100.0), 90.0, fonts)) {
         positions[usize::from(node.id)] = (90.0 + dx, y);
     }
     positions
 }
 
-/// Down a lane this far apart or more, a node's name (in the page's type) stays clear of the
-/// shape above it. An embedded page's larger names sit closer; a lane of more than ten nodes
-/// is crowded even staggered.
-const LANE_STEP: f64 = 68.0;
+/// How far apart down a lane nodes must be for a node's name to clear the shape above it: the
+/// name's baseline is 28 above the node's centre and its letters rise 1.1 of their size above
+/// that; the shape below the node above reaches a little past its radius. (68 on the page; a
+/// lane of more than ten nodes is crowded even staggered.)
+fn lane_step(fonts: FontSizes) -> f64 {
+    NODE_RADIUS * 1.1 + 1.5 + 28.0 + 1.1 * fonts.name
+}
 
 /// Where `count` nodes of one lane go, from `top` over `span`: evenly down one column, or,
 /// where that would put a node's name against the shape above it, alternately left and right
 /// of the lane (within `room` of it) so that each node's neighbour above sits to one side.
-fn lane_spots(count: usize, top: f64, span: f64, room: f64) -> impl Iterator<Item = (f64, f64)> {
+fn lane_spots(count: usize, (top, span): (f64, f64), room: f64, fonts: FontSizes) -> impl Iterator<Item = (f64, f64)> {
     let step = span / count.max(1) as f64;
-    let offset = if step < LANE_STEP { (room * 0.35).min(32.0) } else { 0.0 };
+    let offset = if step < lane_step(fonts) { (room * 0.35).min(32.0) } else { 0.0 };
     (0..count).map(move |i| {
         let side = if i % 2 == 0 { -offset } else { offset };
         (side, top + step * (i as f64 + 0.5))
@@ -84,7 +87,7 @@ fn lane_spots(count: usize, top: f64, span: f64, room: f64) -> impl Iterator<Ite
 }
 
 /// Where each node sits: regions side by side, clients left of servers within a region.
-pub fn layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
+pub fn layout(nodes: &[NodeView], fonts: FontSizes) -> Vec<(f64, f64)> {
     let regions = nodes.iter().map(|n| usize::from(n.region) + 1).max().unwrap_or(1);
     let column = WIDTH / regions as f64;
     let mut positions = vec![(0.0, 0.0); nodes.len()];
@@ -95,7 +98,7 @@ pub fn layout(nodes: &[NodeView]) -> Vec<(f64, f64)> {
             let members: Vec<&&NodeView> = here.iter().filter(|n| n.role == *role).collect();
             let gap = column / (roles.len() as f64 + 1.0);
             let x = column * region as f64 + gap * (lane as f64 + 1.0);
-            for (node, (dx, y)) in members.iter().zip(lane_spots(members.len(), 50.0, HEIGHT - 80.0, gap)) {
+            for (node, (dx, y)) in members.iter().zip(lane_spots(members.len(), (50.0, HEIGHT - 80.0), gap, fonts)) {
                 positions[usize::from(node.id)] = (x + dx, y);
             }
         }
@@ -135,7 +138,8 @@ fn link_state(links: &[LinkView], from: NodeId, to: NodeId) -> Option<&LinkView>
 #[function_component]
 pub fn Canvas(props: &CanvasProps) -> Html {
     let view = &props.view;
-    let positions = if props.ring { ring_layout(&view.nodes) } else { layout(&view.nodes) };
+    let fonts = if props.embedded { FontSizes::EMBEDDED } else { FontSizes::PAGE };
+    let positions = if props.ring { ring_layout(&view.nodes, fonts) } else { layout(&view.nodes, fonts) };
     let at = |id: NodeId| positions.get(usize::from(id)).copied().unwrap_or((0.0, 0.0));
     let regions = if props.ring { 0 } else { view.nodes.iter().map(|n| usize::from(n.region) + 1).max().unwrap_or(1) };
     let column = WIDTH / regions.max(1) as f64;
@@ -182,7 +186,6 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     // somewhere along its link, a message's name beside it or not at all (messages waiting at
     // one sender sit at one point; their names would print over each other).
     let status_lines: Vec<String> = view.nodes.iter().map(|n| status_line(n, mixed_versions)).collect();
-    let fonts = if props.embedded { FontSizes::EMBEDDED } else { FontSizes::PAGE };
     let room = std::cell::RefCell::new(LabelRoom::around(
         view.nodes.iter().zip(&status_lines).map(|(n, status)| (at(n.id), n.name.as_str(), status.as_str())),
         fonts,
@@ -398,21 +401,23 @@ mod tests {
     }
 
     /// A node's shape (a little larger than its circle or square) and its name above it, measured
-    /// as `label_room` measures a name in the page's type (13 units: 0.75 wide, 1.1 up and 0.3
-    /// down per unit).
-    fn boxes(n: &NodeView, (x, y): (f64, f64)) -> [(f64, f64, f64, f64); 2] {
+    /// as `label_room` measures a name (0.75 of its size wide per letter, 1.1 up, 0.3 down).
+    fn boxes(n: &NodeView, (x, y): (f64, f64), size: f64) -> [(f64, f64, f64, f64); 2] {
         let shape = NODE_RADIUS * 1.1;
-        let half_name = 0.75 * 13.0 * n.name.len() as f64 / 2.0;
-        [(x - shape, y - shape, x + shape, y + shape), (x - half_name, y - 28.0 - 14.3, x + half_name, y - 28.0 + 3.9)]
+        let half_name = 0.75 * size * n.name.len() as f64 / 2.0;
+        [
+            (x - shape, y - shape, x + shape, y + shape),
+            (x - half_name, y - 28.0 - 1.1 * size, x + half_name, y - 28.0 + 0.3 * size),
+        ]
     }
 
-    fn clear(nodes: &[NodeView], positions: &[(f64, f64)]) -> Result<(), String> {
+    fn clear(nodes: &[NodeView], positions: &[(f64, f64)], size: f64) -> Result<(), String> {
         let overlaps =
             |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3;
         for (i, a) in nodes.iter().enumerate() {
             for (j, b) in nodes.iter().enumerate().filter(|&(j, _)| j != i) {
-                let [a_shape, a_name] = boxes(a, positions[i]);
-                let [b_shape, _] = boxes(b, positions[j]);
+                let [a_shape, a_name] = boxes(a, positions[i], size);
+                let [b_shape, _] = boxes(b, positions[j], size);
                 if overlaps(a_shape, b_shape) || overlaps(a_name, b_shape) {
                     return Err(format!("{} at {:?} against {} at {:?}", a.name, positions[i], b.name, positions[j]));
                 }
@@ -432,12 +437,18 @@ mod tests {
                 if let Some(role) = extra {
                     nodes.push(node(clients + servers, role, 0));
                 }
-                let positions = layout(&nodes);
-                clear(&nodes, &positions).unwrap_or_else(|e| panic!("{clients} clients, {servers} servers: {e}"));
+                for fonts in [FontSizes::PAGE, FontSizes::EMBEDDED] {
+                    let positions = layout(&nodes, fonts);
+                    clear(&nodes, &positions, fonts.name)
+                        .unwrap_or_else(|e| panic!("{clients} clients, {servers} servers, {fonts:?}: {e}"));
+                }
             }
             let mut ring: Vec<NodeView> = (0..5).map(|id| node(id, NodeRole::Server, 0)).collect();
             ring.extend((0..clients).map(|c| node(5 + c, NodeRole::Client, 0)));
-            clear(&ring, &ring_layout(&ring)).unwrap_or_else(|e| panic!("ring with {clients} clients: {e}"));
+            for fonts in [FontSizes::PAGE, FontSizes::EMBEDDED] {
+                clear(&ring, &ring_layout(&ring, fonts), fonts.name)
+                    .unwrap_or_else(|e| panic!("ring with {clients} clients, {fonts:?}: {e}"));
+            }
         }
     }
 }
