@@ -42,9 +42,7 @@ use crate::tools::path_with_tools;
 /// page's work per frame on the busy network probe from about 13 to 11 ms; drawing the
 /// history timeline's bars in chunks that stay as they are (`labs/consistency/ops.rs`) took
 /// it to 793.7 KB and the replication lab's work per frame at 5 s/s from about 20 to 17 ms;
-/// the timeline's labels at its window's edge, to 794.8 KB: 795 KB, on purpose. Trunk's
-/// minifier on the release build (`Trunk.toml`) then took the CSS from 8.3 to 7.2 KB (793.7 KB
-/// in all; it leaves wasm-bindgen's JS glue as it is).
+/// the timeline's labels at its window's edge, to 794.8 KB: 795 KB, on purpose.
 pub const LIMIT_BYTES: u64 = 795 * 1024;
 
 fn gzip_size(path: &Path) -> Result<u64, String> {
