@@ -68,8 +68,10 @@ fn ring_layout(nodes: &[NodeView], fonts: FontSizes) -> Vec<(f64, f64)> {
 
 /// How far apart down a lane nodes must be for a node's name to clear the shape above it: the
 /// name's baseline is 28 above the node's centre and its letters rise 1.1 of their size above
-/// that; the shape below the node above reaches a little past its radius. (68 on the page; a
-/// lane of more than ten nodes is crowded even staggered.)
+/// that; the shape below the node above reaches a little past its radius. (68 on the page.)
+/// It does not clear the status line under the node above (a crashed node's, or versions
+/// when they differ): in a lane of five on the page the two can meet. A lane of more than nine
+/// or ten nodes is crowded even staggered.
 fn lane_step(fonts: FontSizes) -> f64 {
     NODE_RADIUS * 1.1 + 1.5 + 28.0 + 1.1 * fonts.name
 }

@@ -72,7 +72,11 @@ pub struct TimelineProps {
 
 fn value(v: &Val) -> String {
     match v {
-        Val::Str(s) if s.len() > 12 => format!("…{}", &s[s.len() - 8..]),
+        // Its last eight characters (a history file's text need not be ASCII).
+        Val::Str(s) if s.chars().count() > 12 => {
+            let tail: String = s.chars().skip(s.chars().count() - 8).collect();
+            format!("…{tail}")
+        }
         Val::Str(s) => s.clone(),
         other => other.to_string(),
     }
@@ -208,7 +212,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             return None;
         }
         let text = label(o);
-        let gone = start + 3.0 + text.chars().count() as f64 * LABEL_CHAR < LEFT;
+        // With a letter to spare: an arrow or an ellipsis may come from a wider font.
+        let gone = start + 3.0 + (text.chars().count() + 1) as f64 * LABEL_CHAR < LEFT;
         let y = LANE * f64::from(shown.lane) + 19.0;
         gone.then(
             || html! { <text class="op-label" x={format!("{:.1}", LEFT + 3.0)} y={format!("{y:.1}")}>{ text }</text> },
@@ -275,5 +280,17 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             <a class="download" href="#" download="history.edn" onclick={export}>{ "Export the history (Jepsen EDN)" }</a>
             if props.open { <OpenHistory /> }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_to_its_last_letters_whatever_their_width() {
+        assert_eq!(value(&Val::Str("abcdefghijklmnop".into())), "…ijklmnop");
+        assert_eq!(value(&Val::Str("ééééééééééé→xyzwvu".into())), "…é→xyzwvu");
+        assert_eq!(value(&Val::Str("short".into())), "short");
     }
 }
