@@ -72,12 +72,11 @@ pub struct TimelineProps {
 
 fn value(v: &Val) -> String {
     match v {
-        // Its last eight characters (a history file's text need not be ASCII).
-        Val::Str(s) if s.chars().count() > 12 => {
-            let tail: String = s.chars().skip(s.chars().count() - 8).collect();
-            format!("…{tail}")
-        }
-        Val::Str(s) => s.clone(),
+        // Over 12 characters, its last eight (a history file's text need not be ASCII).
+        Val::Str(s) => match s.char_indices().rev().nth(7) {
+            Some((at, _)) if s.chars().nth(12).is_some() => format!("…{}", &s[at..]),
+            _ => s.clone(),
+        },
         other => other.to_string(),
     }
 }
