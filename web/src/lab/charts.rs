@@ -90,3 +90,49 @@ pub fn bars(title: &str, items: &[(&str, u64)]) -> Html {
         </figure>
     }
 }
+
+/// A time axis whose marks keep their coordinates while its window slides: marks are placed
+/// from an origin that moves only once in a while, and the plot moves under them (see
+/// [`sliding_plot`]). A mark that did not change then keeps its element from frame to frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeAxis {
+    /// The time at x = 0 in the marks' coordinates.
+    pub origin: Micros,
+    /// Canvas units per unit of time.
+    pub scale: f64,
+}
+
+impl TimeAxis {
+    /// An axis for a window from `start`, its origin at the last multiple of `step` (1: the
+    /// window's start itself).
+    pub fn new(start: Micros, step: Micros, scale: f64) -> Self {
+        let step = step.max(1);
+        TimeAxis { origin: start / step * step, scale }
+    }
+
+    /// Where time `t` goes in the marks' coordinates. Subtracted exactly first: a history
+    /// file's times can be large enough to lose their last digits as floats.
+    pub fn x(&self, t: Micros) -> f64 {
+        (i128::from(t) - i128::from(self.origin)) as f64 * self.scale
+    }
+
+    /// How far the marks move to put the window's `start` at x = `left`.
+    pub fn shift(&self, start: Micros, left: f64) -> f64 {
+        left - self.x(start)
+    }
+}
+
+/// A plot clipped to `left`..`left + width` and `height` (clip id `clip`, unique in the page):
+/// `moving`, in a [`TimeAxis`]'s coordinates, moved by `shift`, and `still` drawn in the
+/// plot's own.
+pub fn sliding_plot(clip: &str, (left, width, height): (f64, f64, f64), shift: f64, moving: Html, still: Html) -> Html {
+    html! {
+        <>
+            <clipPath id={clip.to_string()}><rect x={format!("{left:.0}")} y="0" width={format!("{width:.0}")} height={format!("{height:.0}")} /></clipPath>
+            <g clip-path={format!("url(#{clip})")}>
+                <g transform={format!("translate({shift:.1} 0)")}>{ moving }</g>
+                { still }
+            </g>
+        </>
+    }
+}

@@ -16,6 +16,7 @@ use playground_core::history::{edn, Call, Op, Val};
 use playground_core::time::{format_duration, Micros, MICROS_PER_SEC};
 use yew::prelude::*;
 
+use crate::lab::charts::{self, TimeAxis};
 use crate::lab::explain::panel;
 
 pub fn explain() -> Html {
@@ -187,9 +188,9 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     // time; the plot slides under them, clipped to the window. (A file's times are in its own
     // unit: its origin is the window's start.) A bar that began before the window shows only
     // its part inside, and its label, written at its start, is cut off with the rest.
-    let origin = if view.micros { t0 / ORIGIN_STEP * ORIGIN_STEP } else { t0 };
-    let shift = LEFT - ops::at(t0, origin, scale);
-    let fixed = |t: Micros| ops::at(t, origin, scale);
+    let time_axis = TimeAxis::new(t0, if view.micros { ORIGIN_STEP } else { 1 }, scale);
+    let shift = time_axis.shift(t0, LEFT);
+    let fixed = |t: Micros| time_axis.x(t);
     let highlights =
         ops::Highlights { culprit, witnesses: Rc::new(highlighted.clone()), read_from: read_from.map(|(w, _)| w) };
     let lanes_shown = Rc::new(view.lanes.clone());
@@ -197,7 +198,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     let chunks = view.ops.chunks(CHUNK).enumerate().filter(|(_, chunk)| chunk.iter().any(seen)).map(|(k, chunk)| {
         let open = chunk.iter().any(|o| o.op.complete.is_none());
         html! {
-            <OpChunk key={k} first={k * CHUNK} ops={chunk.to_vec()} now={if open { props.now } else { 0 }} origin={origin} scale={scale}
+            <OpChunk key={k} first={k * CHUNK} ops={chunk.to_vec()} now={if open { props.now } else { 0 }} time_axis={time_axis}
                 lanes={lanes_shown.clone()} micros={view.micros} highlights={highlights.clone()} hover={hovered.setter()} />
         }
     });
@@ -253,9 +254,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                         <path class="arrow-head" d="M 0 0 L 10 5 L 0 10 z" />
                     </marker>
                 </defs>
-                <clipPath id={clip.clone()}><rect x={format!("{LEFT:.0}")} y="0" width={format!("{:.0}", WIDTH - LEFT)} height={format!("{height:.0}")} /></clipPath>
-                <g clip-path={format!("url(#{clip})")}>
-                    <g transform={format!("translate({shift:.1} 0)")}>
+                { charts::sliding_plot(&clip, (LEFT, WIDTH - LEFT, height), shift, html! {
+                    <>
                         { for chunks }
                         { for arrows.iter().filter_map(|&(a, b)| {
                             let (from, to) = (view.ops.get(a)?, view.ops.get(b)?);
@@ -264,9 +264,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                             let (y1, y2) = (LANE * f64::from(from.lane) + LANE / 2.0, LANE * f64::from(to.lane) + LANE / 2.0);
                             Some(html! { <line class="causal-arrow" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} marker-end="url(#timeline-arrow)" /> })
                         }) }
-                    </g>
-                    { for edge_labels }
-                </g>
+                    </>
+                }, html! { <>{ for edge_labels }</> }) }
                 <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 6.0)}>{ axis }</text>
             </svg>
             <ul class="models">

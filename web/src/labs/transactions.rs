@@ -13,6 +13,7 @@ use playground_core::labs::transactions::{
 use playground_core::time::{format_duration, format_time, Micros};
 use yew::prelude::*;
 
+use crate::lab::charts::{self, TimeAxis};
 use crate::lab::explain::panel;
 
 pub fn explain() -> Html {
@@ -122,10 +123,10 @@ fn lock_bars(v: &TransactionsView) -> Html {
     // transform, under a clip to the plot), so a closed bar's element never changes and a
     // frame updates only the open bars. The origin moves once a window, keeping coordinates
     // small.
-    let origin = start / WINDOW * WINDOW;
-    let scale = width / WINDOW as f64;
-    let x = |t: Micros| t.saturating_sub(origin) as f64 * scale;
-    let shift = left - x(start);
+    let time_axis = TimeAxis::new(start, WINDOW, width / WINDOW as f64);
+    let (origin, scale) = (time_axis.origin, time_axis.scale);
+    let x = |t: Micros| time_axis.x(t);
+    let shift = time_axis.shift(start, left);
     let y = |a: u8| accounts.iter().position(|&x| x == a).unwrap_or(0) as f64 * row + 4.0;
     let shown: Vec<&LockBar> = v.locks.iter().filter(|l| l.to.is_none_or(|to| to >= start)).collect();
     let bars = shown.iter().map(|l| {
@@ -175,12 +176,9 @@ fn lock_bars(v: &TransactionsView) -> Html {
         <figure class="tx-locks">
             <svg viewBox={format!("0 0 {} {height:.0}", left + width + 4.0)} role="img"
                 aria-label={format!("Locks held over the last {}: {open} held now", format_duration(WINDOW))}>
-                <clipPath id="tx-locks-plot"><rect x={left.to_string()} y="0" width={width.to_string()} height={format!("{height:.0}")} /></clipPath>
                 { for labels }
                 { for gap }
-                <g clip-path="url(#tx-locks-plot)">
-                    <g transform={format!("translate({shift:.1} 0)")}>{ for bars }</g>
-                </g>
+                { charts::sliding_plot("tx-locks-plot", (left, width, height), shift, html! { <>{ for bars }</> }, Html::default()) }
                 <text x={left.to_string()} y={format!("{:.0}", height - 2.0)}>{ format!("−{}", format_duration(WINDOW)) }</text>
                 <text x={format!("{:.0}", left + width)} y={format!("{:.0}", height - 2.0)} text-anchor="end">{ "now" }</text>
             </svg>

@@ -12,6 +12,8 @@ use playground_core::history::Outcome;
 use playground_core::time::Micros;
 use yew::prelude::*;
 
+use crate::lab::charts::TimeAxis;
+
 use super::{label, time, CULPRIT, LANE, OK, UNKNOWN, WITNESS};
 
 /// Operations per chunk, by index.
@@ -33,9 +35,8 @@ pub struct OpChunkProps {
     /// Where open operations' bars end: the clock (0 when every operation in the chunk is
     /// complete, so that the chunk stays as it is while the clock moves).
     pub now: Micros,
-    /// The time at x = 0 in the chunk's coordinates, and canvas units per time unit.
-    pub origin: Micros,
-    pub scale: f64,
+    /// Where the chunk's times go (the timeline moves the chunks as its window slides).
+    pub time_axis: TimeAxis,
     pub lanes: Rc<Vec<String>>,
     /// Times are the simulator's microseconds (else a file's own unit).
     pub micros: bool,
@@ -43,16 +44,9 @@ pub struct OpChunkProps {
     pub hover: UseStateSetter<Option<usize>>,
 }
 
-/// The x of time `t` in a chunk's coordinates.
-pub fn at(t: Micros, origin: Micros, scale: f64) -> f64 {
-    // Subtracted exactly first: a file's times can be large enough to lose their last digits
-    // as floats.
-    (i128::from(t) - i128::from(origin)) as f64 * scale
-}
-
 #[function_component]
 pub fn OpChunk(props: &OpChunkProps) -> Html {
-    let x = |t: Micros| at(t, props.origin, props.scale);
+    let x = |t: Micros| props.time_axis.x(t);
     let marks = &props.highlights;
     let bars = props.ops.iter().enumerate().map(|(k, shown)| {
         let i = props.first + k;
